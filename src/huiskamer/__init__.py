@@ -1,0 +1,1 @@
+"""Huiskamer: intake and waitlist for dagarrangementen."""
