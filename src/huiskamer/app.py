@@ -1,0 +1,75 @@
+"""create_app(): plugins, middleware, routes, exception handlers; nothing else."""
+
+from __future__ import annotations
+
+import logging
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.static_files import create_static_files_router
+
+from huiskamer.audit import web as audit_web
+from huiskamer.audit.hook import install_audit_hook
+from huiskamer.auth import api as auth_api
+from huiskamer.auth import web as auth_web
+from huiskamer.auth.guards import PUBLIC, require_login
+from huiskamer.auth.middleware import AuthenticationMiddleware
+from huiskamer.config import Settings
+from huiskamer.db import alchemy_config
+from huiskamer.locations import api as locations_api
+from huiskamer.locations import web as locations_web
+from huiskamer.site import web as site_web
+from huiskamer.site.deps import dependencies
+from huiskamer.site.errors import handle_exception
+from huiskamer.site.security import security_headers
+from huiskamer.site.templating import template_config
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    settings.require_secret()
+    install_audit_hook()
+    alchemy = alchemy_config(settings)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return Litestar(
+        route_handlers=[
+            *site_web.routes,
+            *auth_web.routes,
+            *auth_api.routes,
+            *locations_web.routes,
+            *locations_api.routes,
+            *audit_web.routes,
+            create_static_files_router(path="/static", directories=[settings.static_dir], opt=PUBLIC, name="static"),
+        ],
+        plugins=[SQLAlchemyPlugin(config=alchemy), HTMXPlugin()],
+        middleware=[AuthenticationMiddleware()],
+        guards=[require_login],
+        dependencies=dependencies,
+        exception_handlers={Exception: handle_exception},
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="hk_csrf",
+            cookie_secure=settings.secure_cookies,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+            header_name="x-csrftoken",
+            # The API authenticates with a bearer token, never with a cookie, so it needs no CSRF token.
+            exclude=["/api/"],
+        ),
+        template_config=template_config(settings),
+        openapi_config=OpenAPIConfig(
+            title="Huiskamer API",
+            version="1",
+            path="/schema",
+            render_plugins=[JsonRenderPlugin()],
+        ),
+        state=State({"huiskamer_settings": settings, "huiskamer_alchemy": alchemy}),
+        before_send=[security_headers],
+        request_max_body_size=2 * 1024 * 1024,
+        debug=False,
+    )

@@ -1,0 +1,160 @@
+"""One shared hook records every insert, update and delete of an audited table, in the same transaction.
+
+A model opts in with ``__audited__ = True``; fields in ``__audit_masked__`` are recorded as changed without
+their values (password hashes, token hashes). The actor comes from a context variable that the
+authentication middleware (or the command line) sets, so no service can forget it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+from uuid import UUID, uuid4
+
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session, UOWTransaction
+
+from huiskamer.audit.models import AuditEvent
+
+MASK = "•••"
+
+
+@dataclass(frozen=True)
+class AuditActor:
+    id: UUID | None
+    label: str
+
+
+SYSTEM = AuditActor(id=None, label="systeem")
+_current_actor: ContextVar[AuditActor] = ContextVar("audit_actor", default=SYSTEM)
+
+
+def current_actor() -> AuditActor:
+    return _current_actor.get()
+
+
+@contextlib.contextmanager
+def acting_as(actor: AuditActor) -> Iterator[None]:
+    token = _current_actor.set(actor)
+    try:
+        yield
+    finally:
+        _current_actor.reset(token)
+
+
+def set_actor(actor: AuditActor) -> None:
+    """For middleware: the actor for the rest of this request's task."""
+    _current_actor.set(actor)
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe copy of a column value."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float | Decimal):
+        return float(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat() if value.tzinfo else value.isoformat()
+    if isinstance(value, date | UUID):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return str(value)
+
+
+def _is_audited(obj: Any) -> bool:
+    return bool(getattr(type(obj), "__audited__", False))
+
+
+def _column_changes(obj: Any, *, inserted: bool = False, deleted: bool = False) -> dict[str, list[Any]]:
+    masked: frozenset[str] = getattr(type(obj), "__audit_masked__", frozenset())
+    state = inspect(obj)
+    changes: dict[str, list[Any]] = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in {"created_at", "updated_at"}:
+            continue
+        if inserted or deleted:
+            value = getattr(obj, key, None) if inserted else state.committed_state.get(key, getattr(obj, key, None))
+            if value is None:
+                continue
+            shown = MASK if key in masked else _plain(value)
+            changes[key] = [None, shown] if inserted else [shown, None]
+            continue
+        history = state.attrs[key].history
+        if not history.has_changes():
+            continue
+        old = history.deleted[0] if history.deleted else None
+        new = history.added[0] if history.added else None
+        if old == new:
+            continue
+        changes[key] = [MASK, MASK] if key in masked else [_plain(old), _plain(new)]
+    return changes
+
+
+def _record_id(obj: Any) -> str:
+    identity = inspect(obj).identity
+    if identity:
+        return str(identity[0])
+    return str(getattr(obj, "id", ""))
+
+
+def _before_flush(session: Session, _flush_context: UOWTransaction, _instances: Any) -> None:
+    actor = current_actor()
+    now = datetime.now(timezone.utc)
+    events: list[AuditEvent] = []
+    for action, objects in (("insert", session.new), ("update", session.dirty), ("delete", session.deleted)):
+        for obj in objects:
+            if not _is_audited(obj):
+                continue
+            if action == "update" and not session.is_modified(obj, include_collections=False):
+                continue
+            changes = _column_changes(obj, inserted=action == "insert", deleted=action == "delete")
+            if action == "update" and not changes:
+                continue
+            if action == "insert" and getattr(obj, "id", None) is None:
+                # The id default runs at flush; give it now so the event can name the record.
+                obj.id = uuid4()
+            events.append(
+                AuditEvent(
+                    at=now,
+                    actor_id=actor.id,
+                    actor_label=actor.label,
+                    action=action,
+                    table_name=type(obj).__tablename__,
+                    record_id=_record_id(obj),
+                    changes=changes,
+                )
+            )
+    session.add_all(events)
+
+
+def record_view(session: Session, *, table_name: str, record_id: str, what: str = "") -> None:
+    """Log that the current actor opened a dossier (reads are audited too)."""
+    actor = current_actor()
+    session.add(
+        AuditEvent(
+            at=datetime.now(timezone.utc),
+            actor_id=actor.id,
+            actor_label=actor.label,
+            action="view",
+            table_name=table_name,
+            record_id=record_id,
+            changes={"bekeken": what} if what else {},
+        )
+    )
+
+
+def install_audit_hook() -> None:
+    if not event.contains(Session, "before_flush", _before_flush):
+        event.listen(Session, "before_flush", _before_flush)

@@ -1,0 +1,57 @@
+"""Who is asking: a bearer token on /api, the session cookie elsewhere. Guards decide what they may do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from huiskamer.audit.hook import AuditActor, set_actor
+from huiskamer.auth import service
+from huiskamer.auth.actor import Actor
+
+SESSION_COOKIE = "hk_session"
+API_PREFIX = "/api/"
+
+
+def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    header = connection.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+class AuthenticationMiddleware(ASGIMiddleware):
+    """Puts the Actor (or None) in ``scope["user"]`` and the browser session in ``scope["auth"]``."""
+
+    exclude_path_pattern = ("^/static/", "^/health$")
+    scopes = ("http",)  # type: ignore[assignment]
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
+        alchemy = scope["app"].state["huiskamer_alchemy"]
+        db = alchemy.provide_session(scope["app"].state, scope)
+        scope["user"] = None
+        scope["auth"] = None
+        if scope["path"].startswith(API_PREFIX):
+            raw = bearer_token(connection)
+            user = await service.find_token_user(db, raw) if raw else None
+            if user is not None:
+                scope["user"] = Actor.of(user)
+        else:
+            raw = connection.cookies.get(SESSION_COOKIE)
+            found = await service.find_session(db, raw) if raw else None
+            if found is not None:
+                scope["user"] = Actor.of(found.user, session_id=found.session.id)
+                scope["auth"] = found.session
+                if scope["method"] == "GET" and found.session.flash:
+                    scope["flash"] = await service.pop_flash(db, found.session)
+        actor: Actor | None = scope["user"]
+        if actor is not None:
+            set_actor(AuditActor(id=actor.id, label=f"{actor.name} <{actor.email}>"))
+        else:
+            set_actor(AuditActor(id=None, label="anoniem"))
+        await next_app(scope, receive, send)

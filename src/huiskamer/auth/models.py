@@ -1,0 +1,150 @@
+"""Users, their organisations and locations, and the secrets that let them in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from huiskamer.db import UUIDAuditBase, UUIDBase
+
+if TYPE_CHECKING:
+    from huiskamer.locations.models import Location
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    YOUTH_WORKER = "youth_worker"
+    REFERRER = "referrer"
+
+
+ROLE_NAMES_NL: dict[str, str] = {
+    Role.ADMIN: "beheerder",
+    Role.COORDINATOR: "coördinator",
+    Role.YOUTH_WORKER: "kinderwerker",
+    Role.REFERRER: "verwijzer",
+}
+
+# The referral sources of api-v1.md; a referrer organisation's type is one of them.
+ORGANISATION_TYPES_NL: dict[str, str] = {
+    "school": "school",
+    "ggd": "GGD",
+    "youth_mental_health": "jeugd-ggz",
+    "police": "politie (wijkagent)",
+    "social_team": "wijkteam",
+    "guardian": "ouder/verzorger",
+    "gp": "huisarts",
+    "youth_care": "jeugdzorg",
+    "other": "anders",
+}
+
+
+class Organisation(UUIDAuditBase):
+    """A referring organisation (a school, the GGD, the police...)."""
+
+    __tablename__ = "organisations"
+    __audited__ = True
+
+    name: Mapped[str] = mapped_column(String(160))
+    type: Mapped[str] = mapped_column(String(32))
+
+    __table_args__ = (UniqueConstraint("name", "type"),)
+
+
+class User(UUIDAuditBase):
+    __tablename__ = "users"
+    __audited__ = True
+    __audit_masked__ = frozenset({"password_hash"})
+
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(160))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
+    active: Mapped[bool] = mapped_column(default=True)
+    organisation_id: Mapped[UUID | None] = mapped_column(ForeignKey("organisations.id"), default=None, index=True)
+    email_notifications: Mapped[bool] = mapped_column(default=False)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+    location_links: Mapped[list[UserLocation]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def location_ids(self) -> list[UUID]:
+        return [link.location_id for link in self.location_links]
+
+    @property
+    def role_name(self) -> str:
+        return ROLE_NAMES_NL.get(self.role, self.role)
+
+
+class UserLocation(UUIDBase):
+    """Scopes a coordinator or youth worker to a location."""
+
+    __tablename__ = "user_locations"
+    __audited__ = True
+
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    location_id: Mapped[UUID] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"), index=True)
+    user: Mapped[User] = relationship(back_populates="location_links")
+    location: Mapped[Location] = relationship(back_populates="staff", lazy="joined")
+
+    __table_args__ = (UniqueConstraint("user_id", "location_id"),)
+
+
+class UserSession(UUIDBase):
+    """A logged-in browser. Only the SHA-256 of the cookie value is stored."""
+
+    __tablename__ = "user_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
+    flash: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, default=None)
+
+
+class ApiToken(UUIDBase):
+    """A bearer token for the JSON API. Only the SHA-256 of the token is stored."""
+
+    __tablename__ = "api_tokens"
+    __audited__ = True
+    __audit_masked__ = frozenset({"token_hash"})
+
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+
+class Invitation(UUIDBase):
+    """A one-time link with which a new user sets a password. Only the SHA-256 of the token is stored."""
+
+    __tablename__ = "invitations"
+    __audited__ = True
+    __audit_masked__ = frozenset({"token_hash"})
+
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+
+class LoginThrottle(UUIDBase):
+    """Failed log-ins per account (e-mail as typed) and per IP address, shared by every worker."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)

@@ -1,0 +1,48 @@
+"""Passwords (argon2 through passlib) and random tokens of which only a hash is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from passlib.context import CryptContext
+
+_passwords = CryptContext(schemes=["argon2"], deprecated="auto")
+# Verified when the e-mail is unknown, so that a wrong e-mail costs as much time as a wrong password.
+_DUMMY_HASH = _passwords.hash("huiskamer-dummy-password")
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 200
+
+
+def hash_password(password: str) -> str:
+    return _passwords.hash(password)
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    if not password_hash:
+        _passwords.verify(password, _DUMMY_HASH)
+        return False
+    try:
+        return _passwords.verify(password, password_hash)
+    except (ValueError, TypeError):
+        return False
+
+
+def password_problem(password: str) -> str | None:
+    """A Dutch reason why a new password is not good enough, or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Kies een wachtwoord van minstens {MIN_PASSWORD_LENGTH} tekens."
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"Een wachtwoord mag hoogstens {MAX_PASSWORD_LENGTH} tekens lang zijn."
+    if password.strip() == "" or len(set(password)) < 4:
+        return "Dit wachtwoord is te eenvoudig. Gebruik bijvoorbeeld een zin van een paar woorden."
+    return None
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()

@@ -1,0 +1,210 @@
+"""The ``huiskamer`` command: database, demo data, serving, users and tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+from uuid import UUID
+
+import click
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+from huiskamer.config import PROJECT_ROOT, Settings
+
+T = TypeVar("T")
+
+
+def _alembic_config(settings: Settings):  # noqa: ANN202
+    from alembic.config import Config
+
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.attributes["database_url"] = settings.database_url
+    config.attributes["configure_logging"] = False
+    return config
+
+
+def upgrade_database(settings: Settings) -> None:
+    from alembic import command
+
+    command.upgrade(_alembic_config(settings), "head")
+
+
+def _run_in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    from huiskamer.audit.hook import install_audit_hook
+    from huiskamer.db import install_sqlite_pragmas
+
+    install_audit_hook()
+
+    async def run() -> T:
+        engine = create_async_engine(settings.database_url)
+        install_sqlite_pragmas(engine.sync_engine)
+        try:
+            async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+                result = await work(session)
+                await session.commit()
+                return result
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+@click.group(help="Huiskamer: aanmelding, intake, wachtlijst en plaatsing voor de huiskamers van de wijk.")
+def main() -> None:
+    pass
+
+
+@main.group(help="De database.")
+def db() -> None:
+    pass
+
+
+@db.command("upgrade", help="Voert alle migraties uit op de ingestelde database.")
+def db_upgrade() -> None:
+    settings = Settings.from_env()
+    upgrade_database(settings)
+    click.echo("De database is bijgewerkt.")
+
+
+@main.command(help="Laadt realistische demogegevens in een lege database en toont de demo-inloggegevens.")
+def demo() -> None:
+    from huiskamer.demo import load_demo, print_logins
+
+    settings = Settings.from_env()
+    upgrade_database(settings)
+    logins = _run_in_session(settings, load_demo)
+    if logins is None:
+        click.echo("De database bevat al gegevens; er zijn geen demogegevens toegevoegd.", err=True)
+        sys.exit(1)
+    print_logins(logins, settings.base_url)
+
+
+def _ensure_secret_for_workers() -> None:
+    # Every worker must sign CSRF tokens with the same key; in development we make one for this run.
+    if not os.environ.get("HUISKAMER_SECRET_KEY"):
+        if os.environ.get("HUISKAMER_DEV", "").lower() not in {"1", "true", "yes", "ja", "on"}:
+            raise click.ClickException(
+                "HUISKAMER_SECRET_KEY ontbreekt. Zet een lange willekeurige waarde, of HUISKAMER_DEV=1 om lokaal te testen."
+            )
+        os.environ["HUISKAMER_SECRET_KEY"] = secrets.token_hex(32)
+
+
+@main.command(help="Serveert de webapp en de API.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+def serve(host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    _ensure_secret_for_workers()
+    Settings.from_env().require_secret()
+    uvicorn.run(
+        "huiskamer.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        server_header=False,
+        log_level="info",
+    )
+
+
+@main.command(help="Voor een nieuwe installatie: database bijwerken, demogegevens laden als die leeg is, en starten.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.pass_context
+def start(ctx: click.Context, host: str, port: int, workers: int) -> None:
+    from huiskamer.demo import demo_logins, load_demo, print_logins
+
+    os.environ.setdefault("HUISKAMER_DEV", "1")
+    os.environ.setdefault("HUISKAMER_BASE_URL", f"http://{host}:{port}")
+    settings = Settings.from_env()
+    upgrade_database(settings)
+    logins = _run_in_session(settings, load_demo)
+    print_logins(logins or demo_logins(), settings.base_url)
+    ctx.invoke(serve, host=host, port=port, workers=workers)
+
+
+@main.group(help="Gebruikers.")
+def user() -> None:
+    pass
+
+
+@user.command("create", help="Maakt een gebruiker aan en toont het id. Een wachtwoord via stdin is optioneel.")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice(["admin", "coordinator", "youth_worker", "referrer"]))
+@click.option("--location", "locations", multiple=True, help="Id van een locatie (herhaalbaar).")
+@click.option("--organisation", default=None, help="Naam van de verwijzende organisatie.")
+@click.option("--organisation-type", default=None, help="school, ggd, youth_mental_health, police, ...")
+def user_create(
+    email: str, name: str, role: str, locations: tuple[str, ...], organisation: str | None, organisation_type: str | None
+) -> None:
+    from huiskamer.auth import service as auth_service
+    from huiskamer.auth.users import create_user, parse_user_input
+    from huiskamer.errors import DomainError, InvalidInput
+
+    password = None
+    if not sys.stdin.isatty():
+        piped = sys.stdin.read().strip("\r\n")
+        password = piped or None
+    raw: dict[str, object] = {"email": email, "name": name, "role": role, "location_ids": list(locations)}
+    if organisation or organisation_type:
+        raw["organisation"] = {"name": organisation, "type": organisation_type}
+    settings = Settings.from_env()
+
+    async def work(session: AsyncSession) -> tuple[UUID, str | None]:
+        created = await create_user(session, None, parse_user_input(raw, creating=True), password=password)
+        link = None
+        if password is None:
+            link = auth_service.invitation_url(settings, await auth_service.create_invitation(session, settings, created))
+        return created.id, link
+
+    try:
+        user_id, link = _run_in_session(settings, work)
+    except InvalidInput as invalid:
+        for field, message in invalid.errors.items():
+            click.echo(f"{field}: {message}", err=True)
+        sys.exit(2)
+    except DomainError as error:
+        click.echo(error.message, err=True)
+        sys.exit(1)
+    if link:
+        click.echo(f"Uitnodigingslink (7 dagen geldig): {link}", err=True)
+    click.echo(str(user_id))
+
+
+@main.group(help="API-tokens.")
+def token() -> None:
+    pass
+
+
+@token.command("create", help="Maakt een nieuw API-token; alleen de hash wordt bewaard. Het token staat op de laatste regel.")
+@click.option("--email", required=True)
+def token_create(email: str) -> None:
+    from sqlalchemy import select
+
+    from huiskamer.auth import service as auth_service
+    from huiskamer.auth.models import User
+
+    settings = Settings.from_env()
+
+    async def work(session: AsyncSession) -> str | None:
+        found = await session.scalar(select(User).where(User.email == email.strip().lower()))
+        if found is None or not found.active:
+            return None
+        return await auth_service.create_api_token(session, found)
+
+    raw = _run_in_session(settings, work)
+    if raw is None:
+        click.echo("Geen actieve gebruiker met dit e-mailadres.", err=True)
+        sys.exit(1)
+    click.echo(f"API-token voor {email} (bewaar het goed; het wordt niet nog eens getoond):")
+    click.echo(raw)

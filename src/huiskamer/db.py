@@ -1,0 +1,62 @@
+"""Database: the declarative base, the engine configuration and SQLite's pragmas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from advanced_alchemy.base import UUIDAuditBase, UUIDBase, orm_registry
+from advanced_alchemy.extensions.litestar import (
+    AlembicAsyncConfig,
+    AsyncSessionConfig,
+    EngineConfig,
+    SQLAlchemyAsyncConfig,
+)
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from huiskamer.config import PROJECT_ROOT, Settings
+
+metadata = orm_registry.metadata
+
+
+# Tables use advanced-alchemy's bases: an opaque UUID id (never a guessable sequence), and with
+# ``UUIDAuditBase`` created_at/updated_at in UTC.
+__all__ = ["UUIDAuditBase", "UUIDBase", "alchemy_config", "metadata"]
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers go on while one writer writes; the busy timeout makes a second
+    # process wait for the write lock instead of failing at once.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def install_sqlite_pragmas(sync_engine: Engine) -> None:
+    if sync_engine.dialect.name == "sqlite" and not event.contains(sync_engine, "connect", _sqlite_pragmas):
+        event.listen(sync_engine, "connect", _sqlite_pragmas)
+
+
+def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
+    engine_config = EngineConfig(echo=settings.echo_sql)
+    if not settings.is_sqlite:
+        engine_config = EngineConfig(echo=settings.echo_sql, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    config = SQLAlchemyAsyncConfig(
+        connection_string=settings.database_url,
+        engine_config=engine_config,
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        # A POST that answers with a 303 must commit too (the known advanced-alchemy trap).
+        before_send_handler="autocommit_include_redirects",
+        create_all=False,
+        metadata=metadata,
+        alembic_config=AlembicAsyncConfig(
+            script_location=str(PROJECT_ROOT / "migrations"),
+            script_config=str(PROJECT_ROOT / "alembic.ini"),
+            version_table_name="alembic_version",
+        ),
+    )
+    install_sqlite_pragmas(config.get_engine().sync_engine)
+    return config

@@ -1,0 +1,142 @@
+"""Demo data that looks like the real thing: an Almere welfare organisation with four huiskamers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import click
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from huiskamer.audit.hook import AuditActor, acting_as
+from huiskamer.auth.models import User
+from huiskamer.auth.users import create_user, parse_user_input
+from huiskamer.locations.models import ClosureDay, Location, LocationCapacity
+
+DEMO_PASSWORD = "huiskamer-demo"  # noqa: S105 - printed for the demo on purpose
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    name: str
+    email: str
+    note: str
+
+
+@dataclass(frozen=True)
+class DemoLocation:
+    name: str
+    address: str
+    neighbourhoods: tuple[str, ...]
+    seats: dict[str, int]
+
+
+LOCATIONS = (
+    DemoLocation(
+        "Huiskamer De Vaart",
+        "Vaartplein 12, 1323 AB Almere",
+        ("Stedenwijk", "Tussen de Vaarten", "Verzetswijk", "Staatsliedenwijk"),
+        {"mon": 70, "tue": 70, "wed": 45, "thu": 70, "fri": 60},
+    ),
+    DemoLocation(
+        "Huiskamer Kruidenhof",
+        "Basilicumweg 3, 1338 CH Almere",
+        ("Kruidenwijk", "Parkwijk"),
+        {"mon": 20, "tue": 20, "wed": 12, "thu": 20, "fri": 18},
+    ),
+    DemoLocation(
+        "Huiskamer Muziekwijk",
+        "Bachstraat 40, 1312 AK Almere",
+        ("Muziekwijk", "Filmwijk", "Danswijk"),
+        {"mon": 20, "tue": 20, "wed": 15, "thu": 20, "fri": 20},
+    ),
+    DemoLocation(
+        "Huiskamer De Werven",
+        "Sluis 7, 1357 NW Almere Haven",
+        ("Centrum Haven", "De Werven", "De Marken", "Hoven"),
+        {"mon": 18, "tue": 18, "wed": 10, "thu": 18, "fri": 16},
+    ),
+)
+
+# School holidays and national holidays of the Almere region (regio midden), 2026-2027.
+CLOSURES = (
+    (date(2026, 12, 25), "Eerste kerstdag"),
+    (date(2026, 12, 28), "Kerstvakantie"),
+    (date(2026, 12, 29), "Kerstvakantie"),
+    (date(2026, 12, 30), "Kerstvakantie"),
+    (date(2026, 12, 31), "Oudejaarsdag"),
+    (date(2027, 1, 1), "Nieuwjaarsdag"),
+    (date(2027, 3, 29), "Tweede paasdag"),
+    (date(2027, 4, 27), "Koningsdag"),
+    (date(2027, 5, 6), "Hemelvaartsdag"),
+    (date(2027, 5, 17), "Tweede pinksterdag"),
+)
+
+# (role, name, email, locations by index, organisation)
+PEOPLE: tuple[tuple[str, str, str, tuple[int, ...], tuple[str, str] | None], ...] = (
+    ("admin", "Els Spraakman", "beheer@deschoor.example", (), None),
+    ("coordinator", "Fatima el Amrani", "f.elamrani@deschoor.example", (0,), None),
+    ("coordinator", "Jeroen Visser", "j.visser@deschoor.example", (1, 2, 3), None),
+    ("youth_worker", "Shailesh Ramnath", "s.ramnath@deschoor.example", (0,), None),
+    ("youth_worker", "Noor de Boer", "n.deboer@deschoor.example", (0,), None),
+    ("youth_worker", "Kees Jansen", "k.jansen@deschoor.example", (1,), None),
+    ("youth_worker", "Priya Baldew", "p.baldew@deschoor.example", (2, 3), None),
+    ("referrer", "Marieke Smit", "m.smit@regenboog.example", (), ("Basisschool De Regenboog", "school")),
+    ("referrer", "Ahmed Yilmaz", "a.yilmaz@ggdflevoland.example", (), ("GGD Flevoland", "ggd")),
+    ("referrer", "Sandra Bos", "s.bos@politie.example", (), ("Politie Almere, wijkteam Stad", "police")),
+)
+
+_NOTES = {
+    "admin": "beheerder: locaties, capaciteit, gebruikers, audittrail",
+    "coordinator": "coördinator",
+    "youth_worker": "kinderwerker",
+    "referrer": "verwijzer",
+}
+
+
+def demo_logins() -> list[DemoLogin]:
+    logins = []
+    for role, name, email, location_indexes, organisation in PEOPLE:
+        where = ", ".join(LOCATIONS[i].name for i in location_indexes)
+        note = _NOTES[role] + (f" ({where})" if where else "") + (f" ({organisation[0]})" if organisation else "")
+        logins.append(DemoLogin(role=role, name=name, email=email, note=note))
+    return logins
+
+
+async def load_demo(session: AsyncSession) -> list[DemoLogin] | None:
+    """Fills an empty database; returns None (and changes nothing) when there are users already."""
+    if await session.scalar(select(func.count()).select_from(User)):
+        return None
+    with acting_as(AuditActor(id=None, label="demogegevens")):
+        locations = []
+        for demo in LOCATIONS:
+            location = Location(
+                name=demo.name, address=demo.address, neighbourhoods=list(demo.neighbourhoods), min_age=4, max_age=12
+            )
+            location.capacities = [LocationCapacity(weekday=day, seats=seats) for day, seats in demo.seats.items()]
+            location.closure_days = [ClosureDay(day=day, description=text) for day, text in CLOSURES]
+            session.add(location)
+            locations.append(location)
+        await session.flush()
+        for role, name, email, location_indexes, organisation in PEOPLE:
+            raw: dict[str, object] = {
+                "email": email,
+                "name": name,
+                "role": role,
+                "location_ids": [str(locations[i].id) for i in location_indexes],
+            }
+            if organisation:
+                raw["organisation"] = {"name": organisation[0], "type": organisation[1]}
+            await create_user(session, None, parse_user_input(raw, creating=True), password=DEMO_PASSWORD)
+    return demo_logins()
+
+
+def print_logins(logins: list[DemoLogin], base_url: str) -> None:
+    click.echo("")
+    click.echo(f"Huiskamer draait op {base_url}")
+    click.echo(f"Log in met een van deze demo-accounts; het wachtwoord is voor allemaal: {DEMO_PASSWORD}")
+    for login in logins:
+        click.echo(f"  {login.email:<34} {login.name:<20} {login.note}")
+    click.echo("")

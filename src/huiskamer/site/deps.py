@@ -1,0 +1,41 @@
+"""Dependencies every controller may ask for: ``actor``, ``settings`` (and ``db_session`` from the plugin)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import NotAuthorizedException
+
+from huiskamer.auth.actor import Actor
+from huiskamer.config import Settings
+
+
+def provide_actor(request: Request[Any, Any, Any]) -> Actor:
+    actor = request.scope.get("user")
+    if actor is None:
+        raise NotAuthorizedException("Log in om verder te gaan.")
+    return actor
+
+
+def provide_settings(state: State) -> Settings:
+    return state["huiskamer_settings"]
+
+
+dependencies = {
+    "actor": Provide(provide_actor, sync_to_thread=False),
+    "settings": Provide(provide_settings, sync_to_thread=False),
+}
+
+
+async def form_data(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """The posted form as a plain dict; a field sent more than once becomes a list."""
+    form = await request.form()
+    data: dict[str, Any] = {}
+    for key in form:
+        values = form.getall(key)
+        values = [v for v in values if isinstance(v, str)]
+        data[key] = values if len(values) > 1 else (values[0] if values else "")
+    return data

@@ -1,0 +1,106 @@
+"""One place that turns errors into answers: JSON for /api, a page (or the login page) for the web."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.response import Redirect
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from huiskamer.errors import DomainError, InvalidInput
+from huiskamer.site.templating import page
+
+logger = logging.getLogger("huiskamer")
+
+_TITLES = {
+    400: "Dit verzoek klopt niet",
+    401: "Log in om verder te gaan",
+    403: "Geen toegang",
+    404: "Pagina niet gevonden",
+    405: "Dit kan hier niet",
+    409: "Dit kan nu niet",
+    413: "Te veel gegevens",
+    422: "Controleer de gegevens",
+    429: "Even wachten",
+    500: "Er ging iets mis",
+}
+_MESSAGES = {
+    400: "Het verzoek kon niet worden gelezen. Probeer het opnieuw.",
+    403: "U heeft geen toegang tot deze pagina.",
+    404: "Deze pagina bestaat niet, of u heeft er geen toegang toe.",
+    405: "Deze handeling is op deze pagina niet mogelijk.",
+    413: "U stuurde meer gegevens dan dit formulier aankan.",
+    429: "U heeft dit te vaak geprobeerd. Wacht even en probeer het dan opnieuw.",
+    500: "Er ging iets mis aan onze kant. Uw gegevens zijn niet opgeslagen; probeer het opnieuw.",
+}
+
+
+def _is_api(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def api_error(status_code: int, detail: str, errors: dict[str, str] | None = None) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {"detail": detail}
+    if errors is not None:
+        body["errors"] = [{"field": field, "message": message} for field, message in errors.items()]
+    return Response(body, status_code=status_code, media_type=MediaType.JSON)
+
+
+def error_page(request: Request[Any, Any, Any], status_code: int, message: str | None = None) -> Response[Any]:
+    return page(
+        request,
+        "error.html",
+        status_code=status_code,
+        title=_TITLES.get(status_code, "Er ging iets mis"),
+        message=message or _MESSAGES.get(status_code, _MESSAGES[500]),
+    )
+
+
+def _status_of(exc: Exception) -> int:
+    if isinstance(exc, DomainError):
+        return exc.status_code
+    if isinstance(exc, HTTPException):
+        return exc.status_code
+    return HTTP_500_INTERNAL_SERVER_ERROR
+
+
+def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    status_code = _status_of(exc)
+    if status_code >= 500:
+        logger.exception("Onverwachte fout bij %s %s", request.method, request.url.path, exc_info=exc)
+    if _is_api(request):
+        if isinstance(exc, InvalidInput):
+            return api_error(422, exc.message, exc.errors)
+        if isinstance(exc, NotAuthorizedException):
+            response = api_error(401, "Geen of een ongeldig token.")
+            response.headers["WWW-Authenticate"] = "Bearer"
+            return response
+        if isinstance(exc, ValidationException):
+            return api_error(400, "Het verzoek kon niet worden gelezen: stuur geldige JSON.", {})
+        if isinstance(exc, DomainError):
+            return api_error(status_code, exc.message)
+        if isinstance(exc, NotFoundException):
+            return api_error(404, "Niet gevonden.")
+        if isinstance(exc, PermissionDeniedException):
+            return api_error(403, "U heeft hiervoor geen toegang.")
+        return api_error(status_code, _MESSAGES.get(status_code, _MESSAGES[500]))
+    if isinstance(exc, NotAuthorizedException):
+        target = request.url.path
+        if request.url.query:
+            target += "?" + request.url.query
+        url = "/inloggen" if target in ("/", "") else f"/inloggen?volgende={quote(target, safe='')}"
+        if request.headers.get("hx-request"):
+            return Response(content=None, status_code=204, headers={"HX-Redirect": url})
+        return Redirect(url, status_code=303)  # type: ignore[return-value]
+    message = exc.message if isinstance(exc, DomainError) else None
+    return error_page(request, status_code, message)

@@ -1,0 +1,79 @@
+"""Jinja2 set-up: Dutch dates, the page helper that adds the actor and flash messages."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from jinja2 import Environment
+from litestar import Request
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Template
+from litestar.template import TemplateConfig
+
+from huiskamer.auth.models import ORGANISATION_TYPES_NL, ROLE_NAMES_NL
+from huiskamer.config import Settings
+from huiskamer.validation import WEEKDAY_NAMES_NL, WEEKDAYS
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def today() -> date:
+    """Today in Europe/Amsterdam."""
+    return datetime.now(AMSTERDAM).date()
+
+
+def dutch_date(value: date | datetime | None, fmt: str = "EEEE d MMMM y") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(AMSTERDAM).date()
+    return format_date(value, fmt, locale="nl_NL")
+
+
+def dutch_datetime(value: datetime | None, fmt: str = "d MMMM y 'om' HH:mm") -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return format_datetime(value, fmt, tzinfo=AMSTERDAM, locale="nl_NL")
+
+
+def _register(environment: Environment) -> None:
+    environment.filters["datum"] = dutch_date
+    environment.filters["datumtijd"] = dutch_datetime
+    environment.filters["weekdag"] = lambda code: WEEKDAY_NAMES_NL.get(code, code)
+    environment.filters["rol"] = lambda code: ROLE_NAMES_NL.get(code, code)
+    environment.filters["organisatietype"] = lambda code: ORGANISATION_TYPES_NL.get(code, code)
+    environment.globals["WEEKDAYS"] = WEEKDAYS
+    environment.globals["WEEKDAY_NAMES_NL"] = WEEKDAY_NAMES_NL
+    environment.globals["ROLE_NAMES_NL"] = ROLE_NAMES_NL
+    environment.globals["ORGANISATION_TYPES_NL"] = ORGANISATION_TYPES_NL
+    environment.globals["today"] = today
+
+
+def template_config(settings: Settings) -> TemplateConfig[JinjaTemplateEngine]:
+    config = TemplateConfig(directory=settings.templates_dir, engine=JinjaTemplateEngine)
+    config.engine_callback = lambda engine: _register(engine.engine)  # type: ignore[attr-defined]
+    return config
+
+
+def page(
+    request: Request[Any, Any, Any],
+    template_name: str,
+    *,
+    status_code: int = 200,
+    flash: list[dict[str, str]] | None = None,
+    **context: Any,
+) -> Template:
+    """A full page (or an htmx partial) with who is asking and the messages waiting for them."""
+    context.setdefault("actor", request.scope.get("user"))
+    context["flash_messages"] = flash if flash is not None else request.scope.get("flash", [])
+    return Template(
+        template_name=template_name,
+        context=context,
+        status_code=status_code,
+        headers={"Vary": "HX-Request", "Cache-Control": "no-store"},
+    )

@@ -1,0 +1,169 @@
+"""The frame: start page per role, public information, health, log-in and log-out, password and invitation."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from litestar import Request, get, post
+from litestar.response import Redirect, Response, Template
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from huiskamer.auth import service as auth_service
+from huiskamer.auth.actor import Actor
+from huiskamer.auth.guards import PUBLIC
+from huiskamer.auth.middleware import SESSION_COOKIE
+from huiskamer.config import Settings
+from huiskamer.errors import InvalidInput, NotFound
+from huiskamer.locations import service as locations_service
+from huiskamer.site.deps import form_data
+from huiskamer.site.templating import page
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a local path: never an open redirect to another site."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return target[:500]
+
+
+def _session_cookie_header(settings: Settings, value: str, max_age: int) -> str:
+    secure = "; Secure" if settings.secure_cookies else ""
+    return f"{SESSION_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
+
+
+@get("/", name="home")
+async def home(request: Request[Any, Any, Any], actor: Actor, db_session: AsyncSession) -> Template:
+    locations = [] if actor.is_referrer else await locations_service.list_locations(db_session, actor)
+    organisation = await auth_service.organisation_of(db_session, actor) if actor.is_referrer else None
+    return page(
+        request, f"home/{actor.role.value}.html", title="Start", locations=locations, organisation=organisation
+    )
+
+
+@get("/over", name="info", opt=PUBLIC)
+async def info(request: Request[Any, Any, Any]) -> Template:
+    return page(request, "info.html", title="Over Huiskamer")
+
+
+@get("/health", name="health", opt=PUBLIC, skip_session=True)
+async def health(db_session: AsyncSession) -> Response[dict[str, str]]:
+    try:
+        await db_session.execute(text("SELECT 1"))
+    except Exception:  # any failure to reach the database means unhealthy
+        return Response({"status": "fout", "database": "onbereikbaar"}, status_code=503)
+    return Response({"status": "ok", "database": "ok"})
+
+
+@get("/inloggen", name="login", opt=PUBLIC)
+async def login_form(request: Request[Any, Any, Any], volgende: str | None = None) -> Template | Redirect:
+    if request.scope.get("user") is not None:
+        return Redirect(_safe_next(volgende), status_code=303)
+    return page(request, "auth/login.html", title="Inloggen", values={}, next=_safe_next(volgende))
+
+
+@post("/inloggen", name="login_submit", opt=PUBLIC)
+async def login_submit(
+    request: Request[Any, Any, Any], db_session: AsyncSession, settings: Settings
+) -> Template | Redirect:
+    data = await form_data(request)
+    email = data.get("email") if isinstance(data.get("email"), str) else ""
+    password = data.get("password") if isinstance(data.get("password"), str) else ""
+    target = _safe_next(data.get("next") if isinstance(data.get("next"), str) else None)
+    ip = request.client.host if request.client else None
+    try:
+        user = await auth_service.authenticate(db_session, settings, email, password, ip)
+    except auth_service.LoginFailed as failed:
+        return page(
+            request,
+            "auth/login.html",
+            status_code=400,
+            title="Inloggen",
+            values={"email": email[:254]},
+            next=target,
+            login_error=failed.message,
+        )
+    raw = await auth_service.start_session(db_session, settings, user)
+    response = Redirect(target, status_code=303)
+    response.headers["Set-Cookie"] = _session_cookie_header(settings, raw, settings.session_max_age_seconds)
+    return response
+
+
+@post("/uitloggen", name="logout")
+async def logout(actor: Actor, db_session: AsyncSession, settings: Settings) -> Redirect:
+    if actor.session_id is not None:
+        await auth_service.end_session(db_session, actor.session_id)
+    response = Redirect("/inloggen?uitgelogd=1", status_code=303)
+    response.headers["Set-Cookie"] = _session_cookie_header(settings, "", 0)
+    return response
+
+
+@get("/account/wachtwoord", name="password_form")
+async def password_form(request: Request[Any, Any, Any]) -> Template:
+    return page(request, "auth/password.html", title="Wachtwoord wijzigen", errors={})
+
+
+@post("/account/wachtwoord", name="password_submit")
+async def password_submit(request: Request[Any, Any, Any], actor: Actor, db_session: AsyncSession) -> Template | Redirect:
+    data = await form_data(request)
+
+    def field(name: str) -> str:
+        value = data.get(name)
+        return value if isinstance(value, str) else ""
+
+    try:
+        await auth_service.change_password(
+            db_session,
+            actor.id,
+            actor.session_id,
+            field("current_password"),
+            field("new_password"),
+            field("repeat_password"),
+        )
+    except InvalidInput as invalid:
+        return page(request, "auth/password.html", status_code=422, title="Wachtwoord wijzigen", errors=invalid.errors)
+    if actor.session_id is not None:
+        await auth_service.push_flash(db_session, actor.session_id, "Uw wachtwoord is gewijzigd.")
+    return Redirect("/", status_code=303)
+
+
+@get("/uitnodiging/{token:str}", name="invitation", opt=PUBLIC)
+async def invitation_form(request: Request[Any, Any, Any], token: str, db_session: AsyncSession) -> Template:
+    found = await auth_service.find_invitation(db_session, token)
+    if found is None:
+        raise NotFound("Deze uitnodiging is verlopen of al gebruikt. Vraag de beheerder om een nieuwe link.")
+    return page(request, "auth/invitation.html", title="Wachtwoord instellen", user=found[1], errors={})
+
+
+@post("/uitnodiging/{token:str}", name="invitation_submit", opt=PUBLIC)
+async def invitation_submit(
+    request: Request[Any, Any, Any], token: str, db_session: AsyncSession, settings: Settings
+) -> Template | Redirect:
+    data = await form_data(request)
+    new = data.get("new_password") if isinstance(data.get("new_password"), str) else ""
+    repeat = data.get("repeat_password") if isinstance(data.get("repeat_password"), str) else ""
+    try:
+        user = await auth_service.accept_invitation(db_session, token, new, repeat)
+    except InvalidInput as invalid:
+        found = await auth_service.find_invitation(db_session, token)
+        return page(
+            request,
+            "auth/invitation.html",
+            status_code=422,
+            title="Wachtwoord instellen",
+            user=found[1] if found else None,
+            errors=invalid.errors,
+        )
+    raw = await auth_service.start_session(db_session, settings, user)
+    await db_session.flush()
+    response = Redirect("/", status_code=303)
+    response.headers["Set-Cookie"] = _session_cookie_header(settings, raw, settings.session_max_age_seconds)
+    return response
+
+
+routes = [home, info, health, login_form, login_submit, logout, password_form, password_submit,
+          invitation_form, invitation_submit]
