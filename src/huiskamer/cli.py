@@ -18,7 +18,7 @@ from huiskamer.config import PROJECT_ROOT, Settings
 T = TypeVar("T")
 
 
-def _alembic_config(settings: Settings):  # noqa: ANN202
+def _alembic_config(settings: Settings):
     from alembic.config import Config
 
     config = Config(str(PROJECT_ROOT / "alembic.ini"))

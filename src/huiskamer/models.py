@@ -1,7 +1,15 @@
 """Imports every table, so that metadata (and Alembic) know them all."""
 
 from huiskamer.audit.models import AuditEvent
-from huiskamer.auth.models import ApiToken, Invitation, LoginThrottle, Organisation, User, UserLocation, UserSession
+from huiskamer.auth.models import (
+    ApiToken,
+    Invitation,
+    LoginThrottle,
+    Organisation,
+    User,
+    UserLocation,
+    UserSession,
+)
 from huiskamer.locations.models import ClosureDay, Location, LocationCapacity
 
 __all__ = [

@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -62,7 +62,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat() if value.tzinfo else value.isoformat()
+        return value.astimezone(UTC).isoformat() if value.tzinfo else value.isoformat()
     if isinstance(value, date | UUID):
         return str(value)
     if isinstance(value, list | tuple):
@@ -111,7 +111,7 @@ def _record_id(obj: Any) -> str:
 
 def _before_flush(session: Session, _flush_context: UOWTransaction, _instances: Any) -> None:
     actor = current_actor()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     events: list[AuditEvent] = []
     for action, objects in (("insert", session.new), ("update", session.dirty), ("delete", session.deleted)):
         for obj in objects:
@@ -144,7 +144,7 @@ def record_view(session: Session, *, table_name: str, record_id: str, what: str 
     actor = current_actor()
     session.add(
         AuditEvent(
-            at=datetime.now(timezone.utc),
+            at=datetime.now(UTC),
             actor_id=actor.id,
             actor_label=actor.label,
             action="view",

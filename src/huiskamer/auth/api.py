@@ -6,10 +6,10 @@ from typing import Any
 
 from litestar import get
 
-from huiskamer.auth.actor import Actor
+from huiskamer.site.deps import CurrentActor
 
 
-def actor_json(actor: Actor) -> dict[str, Any]:
+def actor_json(actor: CurrentActor) -> dict[str, Any]:
     return {
         "id": str(actor.id),
         "email": actor.email,
@@ -20,7 +20,7 @@ def actor_json(actor: Actor) -> dict[str, Any]:
 
 
 @get("/api/v1/me", name="api_me", tags=["account"])
-async def me(actor: Actor) -> dict[str, Any]:
+async def me(actor: CurrentActor) -> dict[str, Any]:
     return actor_json(actor)
 
 

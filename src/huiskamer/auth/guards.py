@@ -24,7 +24,7 @@ def require_login(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseR
         raise NotAuthorizedException("Log in om verder te gaan.")
 
 
-def _require_roles(*roles: Role):  # noqa: ANN202
+def _require_roles(*roles: Role):
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         actor: Actor | None = connection.scope.get("user")
         if actor is None:

@@ -32,7 +32,7 @@ class Location(UUIDAuditBase):
     closure_days: Mapped[list[ClosureDay]] = relationship(
         back_populates="location", cascade="all, delete-orphan", lazy="selectin", order_by="ClosureDay.day"
     )
-    staff: Mapped[list[UserLocation]] = relationship(back_populates="location", lazy="noload", viewonly=True)
+    staff: Mapped[list[UserLocation]] = relationship(back_populates="location", lazy="raise", viewonly=True)
 
     __table_args__ = (CheckConstraint("min_age >= 0 AND min_age <= max_age", name="age_range"),)
 

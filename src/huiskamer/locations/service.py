@@ -13,7 +13,7 @@ from huiskamer.errors import NotFound
 from huiskamer.locations.models import Location
 
 
-def _scoped(actor: Actor):  # noqa: ANN202
+def _scoped(actor: Actor):
     """Admins see every location, referrers every active one (to choose from); staff only their own."""
     query = select(Location).order_by(Location.name)
     if actor.is_admin:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 from litestar import Request
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotAuthorizedException
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from huiskamer.auth.actor import Actor
 from huiskamer.config import Settings
@@ -39,3 +40,9 @@ async def form_data(request: Request[Any, Any, Any]) -> dict[str, Any]:
         values = [v for v in values if isinstance(v, str)]
         data[key] = values if len(values) > 1 else (values[0] if values else "")
     return data
+
+
+# Handler parameters name their dependencies explicitly (Litestar 3 drops inferred ones).
+CurrentActor: TypeAlias = NamedDependency[Actor]
+DbSession: TypeAlias = NamedDependency[AsyncSession]
+AppSettings: TypeAlias = NamedDependency[Settings]

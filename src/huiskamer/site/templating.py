@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,7 +37,7 @@ def dutch_datetime(value: datetime | None, fmt: str = "d MMMM y 'om' HH:mm") -> 
     if value is None:
         return ""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return format_datetime(value, fmt, tzinfo=AMSTERDAM, locale="nl_NL")
 
 

@@ -6,18 +6,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from litestar import Request, get, post
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from huiskamer.auth import service as auth_service
-from huiskamer.auth.actor import Actor
 from huiskamer.auth.guards import PUBLIC
 from huiskamer.auth.middleware import SESSION_COOKIE
 from huiskamer.config import Settings
 from huiskamer.errors import InvalidInput, NotFound
 from huiskamer.locations import service as locations_service
-from huiskamer.site.deps import form_data
+from huiskamer.site.deps import AppSettings, CurrentActor, DbSession, form_data
 from huiskamer.site.templating import page
 
 
@@ -31,13 +30,13 @@ def _safe_next(target: str | None) -> str:
     return target[:500]
 
 
-def _session_cookie_header(settings: Settings, value: str, max_age: int) -> str:
+def _session_cookie_header(settings: AppSettings, value: str, max_age: int) -> str:
     secure = "; Secure" if settings.secure_cookies else ""
     return f"{SESSION_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
 
 
 @get("/", name="home")
-async def home(request: Request[Any, Any, Any], actor: Actor, db_session: AsyncSession) -> Template:
+async def home(request: Request[Any, Any, Any], actor: CurrentActor, db_session: DbSession) -> Template:
     locations = [] if actor.is_referrer else await locations_service.list_locations(db_session, actor)
     organisation = await auth_service.organisation_of(db_session, actor) if actor.is_referrer else None
     return page(
@@ -51,7 +50,7 @@ async def info(request: Request[Any, Any, Any]) -> Template:
 
 
 @get("/health", name="health", opt=PUBLIC, skip_session=True)
-async def health(db_session: AsyncSession) -> Response[dict[str, str]]:
+async def health(db_session: DbSession) -> Response[dict[str, str]]:
     try:
         await db_session.execute(text("SELECT 1"))
     except Exception:  # any failure to reach the database means unhealthy
@@ -60,7 +59,7 @@ async def health(db_session: AsyncSession) -> Response[dict[str, str]]:
 
 
 @get("/inloggen", name="login", opt=PUBLIC)
-async def login_form(request: Request[Any, Any, Any], volgende: str | None = None) -> Template | Redirect:
+async def login_form(request: Request[Any, Any, Any], volgende: FromQuery[str | None] = None) -> Template | Redirect:
     if request.scope.get("user") is not None:
         return Redirect(_safe_next(volgende), status_code=303)
     return page(request, "auth/login.html", title="Inloggen", values={}, next=_safe_next(volgende))
@@ -68,7 +67,7 @@ async def login_form(request: Request[Any, Any, Any], volgende: str | None = Non
 
 @post("/inloggen", name="login_submit", opt=PUBLIC)
 async def login_submit(
-    request: Request[Any, Any, Any], db_session: AsyncSession, settings: Settings
+    request: Request[Any, Any, Any], db_session: DbSession, settings: Settings
 ) -> Template | Redirect:
     data = await form_data(request)
     email = data.get("email") if isinstance(data.get("email"), str) else ""
@@ -94,7 +93,7 @@ async def login_submit(
 
 
 @post("/uitloggen", name="logout")
-async def logout(actor: Actor, db_session: AsyncSession, settings: Settings) -> Redirect:
+async def logout(actor: CurrentActor, db_session: DbSession, settings: AppSettings) -> Redirect:
     if actor.session_id is not None:
         await auth_service.end_session(db_session, actor.session_id)
     response = Redirect("/inloggen?uitgelogd=1", status_code=303)
@@ -108,7 +107,7 @@ async def password_form(request: Request[Any, Any, Any]) -> Template:
 
 
 @post("/account/wachtwoord", name="password_submit")
-async def password_submit(request: Request[Any, Any, Any], actor: Actor, db_session: AsyncSession) -> Template | Redirect:
+async def password_submit(request: Request[Any, Any, Any], actor: CurrentActor, db_session: DbSession) -> Template | Redirect:
     data = await form_data(request)
 
     def field(name: str) -> str:
@@ -132,7 +131,7 @@ async def password_submit(request: Request[Any, Any, Any], actor: Actor, db_sess
 
 
 @get("/uitnodiging/{token:str}", name="invitation", opt=PUBLIC)
-async def invitation_form(request: Request[Any, Any, Any], token: str, db_session: AsyncSession) -> Template:
+async def invitation_form(request: Request[Any, Any, Any], token: FromPath[str], db_session: DbSession) -> Template:
     found = await auth_service.find_invitation(db_session, token)
     if found is None:
         raise NotFound("Deze uitnodiging is verlopen of al gebruikt. Vraag de beheerder om een nieuwe link.")
@@ -141,7 +140,7 @@ async def invitation_form(request: Request[Any, Any, Any], token: str, db_sessio
 
 @post("/uitnodiging/{token:str}", name="invitation_submit", opt=PUBLIC)
 async def invitation_submit(
-    request: Request[Any, Any, Any], token: str, db_session: AsyncSession, settings: Settings
+    request: Request[Any, Any, Any], token: FromPath[str], db_session: DbSession, settings: Settings
 ) -> Template | Redirect:
     data = await form_data(request)
     new = data.get("new_password") if isinstance(data.get("new_password"), str) else ""

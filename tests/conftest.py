@@ -1,0 +1,148 @@
+"""Shared test set-up: one database per test run (SQLite, or PostgreSQL when HUISKAMER_TEST_POSTGRES_URL is set),
+migrated with Alembic, emptied before every test; an app and a client per test; hypothesis profiles.
+
+In CI (CI=true) a skipped test fails the run: browser and PostgreSQL tests must really run there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from huiskamer.cli import upgrade_database
+from huiskamer.config import Settings, normalise_database_url
+from huiskamer.db import metadata
+
+settings.register_profile(
+    "dev", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+settings.register_profile(
+    "ci", max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+POSTGRES_URL = os.environ.get("HUISKAMER_TEST_POSTGRES_URL", "")
+BACKEND = "postgresql" if POSTGRES_URL else "sqlite"
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _sync_url(url: str) -> str:
+    return url.replace("+aiosqlite", "").replace("+asyncpg", "+psycopg")
+
+
+def _postgres_database_for_worker() -> str:
+    """A database of our own per xdist worker, created fresh from the configured server."""
+    base = make_url(normalise_database_url(POSTGRES_URL))
+    name = f"huiskamer_test_{_worker()}"
+    admin = create_engine(_sync_url(base.render_as_string(hide_password=False)), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    if BACKEND == "postgresql":
+        url = _postgres_database_for_worker()
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'huiskamer-test.sqlite'}"
+    upgrade_database(Settings(database_url=url))
+    return url
+
+
+@pytest.fixture(scope="session")
+def sync_engine(database_url: str):
+    engine = create_engine(_sync_url(database_url))
+    yield engine
+    engine.dispose()
+
+
+def empty_database(sync_engine) -> None:
+    with sync_engine.begin() as connection:
+        if sync_engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+            connection.execute(text(f"TRUNCATE {names} CASCADE"))
+        else:
+            for table in reversed(metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def test_settings(database_url: str, sync_engine) -> Settings:
+    empty_database(sync_engine)
+    return Settings(
+        database_url=database_url,
+        secret_key=secrets.token_hex(32),
+        dev_mode=True,
+        base_url="http://testserver.local",
+    )
+
+
+@pytest.fixture
+def app(test_settings: Settings):
+    from huiskamer.app import create_app
+
+    return create_app(test_settings)
+
+
+@pytest.fixture
+def client(app) -> Iterator:
+    from litestar.testing import TestClient
+
+    with TestClient(app, base_url="http://testserver.local") as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def make_client(app) -> Iterator:
+    """For tests with several people at once: ``make_client()`` gives another browser."""
+    from litestar.testing import TestClient
+
+    clients: list[TestClient] = []
+
+    def make() -> TestClient:
+        test_client = TestClient(app, base_url="http://testserver.local")
+        test_client.__enter__()
+        clients.append(test_client)
+        return test_client
+
+    yield make
+    for test_client in clients:
+        test_client.__exit__(None, None, None)
+
+
+def run(coro):
+    """Run a coroutine from a synchronous test (factories use their own engine)."""
+    return asyncio.run(coro)
+
+
+# --- CI: a skip is a failure --------------------------------------------------------------------
+
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if os.environ.get("CI") and _skipped and exitstatus == 0:
+        session.exitstatus = 1
+        print(f"\nIn CI mag geen test worden overgeslagen; overgeslagen: {_skipped[:10]}")
+
+
+ROOT = Path(__file__).resolve().parents[1]
