@@ -27,8 +27,12 @@ def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
 class AuthenticationMiddleware(ASGIMiddleware):
     """Puts the Actor (or None) in ``scope["user"]`` and the browser session in ``scope["auth"]``."""
 
-    exclude_path_pattern = ("^/static/", "^/health$")
     scopes = ("http",)  # type: ignore[assignment]
+
+    @staticmethod
+    def should_bypass_for_scope(scope: Scope) -> bool:  # type: ignore[override]
+        # Static files and the health check need nobody's identity (and no database read).
+        return scope["path"].startswith("/static/") or scope["path"] == "/health"
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)

@@ -30,7 +30,7 @@ def _safe_next(target: str | None) -> str:
     return target[:500]
 
 
-def _session_cookie_header(settings: AppSettings, value: str, max_age: int) -> str:
+def _session_cookie_header(settings: Settings, value: str, max_age: int) -> str:
     secure = "; Secure" if settings.secure_cookies else ""
     return f"{SESSION_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
 
@@ -67,7 +67,7 @@ async def login_form(request: Request[Any, Any, Any], volgende: FromQuery[str | 
 
 @post("/inloggen", name="login_submit", opt=PUBLIC)
 async def login_submit(
-    request: Request[Any, Any, Any], db_session: DbSession, settings: Settings
+    request: Request[Any, Any, Any], db_session: DbSession, settings: AppSettings
 ) -> Template | Redirect:
     data = await form_data(request)
     email = data.get("email") if isinstance(data.get("email"), str) else ""
@@ -140,7 +140,7 @@ async def invitation_form(request: Request[Any, Any, Any], token: FromPath[str],
 
 @post("/uitnodiging/{token:str}", name="invitation_submit", opt=PUBLIC)
 async def invitation_submit(
-    request: Request[Any, Any, Any], token: FromPath[str], db_session: DbSession, settings: Settings
+    request: Request[Any, Any, Any], token: FromPath[str], db_session: DbSession, settings: AppSettings
 ) -> Template | Redirect:
     data = await form_data(request)
     new = data.get("new_password") if isinstance(data.get("new_password"), str) else ""
