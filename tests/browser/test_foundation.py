@@ -1,0 +1,67 @@
+"""The foundation in a real browser: each demo role logs in and reaches its start page, a wrong password
+shows the message, and axe finds no WCAG 2.1 A/AA violation on the pages of issue 3. Screenshots at
+360 px and 1280 px land in screenshots/."""
+
+from __future__ import annotations
+
+import pytest
+
+from huiskamer.demo import demo_logins
+from tests.browser.conftest import WIDTHS, axe_violations, log_in, screenshot
+
+pytestmark = pytest.mark.browser
+
+START_PAGE_TEXT = {
+    "admin": "U bent beheerder",
+    "coordinator": "U bent coördinator",
+    "youth_worker": "U bent kinderwerker",
+    "referrer": "U bent verwijzer",
+}
+
+
+def _first_of_each_role() -> list[tuple[str, str]]:
+    seen: dict[str, str] = {}
+    for login in demo_logins():
+        seen.setdefault(login.role, login.email)
+    return list(seen.items())
+
+
+@pytest.mark.parametrize(("role", "email"), _first_of_each_role())
+def test_each_demo_role_logs_in_and_reaches_its_start_page(new_page, role, email):
+    for label, width in WIDTHS.items():
+        page = new_page(width)
+        log_in(page, email)
+        assert page.url.endswith("/"), page.url
+        assert page.get_by_text(START_PAGE_TEXT[role]).is_visible()
+        assert page.get_by_role("navigation", name="Hoofdmenu").is_visible()
+        screenshot(page, f"start-{role}-{label}")
+        assert axe_violations(page) == []
+
+
+def test_wrong_password_shows_the_generic_message(new_page):
+    page = new_page(360)
+    log_in(page, "beheer@deschoor.example", "helemaal-fout")
+    alert = page.get_by_role("alert")
+    assert "Inloggen is niet gelukt" in alert.inner_text()
+    assert page.get_by_label("E-mailadres").input_value() == "beheer@deschoor.example"
+    screenshot(page, "inloggen-fout-telefoon")
+    assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize("path", ["/inloggen", "/over"])
+def test_public_pages_have_no_accessibility_violations(new_page, path):
+    for label, width in WIDTHS.items():
+        page = new_page(width)
+        page.goto(path)
+        screenshot(page, f"publiek{path.replace('/', '-')}-{label}")
+        assert axe_violations(page) == []
+
+
+def test_skip_link_is_the_first_thing_the_keyboard_reaches(new_page):
+    page = new_page(1280)
+    page.goto("/inloggen")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused.strip() == "Naar de inhoud"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "inhoud"
