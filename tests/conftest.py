@@ -87,6 +87,7 @@ def test_settings(database_url: str, sync_engine) -> Settings:
         database_url=database_url,
         secret_key=secrets.token_hex(32),
         dev_mode=True,
+        run_worker=False,  # tests run the worker's jobs themselves, when they want them
         base_url="http://testserver.local",
     )
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlchemyPlugin
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
@@ -28,6 +30,19 @@ from huiskamer.site.deps import dependencies
 from huiskamer.site.errors import handle_exception
 from huiskamer.site.security import security_headers
 from huiskamer.site.templating import template_config
+from huiskamer.worker import running_in_background
+
+
+def _worker_lifespan(settings: Settings, alchemy: SQLAlchemyAsyncConfig):  # noqa: ANN202
+    @asynccontextmanager
+    async def lifespan(_app: Litestar) -> AsyncIterator[None]:
+        if not settings.run_worker:
+            yield
+            return
+        async with running_in_background(alchemy.get_engine(), settings):
+            yield
+
+    return lifespan
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -70,6 +85,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         state=State({"huiskamer_settings": settings, "huiskamer_alchemy": alchemy}),
         before_send=[security_headers],
+        lifespan=[_worker_lifespan(settings, alchemy)],
         request_max_body_size=2 * 1024 * 1024,
         debug=False,
     )

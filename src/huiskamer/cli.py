@@ -208,3 +208,27 @@ def token_create(email: str) -> None:
         sys.exit(1)
     click.echo(f"API-token voor {email} (bewaar het goed; het wordt niet nog eens getoond):")
     click.echo(raw)
+
+
+@main.command(help="Draait alleen de achtergrondtaken (e-mail versturen, opruimen), zonder webserver.")
+@click.option("--once", is_flag=True, help="Eén ronde en dan stoppen.")
+def worker(once: bool) -> None:
+    from huiskamer.db import install_sqlite_pragmas
+    from huiskamer.worker import run_forever, run_once
+
+    settings = Settings.from_env()
+
+    async def go() -> None:
+        engine = create_async_engine(settings.database_url)
+        install_sqlite_pragmas(engine.sync_engine)
+        try:
+            if once:
+                await run_once(engine, settings)
+            else:
+                if settings.smtp is None:
+                    click.echo("Geen HUISKAMER_SMTP_HOST ingesteld: e-mail blijft in de wachtrij staan.", err=True)
+                await run_forever(engine, settings, asyncio.Event())
+        finally:
+            await engine.dispose()
+
+    asyncio.run(go())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(os.environ.get("HUISKAMER_BASE_DIR", Path(__file__).resolve().parents[2]))
@@ -32,6 +32,32 @@ def normalise_database_url(url: str) -> str:
 
 
 @dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int = 587
+    username: str = ""
+    password: str = ""
+    sender: str = "Huiskamer <noreply@huiskamer.example>"
+    # "starttls" (port 587), "tls" (port 465) or "none" (a relay on localhost)
+    security: str = "starttls"
+    timeout_seconds: float = 20.0
+
+    @classmethod
+    def from_env(cls) -> SmtpSettings | None:
+        host = os.environ.get("HUISKAMER_SMTP_HOST", "").strip()
+        if not host:
+            return None  # no mail server: the outbox simply waits
+        return cls(
+            host=host,
+            port=int(os.environ.get("HUISKAMER_SMTP_PORT", "587")),
+            username=os.environ.get("HUISKAMER_SMTP_USERNAME", ""),
+            password=os.environ.get("HUISKAMER_SMTP_PASSWORD", ""),
+            sender=os.environ.get("HUISKAMER_SMTP_FROM", cls.sender),
+            security=os.environ.get("HUISKAMER_SMTP_SECURITY", "starttls").lower(),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     secret_key: str = ""
@@ -45,7 +71,10 @@ class Settings:
     login_max_failures: int = 10
     login_block_minutes: int = 15
     echo_sql: bool = False
-    smtp: dict[str, str] = field(default_factory=dict)
+    smtp: SmtpSettings | None = None
+    # How often the background worker looks for work (e-mail to send, offers that expired).
+    worker_interval_seconds: float = 5.0
+    run_worker: bool = True
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -59,6 +88,9 @@ class Settings:
             dev_mode=dev_mode,
             base_url=os.environ.get("HUISKAMER_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
             echo_sql=_env_bool("HUISKAMER_ECHO_SQL", False),
+            smtp=SmtpSettings.from_env(),
+            worker_interval_seconds=float(os.environ.get("HUISKAMER_WORKER_INTERVAL", "5")),
+            run_worker=_env_bool("HUISKAMER_RUN_WORKER", True),
         )
 
     @property

@@ -11,6 +11,7 @@ from huiskamer.auth.models import (
     UserSession,
 )
 from huiskamer.locations.models import ClosureDay, Location, LocationCapacity
+from huiskamer.mail.models import OutboxEmail
 
 __all__ = [
     "ApiToken",
@@ -21,6 +22,7 @@ __all__ = [
     "LocationCapacity",
     "LoginThrottle",
     "Organisation",
+    "OutboxEmail",
     "User",
     "UserLocation",
     "UserSession",

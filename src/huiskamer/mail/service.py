@@ -1,0 +1,116 @@
+"""Writing e-mail to the outbox (in the caller's transaction) and delivering it with retries and back-off."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+from email.message import EmailMessage
+
+import aiosmtplib
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from huiskamer.config import SmtpSettings
+from huiskamer.mail.models import OutboxEmail
+
+logger = logging.getLogger("huiskamer.mail")
+
+MAX_ATTEMPTS = 12
+CLAIM_SECONDS = 120
+BATCH = 20
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def enqueue(db: AsyncSession, to_address: str, subject: str, body: str) -> None:
+    """Adds an e-mail to the outbox; it is sent only if the caller's transaction commits."""
+    now = _now()
+    db.add(OutboxEmail(to_address=to_address, subject=subject, body=body, created_at=now, next_attempt_at=now))
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, ... up to an hour between tries."""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+async def _claim(db: AsyncSession, now: datetime) -> list[OutboxEmail]:
+    """Claims due e-mails for this process; a claim another worker made first is skipped (safe across workers)."""
+    due = (
+        await db.scalars(
+            select(OutboxEmail.id)
+            .where(
+                OutboxEmail.sent_at.is_(None),
+                OutboxEmail.attempts < MAX_ATTEMPTS,
+                OutboxEmail.next_attempt_at <= now,
+                or_(OutboxEmail.locked_until.is_(None), OutboxEmail.locked_until < now),
+            )
+            .order_by(OutboxEmail.next_attempt_at)
+            .limit(BATCH)
+        )
+    ).all()
+    claimed: list[OutboxEmail] = []
+    for email_id in due:
+        result = await db.execute(
+            update(OutboxEmail)
+            .where(
+                OutboxEmail.id == email_id,
+                OutboxEmail.sent_at.is_(None),
+                or_(OutboxEmail.locked_until.is_(None), OutboxEmail.locked_until < now),
+            )
+            .values(locked_until=now + timedelta(seconds=CLAIM_SECONDS))
+        )
+        if result.rowcount == 1:
+            claimed.append(email_id)
+    await db.commit()
+    if not claimed:
+        return []
+    return list((await db.scalars(select(OutboxEmail).where(OutboxEmail.id.in_(claimed)))).all())
+
+
+def _message(smtp: SmtpSettings, email: OutboxEmail) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = smtp.sender
+    message["To"] = email.to_address
+    message["Subject"] = email.subject
+    message["Message-ID"] = f"<{email.id}@huiskamer>"
+    message.set_content(email.body)
+    return message
+
+
+async def _send(smtp: SmtpSettings, email: OutboxEmail) -> None:
+    await aiosmtplib.send(
+        _message(smtp, email),
+        hostname=smtp.host,
+        port=smtp.port,
+        username=smtp.username or None,
+        password=smtp.password or None,
+        use_tls=smtp.security == "tls",
+        start_tls=True if smtp.security == "starttls" else False,
+        timeout=smtp.timeout_seconds,
+    )
+
+
+async def deliver_due(sessions: async_sessionmaker[AsyncSession], smtp: SmtpSettings | None) -> int:
+    """Sends what is due; returns how many went out. Without SMTP settings nothing is sent and nothing is lost."""
+    if smtp is None:
+        return 0
+    sent = 0
+    async with sessions() as db:
+        for email in await _claim(db, _now()):
+            try:
+                await _send(smtp, email)
+            except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
+                email.attempts += 1
+                email.next_attempt_at = _now() + backoff(email.attempts)
+                email.last_error = f"{type(error).__name__}: {error}"[:1000]
+                email.locked_until = None
+                logger.warning("E-mail %s niet verstuurd (poging %s): %s", email.id, email.attempts, error)
+            else:
+                email.attempts += 1
+                email.sent_at = _now()
+                email.locked_until = None
+                sent += 1
+            await db.commit()
+    return sent

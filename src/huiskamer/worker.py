@@ -1,0 +1,64 @@
+"""The background worker: delivers the e-mail outbox and tidies up, on a schedule.
+
+It runs inside every `huiskamer serve` process and as `huiskamer worker`. All state is in the database and
+every job claims its rows there, so several copies can run at once without doing work twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime, timezone
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from huiskamer.auth.models import UserSession
+from huiskamer.config import Settings
+from huiskamer.mail.service import deliver_due
+
+logger = logging.getLogger("huiskamer.worker")
+
+Job = Callable[[async_sessionmaker[AsyncSession], Settings], Awaitable[object]]
+
+
+async def send_mail(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> int:
+    return await deliver_due(sessions, settings.smtp)
+
+
+async def forget_expired_sessions(sessions: async_sessionmaker[AsyncSession], _settings: Settings) -> None:
+    async with sessions() as db:
+        await db.execute(delete(UserSession).where(UserSession.expires_at < datetime.now(timezone.utc)))
+        await db.commit()
+
+
+JOBS: list[Job] = [send_mail, forget_expired_sessions]
+
+
+async def run_once(engine: AsyncEngine, settings: Settings) -> None:
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    for job in JOBS:
+        try:
+            await job(sessions, settings)
+        except Exception:  # one failing job must not stop the others or the loop
+            logger.exception("Taak %s mislukte", job.__name__)
+
+
+async def run_forever(engine: AsyncEngine, settings: Settings, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        await run_once(engine, settings)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=settings.worker_interval_seconds)
+
+
+@contextlib.asynccontextmanager
+async def running_in_background(engine: AsyncEngine, settings: Settings) -> AsyncIterator[None]:
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_forever(engine, settings, stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
