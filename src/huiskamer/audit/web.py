@@ -1,3 +1,51 @@
-"""(being built)"""
+"""The beheerder's audit trail page: search by person, by record and by period."""
 
-routes: list = []
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get
+from litestar.response import Template
+
+from huiskamer.audit import service as audit_service
+from huiskamer.auth.guards import require_admin
+from huiskamer.site.deps import CurrentActor, DbSession
+from huiskamer.site.templating import page
+
+_QUERY_FIELDS = ("persoon", "tabel", "record", "van", "tot", "pagina")
+
+
+@get("/beheer/audit", name="audit_search", guards=[require_admin])
+async def audit_search(request: Request[Any, Any, Any], actor: CurrentActor, db_session: DbSession) -> Template:
+    raw = {name: request.query_params.get(name) for name in _QUERY_FIELDS}
+    values = {name: value if isinstance(value, str) else "" for name, value in raw.items()}
+    filters, errors = audit_service.read_filters(raw)
+    result = None
+    if not errors:
+        result = await audit_service.search_audit(
+            db_session,
+            actor,
+            person=filters.person,
+            table=filters.table,
+            record_id=filters.record_id,
+            date_from=filters.date_from,
+            date_to=filters.date_to,
+            page=filters.page,
+        )
+    return page(
+        request,
+        "audit/search.html",
+        status_code=422 if errors else 200,
+        title="Audittrail",
+        values=values,
+        errors=errors,
+        filters=filters,
+        result=result,
+        tables=audit_service.audited_tables(),
+        table_label=audit_service.table_label,
+        actions=audit_service.ACTIONS_NL,
+        shown_changes=audit_service.shown_changes,
+    )
+
+
+routes = [audit_search]
