@@ -25,6 +25,7 @@ from huiskamer.config import Settings
 from huiskamer.db import alchemy_config
 from huiskamer.locations import api as locations_api
 from huiskamer.locations import web as locations_web
+from huiskamer.referrals import api as referrals_api
 from huiskamer.site import web as site_web
 from huiskamer.site.deps import dependencies
 from huiskamer.site.errors import handle_exception
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *auth_api.routes,
             *locations_web.routes,
             *locations_api.routes,
+            *referrals_api.routes,
             *audit_web.routes,
             create_static_files_router(path="/static", directories=[settings.static_dir], opt=PUBLIC, name="static"),
         ],

@@ -12,8 +12,15 @@ from huiskamer.auth.models import (
 )
 from huiskamer.locations.models import ClosureDay, Location, LocationCapacity
 from huiskamer.mail.models import OutboxEmail
+from huiskamer.referrals.models import Child, Referral, ReferralEvent, ReferralLocation, ReferralMessage, ReferralRead
 
 __all__ = [
+    "Child",
+    "Referral",
+    "ReferralEvent",
+    "ReferralLocation",
+    "ReferralMessage",
+    "ReferralRead",
     "ApiToken",
     "AuditEvent",
     "ClosureDay",

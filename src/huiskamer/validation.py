@@ -252,3 +252,53 @@ def lines(text: str | None) -> list[str]:
         return []
     parts = re.split(r"[\n,;]", text)
     return [" ".join(p.split()) for p in parts if p.strip()]
+
+
+# --- Dutch postcodes and phone numbers ---------------------------------------------------------
+
+# Four digits (not starting with 0) and two letters; SA, SD and SS are never issued.
+_POSTCODE = re.compile(r"^([1-9][0-9]{3})(?!SA|SD|SS)([A-Z]{2})$")
+
+
+def read_postcode(data: Mapping[str, Any], field: str, errors: FieldErrors, *, required: bool = True) -> str | None:
+    """A Dutch postcode, normalised to ``1325 AB``."""
+    text = read_text(data, field, errors, label="de postcode", required=required, max_length=20)
+    if text is None:
+        return None
+    match = _POSTCODE.match(text.upper().replace(" ", ""))
+    if not match:
+        errors.add(field, "Vul een Nederlandse postcode in, zoals 1325 AB.")
+        return None
+    return f"{match.group(1)} {match.group(2)}"
+
+
+def read_phone(data: Mapping[str, Any], field: str, errors: FieldErrors, *, required: bool = True) -> str | None:
+    """A Dutch or international phone number, stored as E.164 (``+31612345678``)."""
+    import phonenumbers
+
+    text = read_text(data, field, errors, label="een telefoonnummer", required=required, max_length=40)
+    if text is None:
+        return None
+    try:
+        number = phonenumbers.parse(text, "NL")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        errors.add(field, "Vul een geldig telefoonnummer in, zoals 06 12345678 of +32 470 12 34 56.")
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(e164: str | None) -> str:
+    """Shown as people write it: ``06 12345678`` for Dutch numbers, international format otherwise."""
+    import phonenumbers
+
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    if number.country_code == 31:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

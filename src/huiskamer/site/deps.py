@@ -46,3 +46,15 @@ async def form_data(request: Request[Any, Any, Any]) -> dict[str, Any]:
 CurrentActor: TypeAlias = NamedDependency[Actor]
 DbSession: TypeAlias = NamedDependency[AsyncSession]
 AppSettings: TypeAlias = NamedDependency[Settings]
+
+
+async def json_body(request: Request[Any, Any, Any]) -> Any:
+    """The request's JSON; a body that is no JSON at all is bad input (422), never a 500."""
+    from litestar.exceptions import SerializationException
+
+    from huiskamer.errors import InvalidInput
+
+    try:
+        return await request.json()
+    except SerializationException:
+        raise InvalidInput({"": "Het verzoek is geen geldige JSON. Stuur een object met velden."}) from None

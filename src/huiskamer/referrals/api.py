@@ -1,0 +1,153 @@
+"""JSON API for referrals (api-v1.md "Referrals"): the referrer sees status, dates and messages; the coordinator all."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Request, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Response
+
+from huiskamer.auth.actor import Actor
+from huiskamer.errors import InvalidInput
+from huiskamer.referrals import service
+from huiskamer.referrals.models import Referral
+from huiskamer.referrals.rules import Status, status_name
+from huiskamer.referrals.schemas import parse_message, parse_move, parse_referral_input
+from huiskamer.site.deps import AppSettings, CurrentActor, DbSession, json_body
+from huiskamer.site.templating import today
+from huiskamer.validation import format_phone
+
+API_PAGE_SIZE = 500
+
+
+def _at(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+async def referral_json(db: DbSession, actor: Actor, referral: Referral) -> dict[str, Any]:
+    """The referrer's view holds no coordinator-only field; the coordinator's view holds the whole dossier."""
+    events = await service.history(db, referral)
+    notes = await service.messages(db, referral)
+    body: dict[str, Any] = {
+        "id": str(referral.id),
+        "status": referral.status,
+        "status_label": status_name(referral.status),
+        "submitted_at": _at(referral.submitted_at),
+        "history": [{"status": e.to_status, "at": _at(e.at)} for e in events],
+        "messages": [
+            {"at": _at(m.at), "text": m.text, "from": "referrer" if m.from_referrer else "coordinator"} for m in notes
+        ],
+    }
+    if actor.is_coordinator:
+        child = referral.child
+        body["history"] = [
+            {"status": e.to_status, "at": _at(e.at), "by": e.actor_label, "reason_code": e.reason_code,
+             "reason": e.reason, "planned_at": _at(e.planned_at)}
+            for e in events
+        ]
+        body["messages"] = [
+            {"at": _at(m.at), "text": m.text, "from": "referrer" if m.from_referrer else "coordinator",
+             "author": m.author_name}
+            for m in notes
+        ]
+        body.update(
+            child={
+                "given_name": child.given_name, "family_name": child.family_name,
+                "date_of_birth": child.date_of_birth.isoformat(), "postcode": child.postcode,
+                "neighbourhood": child.neighbourhood, "school": child.school,
+            },
+            guardian={"name": referral.guardian_name, "phone": format_phone(referral.guardian_phone),
+                      "email": referral.guardian_email},
+            source=referral.source,
+            reason=referral.reason,
+            guardian_informed=referral.guardian_informed,
+            location_ids=[str(i) for i in referral.location_ids],
+            requested_weekdays=referral.requested_weekdays,
+            intake_planned_at=_at(referral.intake_planned_at),
+            possible_duplicate_ids=[str(r.id) for r in await service.possible_duplicates(db, actor, referral)],
+            intake=None,
+            placement=None,
+        )
+    return body
+
+
+@post("/api/v1/referrals", name="api_referral_submit", tags=["referrals"], status_code=201)
+async def submit(request: Request[Any, Any, Any], actor: CurrentActor, db_session: DbSession) -> dict[str, Any]:
+    data = parse_referral_input(await json_body(request), today=today())
+    referral = await service.submit_referral(db_session, actor, data)
+    return await referral_json(db_session, actor, referral)
+
+
+@get("/api/v1/referrals", name="api_referrals", tags=["referrals"])
+async def list_referrals(
+    request: Request[Any, Any, Any],
+    actor: CurrentActor,
+    db_session: DbSession,
+    status: FromQuery[str | None] = None,
+    page: FromQuery[str | None] = None,
+) -> dict[str, Any]:
+    if status is not None and status not in {s.value for s in Status}:
+        raise InvalidInput({"status": "Onbekende status."})
+    number = int(page) if page and page.isdigit() and 0 < int(page) < 100_000 else 1
+    result = await service.list_referrals(
+        db_session, actor, service.InboxFilters(status=status, page=number, page_size=API_PAGE_SIZE)
+    )
+    items = []
+    for row in result.rows:
+        item = {
+            "id": str(row.referral.id), "status": row.referral.status,
+            "submitted_at": _at(row.referral.submitted_at), "status_changed_at": _at(row.referral.status_changed_at),
+            "unread": row.unread,
+        }
+        if actor.is_coordinator:
+            item["child_name"] = row.child_name
+            item["source"] = row.referral.source
+            item["possible_duplicate"] = row.possible_duplicate
+        items.append(item)
+    body: dict[str, Any] = {"items": items}
+    if result.has_next:
+        query = f"?page={number + 1}" + (f"&status={status}" if status else "")
+        body["next"] = str(request.base_url).rstrip("/") + "/api/v1/referrals" + query
+    return body
+
+
+@get("/api/v1/referrals/{referral_id:uuid}", name="api_referral", tags=["referrals"])
+async def show(referral_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession) -> dict[str, Any]:
+    referral = await service.get_referral(db_session, actor, referral_id)
+    return await referral_json(db_session, actor, referral)
+
+
+@post("/api/v1/referrals/{referral_id:uuid}/transitions", name="api_referral_move", tags=["referrals"],
+      status_code=200)
+async def transition(
+    request: Request[Any, Any, Any], referral_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession,
+    settings: AppSettings,
+) -> dict[str, Any]:
+    move = parse_move(await json_body(request))
+    referral = await service.move(db_session, actor, settings, referral_id, move)
+    return await referral_json(db_session, actor, referral)
+
+
+@post("/api/v1/referrals/{referral_id:uuid}/withdraw", name="api_referral_withdraw", tags=["referrals"],
+      status_code=200)
+async def withdraw(
+    referral_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession, settings: AppSettings
+) -> dict[str, Any]:
+    referral = await service.withdraw(db_session, actor, settings, referral_id)
+    return await referral_json(db_session, actor, referral)
+
+
+@post("/api/v1/referrals/{referral_id:uuid}/messages", name="api_referral_message", tags=["referrals"],
+      status_code=201)
+async def message(
+    request: Request[Any, Any, Any], referral_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession,
+    settings: AppSettings,
+) -> Response[dict[str, Any]]:
+    text = parse_message(await json_body(request))
+    created = await service.add_message(db_session, actor, settings, referral_id, text)
+    return Response({"id": str(created.id), "at": _at(created.at), "text": created.text}, status_code=201)
+
+
+routes = [submit, list_referrals, show, transition, withdraw, message]

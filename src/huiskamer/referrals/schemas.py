@@ -1,0 +1,184 @@
+"""The referral as typed into the form or sent to the API, validated field by field (Dutch messages)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+from uuid import UUID
+
+from huiskamer.auth.models import ORGANISATION_TYPES_NL
+from huiskamer.errors import InvalidInput
+from huiskamer.referrals.rules import CLOSE_REASONS, REJECT_REASONS, MoveRequest, Status
+from huiskamer.validation import (
+    WEEKDAYS,
+    FieldErrors,
+    as_list,
+    read_bool,
+    read_choice,
+    read_date,
+    read_email,
+    read_phone,
+    read_postcode,
+    read_text,
+)
+
+SOURCES = ORGANISATION_TYPES_NL  # the referral sources of api-v1.md, with their Dutch names
+MAX_REASON = 2000
+MAX_MESSAGE = 2000
+
+
+@dataclass(frozen=True)
+class ChildInput:
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    postcode: str
+    neighbourhood: str | None
+    school: str | None
+
+
+@dataclass(frozen=True)
+class ReferralInput:
+    child: ChildInput
+    guardian_name: str
+    guardian_phone: str
+    guardian_email: str | None
+    source: str | None
+    reason: str
+    preferred_location_ids: tuple[UUID, ...]
+    requested_weekdays: tuple[str, ...]
+    intended_start: date
+
+
+def _object(data: Any) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        raise InvalidInput({"": "Stuur de aanmelding als een object met velden."})
+    return data
+
+
+def read_uuid_list(data: Mapping[str, Any], field: str, errors: FieldErrors, *, label: str) -> tuple[UUID, ...]:
+    items = as_list(data.get(field))
+    if items is None:
+        errors.add(field, f"Kies {label} uit de lijst.")
+        return ()
+    ids: list[UUID] = []
+    for item in items:
+        try:
+            ids.append(UUID(str(item)))
+        except (ValueError, TypeError, AttributeError):
+            errors.add(field, f"Kies {label} uit de lijst.")
+            return ()
+    return tuple(dict.fromkeys(ids))
+
+
+def read_weekdays(data: Mapping[str, Any], field: str, errors: FieldErrors) -> tuple[str, ...]:
+    items = as_list(data.get(field))
+    if items is None or not all(isinstance(item, str) and item in WEEKDAYS for item in items):
+        errors.add(field, "Kies de dagen uit de lijst (maandag tot en met zondag).")
+        return ()
+    if not items:
+        errors.add(field, "Kies minstens één dag.")
+        return ()
+    return tuple(day for day in WEEKDAYS if day in items)
+
+
+def _nested_ok(data: Mapping[str, Any], name: str, errors: FieldErrors) -> None:
+    value = data.get(name)
+    if value is not None and not isinstance(value, Mapping):
+        errors.add(name, "Stuur deze gegevens als een object met velden.")
+
+
+def parse_referral_input(raw: Any, *, today: date) -> ReferralInput:
+    """Validates the referral; the age against the locations is checked by the service."""
+    data = _object(raw)
+    errors = FieldErrors()
+    _nested_ok(data, "child", errors)
+    _nested_ok(data, "guardian", errors)
+    given = read_text(data, "child.given_name", errors, label="de voornaam van het kind", max_length=100)
+    family = read_text(data, "child.family_name", errors, label="de achternaam van het kind", max_length=100)
+    born = read_date(data, "child.date_of_birth", errors, label="de geboortedatum")
+    if born is not None and born > today:
+        errors.add("child.date_of_birth", "De geboortedatum kan niet in de toekomst liggen.")
+    if born is not None and born < today - timedelta(days=365 * 20):
+        errors.add("child.date_of_birth", "Controleer de geboortedatum: dit kind zou ouder dan 20 jaar zijn.")
+    postcode = read_postcode(data, "child.postcode", errors)
+    neighbourhood = read_text(data, "child.neighbourhood", errors, label="de wijk", required=False, max_length=100)
+    school = read_text(data, "child.school", errors, label="de school", required=False, max_length=160)
+    guardian_name = read_text(data, "guardian.name", errors, label="de naam van de ouder/verzorger", max_length=160)
+    guardian_phone = read_phone(data, "guardian.phone", errors)
+    guardian_email = read_email(data, "guardian.email", errors, required=False)
+    source = read_choice(data, "source", errors, label="wie het kind aanmeldt", choices=SOURCES, required=False)
+    reason = read_text(
+        data, "reason", errors, label="de reden van aanmelding", max_length=MAX_REASON, multiline=True
+    )
+    informed = read_bool(data, "guardian_informed", errors, label="ouders op de hoogte")
+    if not informed and "guardian_informed" not in errors.errors:
+        errors.add(
+            "guardian_informed",
+            "Een kind wordt nooit buiten de ouders om aangemeld. Bespreek de aanmelding eerst met de "
+            "ouders/verzorgers en vink dit dan aan.",
+        )
+    preferred = read_uuid_list(data, "preferred_location_ids", errors, label="de locaties")
+    weekdays = read_weekdays(data, "requested_weekdays", errors)
+    start = read_date(data, "intended_start", errors, label="de gewenste startdatum", required=False) or today
+    if start < today:
+        start = today
+    if start > today + timedelta(days=366):
+        errors.add("intended_start", "Kies een startdatum binnen een jaar.")
+    errors.raise_if_any()
+    assert given and family and born and postcode and guardian_name and guardian_phone and reason
+    return ReferralInput(
+        child=ChildInput(given, family, born, postcode, neighbourhood, school),
+        guardian_name=guardian_name,
+        guardian_phone=guardian_phone,
+        guardian_email=guardian_email,
+        source=source,
+        reason=reason,
+        preferred_location_ids=preferred,
+        requested_weekdays=weekdays,
+        intended_start=start,
+    )
+
+
+def _parse_timestamp(value: Any) -> datetime | None:
+    """An RFC 3339 timestamp, or what a datetime-local input sends (taken as Amsterdam time)."""
+    from zoneinfo import ZoneInfo
+
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=ZoneInfo("Europe/Amsterdam"))
+    return parsed.astimezone(timezone.utc)
+
+
+def parse_move(raw: Any) -> MoveRequest:
+    data = _object(raw)
+    errors = FieldErrors()
+    to = read_choice(data, "to", errors, label="de nieuwe status", choices=[s.value for s in Status])
+    reasons = {**CLOSE_REASONS, **REJECT_REASONS}
+    code = read_choice(data, "reason_code", errors, label="een reden", choices=reasons, required=False)
+    reason = read_text(data, "reason", errors, label="de toelichting", required=False, max_length=1000, multiline=True)
+    planned_at = None
+    if data.get("planned_at") not in (None, ""):
+        planned_at = _parse_timestamp(data.get("planned_at"))
+        if planned_at is None:
+            errors.add("planned_at", "Vul een geldige datum en tijd in, zoals 2026-09-01T15:30+02:00.")
+    errors.raise_if_any()
+    assert to is not None
+    return MoveRequest(to=Status(to), reason_code=code, reason=reason, planned_at=planned_at)
+
+
+def parse_message(raw: Any) -> str:
+    data = _object(raw)
+    errors = FieldErrors()
+    text = read_text(data, "text", errors, label="een bericht", max_length=MAX_MESSAGE, multiline=True)
+    errors.raise_if_any()
+    assert text is not None
+    return text

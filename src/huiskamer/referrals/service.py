@@ -1,0 +1,473 @@
+"""Use cases of a referral: submit, find (in scope), move through its statuses, withdraw, message, and the
+duplicates check. The referrer sees only their own referrals; a coordinator those for their locations."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from uuid import UUID
+
+from sqlalchemy import Select, and_, delete, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from huiskamer.audit.hook import record_view
+from huiskamer.auth.actor import Actor
+from huiskamer.auth.models import Organisation, User
+from huiskamer.config import Settings
+from huiskamer.errors import Conflict, Forbidden, InvalidInput, NotFound
+from huiskamer.locations.models import Location
+from huiskamer.mail.service import enqueue
+from huiskamer.referrals import rules
+from huiskamer.referrals.models import (
+    Child,
+    Referral,
+    ReferralEvent,
+    ReferralLocation,
+    ReferralMessage,
+    ReferralRead,
+)
+from huiskamer.referrals.rules import MoveRefused, MoveRequest, Status
+from huiskamer.referrals.schemas import ReferralInput
+from huiskamer.waitlist import age_on
+
+PAGE_SIZE = 50
+NOTICE_SUBJECT = "Wijziging in een aanmelding"
+NOTICE_BODY = "Er is een wijziging in een aanmelding. Log in om die te bekijken.\n\n{url}\n"
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def match_key(given_name: str, family_name: str) -> str:
+    """Lower case, without accents or extra spaces: "Noör  Bakker" and "noor bakker" match."""
+    text = unicodedata.normalize("NFKD", f"{given_name} {family_name}")
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(text.lower().split())[:210]
+
+
+def _actor_label(actor: Actor) -> str:
+    return f"{actor.name} ({actor.role_name})"
+
+
+# --- scope ---------------------------------------------------------------------------------------
+
+
+def _require_referral_role(actor: Actor) -> None:
+    # Youth workers and beheerders see no referral at all; a beheerder who is also coordinator has that role.
+    if not (actor.is_referrer or actor.is_coordinator):
+        raise Forbidden("Aanmeldingen zijn er voor verwijzers en coördinatoren.")
+
+
+def scoped_referrals(actor: Actor) -> Select[tuple[Referral]]:
+    """Every query for referrals starts here: a referrer's own, or those for a coordinator's locations."""
+    query = select(Referral)
+    if actor.is_referrer:
+        return query.where(Referral.submitted_by_id == actor.id)
+    if actor.is_coordinator:
+        return query.where(
+            exists().where(
+                ReferralLocation.referral_id == Referral.id,
+                ReferralLocation.location_id.in_(actor.location_ids or [UUID(int=0)]),
+            )
+        )
+    return query.where(False)  # noqa: FBT003 (nothing for anyone else)
+
+
+async def get_referral(db: AsyncSession, actor: Actor, referral_id: UUID, *, log_view: bool = True) -> Referral:
+    """The referral when it is in the actor's scope; otherwise it does not exist (404)."""
+    _require_referral_role(actor)
+    referral = await db.scalar(scoped_referrals(actor).where(Referral.id == referral_id))
+    if referral is None:
+        raise NotFound("Deze aanmelding bestaat niet, of u heeft er geen toegang toe.")
+    if log_view and actor.is_coordinator:
+        record_view(db.sync_session, table_name="referrals", record_id=str(referral.id), what="dossier")
+    return referral
+
+
+# --- submitting ----------------------------------------------------------------------------------
+
+
+async def _locations_for(db: AsyncSession, data: ReferralInput) -> list[Location]:
+    """The preferred locations in order; with no preference those serving the neighbourhood, or all."""
+    active = (await db.scalars(select(Location).where(Location.active.is_(True)).order_by(Location.name))).all()
+    by_id = {location.id: location for location in active}
+    if data.preferred_location_ids:
+        missing = [i for i in data.preferred_location_ids if i not in by_id]
+        if missing:
+            raise InvalidInput({"preferred_location_ids": "Een gekozen locatie bestaat niet (meer)."})
+        return [by_id[i] for i in data.preferred_location_ids]
+    neighbourhood = (data.child.neighbourhood or "").strip().lower()
+    serving = [loc for loc in active if neighbourhood and neighbourhood in {n.lower() for n in loc.neighbourhoods}]
+    return serving or list(active)
+
+
+def _check_age(data: ReferralInput, locations: Sequence[Location]) -> None:
+    """The child's age on the intended start must fit at least one of the locations (4–12 by default)."""
+    age = age_on(data.child.date_of_birth, data.intended_start)
+    low = min((loc.min_age for loc in locations), default=4)
+    high = max((loc.max_age for loc in locations), default=12)
+    if not low <= age <= high:
+        from huiskamer.site.templating import dutch_date
+
+        raise InvalidInput(
+            {
+                "child.date_of_birth": (
+                    f"De huiskamers zijn er voor kinderen van {low} tot en met {high} jaar. "
+                    f"Dit kind is op {dutch_date(data.intended_start, 'd MMMM y')} {age} jaar."
+                )
+            }
+        )
+
+
+async def submit_referral(db: AsyncSession, actor: Actor, data: ReferralInput) -> Referral:
+    """A referrer or coordinator refers a child; the referral starts as 'submitted' with its first history entry."""
+    _require_referral_role(actor)
+    locations = await _locations_for(db, data)
+    if not locations:
+        raise Conflict("Er zijn nog geen locaties om een kind voor aan te melden.")
+    _check_age(data, locations)
+    if actor.is_coordinator and data.preferred_location_ids and not (
+        set(data.preferred_location_ids) & actor.location_ids
+    ):
+        raise InvalidInput({"preferred_location_ids": "Kies minstens één van uw eigen locaties."})
+    source = data.source
+    organisation: Organisation | None = None
+    if actor.is_referrer and actor.organisation_id:
+        organisation = await db.get(Organisation, actor.organisation_id)
+        source = source or (organisation.type if organisation else None)
+    now = _now()
+    child = Child(
+        given_name=data.child.given_name,
+        family_name=data.child.family_name,
+        date_of_birth=data.child.date_of_birth,
+        postcode=data.child.postcode,
+        neighbourhood=data.child.neighbourhood,
+        school=data.child.school,
+        match_key=match_key(data.child.given_name, data.child.family_name),
+    )
+    referral = Referral(
+        child=child,
+        submitted_by_id=actor.id,
+        organisation_id=organisation.id if organisation else None,
+        source=source or "other",
+        reason=data.reason,
+        guardian_informed=True,
+        guardian_name=data.guardian_name,
+        guardian_phone=data.guardian_phone,
+        guardian_email=data.guardian_email,
+        requested_weekdays=list(data.requested_weekdays),
+        no_location_preference=not data.preferred_location_ids,
+        status=Status.SUBMITTED.value,
+        submitted_at=now,
+        status_changed_at=now,
+        referrer_visible_change_at=now,
+    )
+    referral.locations = [ReferralLocation(location_id=loc.id, rank=n) for n, loc in enumerate(locations, 1)]
+    db.add(referral)
+    await db.flush()
+    db.add(ReferralEvent(referral_id=referral.id, at=now, actor_id=actor.id, actor_label=_actor_label(actor),
+                         from_status=None, to_status=Status.SUBMITTED.value))
+    db.add(ReferralRead(referral_id=referral.id, user_id=actor.id, seen_at=now))
+    await db.flush()
+    return referral
+
+
+# --- lists ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    status: str | None = None
+    location_id: UUID | None = None
+    source: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    page: int = 1
+    page_size: int = PAGE_SIZE
+
+
+@dataclass
+class ReferralRow:
+    referral: Referral
+    child_name: str
+    unread: bool
+    possible_duplicate: bool = False
+
+
+@dataclass
+class InboxPage:
+    rows: list[ReferralRow]
+    counts: dict[str, int]
+    total: int
+    page: int
+    has_next: bool
+    filters: InboxFilters = field(default_factory=InboxFilters)
+
+
+OPEN_STATUSES = [s.value for s in Status if s not in rules.TERMINAL]
+
+
+def _apply_filters(query: Select[tuple[Referral]], filters: InboxFilters) -> Select[tuple[Referral]]:
+    from huiskamer.site.templating import AMSTERDAM
+
+    if filters.status == "open":
+        query = query.where(Referral.status.in_(OPEN_STATUSES))
+    elif filters.status:
+        query = query.where(Referral.status == filters.status)
+    if filters.location_id:
+        query = query.where(
+            exists().where(ReferralLocation.referral_id == Referral.id, ReferralLocation.location_id == filters.location_id)
+        )
+    if filters.source:
+        query = query.where(Referral.source == filters.source)
+    if filters.date_from:
+        start = datetime.combine(filters.date_from, datetime.min.time(), AMSTERDAM)
+        query = query.where(Referral.submitted_at >= start)
+    if filters.date_to:
+        end = datetime.combine(filters.date_to, datetime.max.time(), AMSTERDAM)
+        query = query.where(Referral.submitted_at <= end)
+    return query
+
+
+async def _duplicate_child_ids(db: AsyncSession, children: Sequence[Child]) -> set[UUID]:
+    """Of these children, the ones for whom another child with the same name and birthday is known."""
+    if not children:
+        return set()
+    other = Child.__table__.alias("other")
+    keys = {(c.match_key, c.date_of_birth) for c in children}
+    rows = await db.execute(
+        select(Child.id)
+        .join(other, and_(other.c.match_key == Child.match_key, other.c.date_of_birth == Child.date_of_birth,
+                          other.c.id != Child.id))
+        .where(
+            Child.id.in_([c.id for c in children]),
+            or_(*(and_(Child.match_key == k, Child.date_of_birth == d) for k, d in keys)),
+            Child.distinct_confirmed.is_(False),
+            other.c.distinct_confirmed.is_(False),
+        )
+    )
+    return {row[0] for row in rows}
+
+
+async def _unread_ids(db: AsyncSession, actor: Actor, referrals: Sequence[Referral]) -> set[UUID]:
+    if not referrals:
+        return set()
+    seen = dict(
+        (
+            await db.execute(
+                select(ReferralRead.referral_id, ReferralRead.seen_at).where(
+                    ReferralRead.user_id == actor.id, ReferralRead.referral_id.in_([r.id for r in referrals])
+                )
+            )
+        ).all()
+    )
+    return {r.id for r in referrals if r.id not in seen or r.referrer_visible_change_at > seen[r.id]}
+
+
+async def list_referrals(db: AsyncSession, actor: Actor, filters: InboxFilters) -> InboxPage:
+    """A page of the referrals in scope: for a coordinator the oldest waiting first, for a referrer newest first."""
+    _require_referral_role(actor)
+    base = scoped_referrals(actor)
+    filtered = _apply_filters(base, filters)
+    if actor.is_coordinator:
+        ordered = filtered.order_by(Referral.submitted_at.asc(), Referral.id)
+    else:
+        ordered = filtered.order_by(Referral.submitted_at.desc(), Referral.id)
+    page = max(filters.page, 1)
+    size = filters.page_size
+    found = (await db.scalars(ordered.limit(size + 1).offset((page - 1) * size))).all()
+    has_next = len(found) > size
+    found = found[:size]
+    counted = _apply_filters(base, InboxFilters(location_id=filters.location_id, source=filters.source,
+                                                date_from=filters.date_from, date_to=filters.date_to))
+    counts = await _count_by_status(db, counted)
+    total = sum(counts.values())
+    unread = await _unread_ids(db, actor, found)
+    duplicates = await _duplicate_child_ids(db, [r.child for r in found]) if actor.is_coordinator else set()
+    rows = [
+        ReferralRow(referral=r, child_name=r.child.full_name, unread=r.id in unread,
+                    possible_duplicate=r.child_id in duplicates)
+        for r in found
+    ]
+    return InboxPage(rows=rows, counts=counts, total=total, page=page, has_next=has_next, filters=filters)
+
+
+async def _count_by_status(db: AsyncSession, query: Select[tuple[Referral]]) -> dict[str, int]:
+    sub = query.with_only_columns(Referral.status).subquery()
+    rows = await db.execute(select(sub.c.status, func.count()).group_by(sub.c.status))
+    return {status: count for status, count in rows.all()}
+
+
+# --- one referral: history, messages, reading ----------------------------------------------------
+
+
+async def history(db: AsyncSession, referral: Referral) -> Sequence[ReferralEvent]:
+    return (
+        await db.scalars(
+            select(ReferralEvent).where(ReferralEvent.referral_id == referral.id).order_by(ReferralEvent.at,
+                                                                                         ReferralEvent.id)
+        )
+    ).all()
+
+
+async def messages(db: AsyncSession, referral: Referral) -> Sequence[ReferralMessage]:
+    return (
+        await db.scalars(
+            select(ReferralMessage).where(ReferralMessage.referral_id == referral.id).order_by(ReferralMessage.at)
+        )
+    ).all()
+
+
+async def mark_seen(db: AsyncSession, actor: Actor, referral: Referral) -> None:
+    row = await db.scalar(
+        select(ReferralRead).where(ReferralRead.user_id == actor.id, ReferralRead.referral_id == referral.id)
+    )
+    if row is None:
+        db.add(ReferralRead(referral_id=referral.id, user_id=actor.id, seen_at=_now()))
+    else:
+        row.seen_at = _now()
+
+
+async def _notify_referrer(db: AsyncSession, settings: Settings, referral: Referral) -> None:
+    """Shows in the portal at once; by e-mail (without any child data) when the referrer asked for it."""
+    referral.referrer_visible_change_at = _now()
+    submitter = await db.get(User, referral.submitted_by_id)
+    if submitter is not None and submitter.active and submitter.email_notifications:
+        url = f"{settings.base_url}/aanmeldingen/{referral.id}"
+        enqueue(db, submitter.email, NOTICE_SUBJECT, NOTICE_BODY.format(url=url))
+
+
+# --- moves ---------------------------------------------------------------------------------------
+
+
+async def _record_move(
+    db: AsyncSession, actor: Actor, referral: Referral, request: MoveRequest, settings: Settings
+) -> None:
+    now = _now()
+    db.add(
+        ReferralEvent(
+            referral_id=referral.id,
+            at=now,
+            actor_id=actor.id,
+            actor_label=_actor_label(actor),
+            from_status=referral.status,
+            to_status=request.to.value,
+            reason_code=request.reason_code,
+            reason=request.reason,
+            planned_at=request.planned_at,
+        )
+    )
+    referral.status = request.to.value
+    referral.status_changed_at = now
+    if request.to is Status.INTAKE_PLANNED:
+        referral.intake_planned_at = request.planned_at
+    await _notify_referrer(db, settings, referral)
+    await db.flush()
+
+
+async def move(
+    db: AsyncSession, actor: Actor, settings: Settings, referral_id: UUID, request: MoveRequest,
+    *, via_own_action: bool = False,
+) -> Referral:
+    """The coordinator moves a referral to a next status that the rules allow; each move is recorded."""
+    referral = await get_referral(db, actor, referral_id, log_view=False)
+    if not actor.is_coordinator:
+        raise Forbidden("Alleen een coördinator kan de status van een aanmelding veranderen.")
+    try:
+        problems = rules.check_move(Status(referral.status), request, via_own_action=via_own_action)
+    except MoveRefused as refused:
+        raise Conflict(refused.message) from refused
+    if problems:
+        raise InvalidInput(problems)
+    await _record_move(db, actor, referral, request, settings)
+    return referral
+
+
+async def withdraw(db: AsyncSession, actor: Actor, settings: Settings, referral_id: UUID) -> Referral:
+    """The referrer who submitted it withdraws the referral, until the child is placed."""
+    referral = await get_referral(db, actor, referral_id, log_view=False)
+    if not actor.is_referrer:
+        raise Forbidden("Alleen de verwijzer kan een aanmelding intrekken.")
+    try:
+        rules.check_withdrawal(Status(referral.status))
+    except MoveRefused as refused:
+        raise Conflict(refused.message) from refused
+    await _record_move(db, actor, referral, MoveRequest(to=Status.WITHDRAWN), settings)
+    return referral
+
+
+async def add_message(
+    db: AsyncSession, actor: Actor, settings: Settings, referral_id: UUID, text: str
+) -> ReferralMessage:
+    """A short message between the coordinator and the referrer who submitted it, shown to both."""
+    referral = await get_referral(db, actor, referral_id, log_view=False)
+    message = ReferralMessage(
+        referral_id=referral.id, at=_now(), author_id=actor.id, author_name=actor.name,
+        from_referrer=actor.is_referrer, text=text,
+    )
+    db.add(message)
+    if actor.is_coordinator:
+        await _notify_referrer(db, settings, referral)
+    await db.flush()
+    return message
+
+
+# --- possible duplicates -------------------------------------------------------------------------
+
+
+async def possible_duplicates(db: AsyncSession, actor: Actor, referral: Referral) -> Sequence[Referral]:
+    """Other referrals in the coordinator's scope for a child with the same name and date of birth."""
+    if not actor.is_coordinator or referral.child.distinct_confirmed:
+        return []
+    same = select(Child.id).where(
+        Child.match_key == referral.child.match_key,
+        Child.date_of_birth == referral.child.date_of_birth,
+        Child.id != referral.child_id,
+        Child.distinct_confirmed.is_(False),
+    )
+    return (
+        await db.scalars(scoped_referrals(actor).where(Referral.child_id.in_(same)).order_by(Referral.submitted_at))
+    ).all()
+
+
+async def link_to_child_of(db: AsyncSession, actor: Actor, referral_id: UUID, other_referral_id: UUID) -> Referral:
+    """The coordinator confirms it is the same child: this referral now belongs to the other's child."""
+    referral = await get_referral(db, actor, referral_id, log_view=False)
+    other = await get_referral(db, actor, other_referral_id, log_view=False)
+    if not actor.is_coordinator:
+        raise Forbidden
+    if other.child_id == referral.child_id:
+        return referral
+    if (other.child.match_key, other.child.date_of_birth) != (referral.child.match_key, referral.child.date_of_birth):
+        raise Conflict("Alleen aanmeldingen met dezelfde naam en geboortedatum kunnen aan één kind worden gekoppeld.")
+    orphan = referral.child_id
+    referral.child_id = other.child_id
+    referral.child = other.child
+    await db.flush()
+    still_used = await db.scalar(select(func.count()).select_from(Referral).where(Referral.child_id == orphan))
+    if not still_used:
+        await db.execute(delete(Child).where(Child.id == orphan))
+    return referral
+
+
+async def mark_distinct(db: AsyncSession, actor: Actor, referral_id: UUID) -> Referral:
+    """The coordinator confirms these are different children who happen to share name and birthday."""
+    referral = await get_referral(db, actor, referral_id, log_view=False)
+    if not actor.is_coordinator:
+        raise Forbidden
+    referral.child.distinct_confirmed = True
+    return referral
+
+
+async def reject_as_duplicate(
+    db: AsyncSession, actor: Actor, settings: Settings, referral_id: UUID, other_referral_id: UUID
+) -> Referral:
+    """The new referral is the same child referred again: link it to the known child and reject it."""
+    referral = await link_to_child_of(db, actor, referral_id, other_referral_id)
+    return await move(
+        db, actor, settings, referral.id,
+        MoveRequest(to=Status.REJECTED, reason_code="duplicate", reason="Dubbele aanmelding van een bekend kind."),
+    )
