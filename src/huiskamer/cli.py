@@ -35,6 +35,7 @@ def upgrade_database(settings: Settings) -> None:
 
 
 def _run_in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    import huiskamer.models  # noqa: F401  (every table must be mapped before the first query)
     from huiskamer.audit.hook import install_audit_hook
     from huiskamer.db import install_sqlite_pragmas
 
@@ -232,3 +233,7 @@ def worker(once: bool) -> None:
             await engine.dispose()
 
     asyncio.run(go())
+
+
+if __name__ == "__main__":
+    main()
