@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from huiskamer.audit.models import AuditEvent
 from huiskamer.auth.actor import Actor
 from huiskamer.auth.models import ORGANISATION_TYPES_NL, ROLE_NAMES_NL
-from huiskamer.db import orm_registry
+from huiskamer.db import metadata, orm_registry
 from huiskamer.errors import Forbidden
 from huiskamer.validation import WEEKDAY_NAMES_NL, FieldErrors, parse_date, read_text
 
@@ -35,6 +35,16 @@ TABLE_LABELS_NL: dict[str, str] = {
     "locations": "locaties",
     "location_capacities": "capaciteit",
     "closure_days": "sluitingsdagen",
+    "children": "kinderen",
+    "referrals": "aanmeldingen",
+    "referral_locations": "aanmelding-locatie",
+    "referral_messages": "berichten bij aanmeldingen",
+    "intakes": "intakes",
+    "goals": "doelen",
+    "goal_catalogue": "doelencatalogus",
+    "sibling_links": "broers en zussen",
+    "offers": "plaatsaanbiedingen",
+    "placements": "plaatsingen",
 }
 
 ACTIONS_NL: dict[str, str] = {
@@ -74,8 +84,8 @@ FIELD_LABELS_NL: dict[str, str] = {
 
 
 def audited_tables() -> list[tuple[str, str]]:
-    """(table, Dutch label) for every table the hook records, sorted by label."""
-    names = set(TABLE_LABELS_NL)
+    """(table, Dutch label) for every table the hook records (or that has a label), sorted by label."""
+    names = set(TABLE_LABELS_NL) & set(metadata.tables)
     for mapper in orm_registry.mappers:
         if getattr(mapper.class_, "__audited__", False):
             names.add(mapper.class_.__tablename__)
