@@ -70,13 +70,18 @@ def sync_engine(database_url: str):
     engine.dispose()
 
 
+# Reference data that the migrations put in place; every test starts with it, as a new installation does.
+KEPT_TABLES = {"goal_catalogue"}
+
+
 def empty_database(sync_engine) -> None:
+    tables = [table for table in metadata.sorted_tables if table.name not in KEPT_TABLES]
     with sync_engine.begin() as connection:
         if sync_engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
-            connection.execute(text(f"TRUNCATE {names} CASCADE"))
+            names = ", ".join(f'"{table.name}"' for table in tables)
+            connection.execute(text(f"TRUNCATE {names}"))
         else:
-            for table in reversed(metadata.sorted_tables):
+            for table in reversed(tables):
                 connection.execute(table.delete())
 
 
@@ -108,14 +113,20 @@ def client(app) -> Iterator:
 
 
 @pytest.fixture
-def make_client(app) -> Iterator:
-    """For tests with several people at once: ``make_client()`` gives another browser."""
+def make_client(test_settings: Settings) -> Iterator:
+    """For tests with several people at once: ``make_client()`` gives another browser.
+
+    Each browser talks to an app instance of its own on the same database, as another worker would: every
+    test client runs its own event loop, and asyncpg's pooled connections belong to the loop that opened them.
+    """
     from litestar.testing import TestClient
+
+    from huiskamer.app import create_app
 
     clients: list[TestClient] = []
 
     def make() -> TestClient:
-        test_client = TestClient(app, base_url="http://testserver.local")
+        test_client = TestClient(create_app(test_settings), base_url="http://testserver.local")
         test_client.__enter__()
         clients.append(test_client)
         return test_client

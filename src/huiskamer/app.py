@@ -17,6 +17,7 @@ from litestar.static_files import create_static_files_router
 
 from huiskamer.audit import web as audit_web
 from huiskamer.audit.hook import install_audit_hook
+from huiskamer.auth import account_web
 from huiskamer.auth import api as auth_api
 from huiskamer.auth import web as auth_web
 from huiskamer.auth.guards import PUBLIC, require_login
@@ -25,7 +26,10 @@ from huiskamer.config import Settings
 from huiskamer.db import alchemy_config
 from huiskamer.locations import api as locations_api
 from huiskamer.locations import web as locations_web
+from huiskamer.intake import api as intake_api
+from huiskamer.placements import api as placements_api
 from huiskamer.referrals import api as referrals_api
+from huiskamer.referrals import web as referrals_web
 from huiskamer.site import web as site_web
 from huiskamer.site.deps import dependencies
 from huiskamer.site.errors import handle_exception
@@ -56,10 +60,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             *site_web.routes,
             *auth_web.routes,
+            *account_web.routes,
             *auth_api.routes,
             *locations_web.routes,
             *locations_api.routes,
+            *referrals_web.routes,
             *referrals_api.routes,
+            *intake_api.routes,
+            *placements_api.routes,
             *audit_web.routes,
             create_static_files_router(path="/static", directories=[settings.static_dir], opt=PUBLIC, name="static"),
         ],

@@ -10,11 +10,20 @@ from huiskamer.auth.models import (
     UserLocation,
     UserSession,
 )
+from huiskamer.intake.models import GoalCatalogueItem, Goal, Intake, SiblingLink
 from huiskamer.locations.models import ClosureDay, Location, LocationCapacity
 from huiskamer.mail.models import OutboxEmail
+from huiskamer.placements.models import Offer, Placement, SeatClaim
 from huiskamer.referrals.models import Child, Referral, ReferralEvent, ReferralLocation, ReferralMessage, ReferralRead
 
 __all__ = [
+    "Goal",
+    "GoalCatalogueItem",
+    "Intake",
+    "Offer",
+    "Placement",
+    "SeatClaim",
+    "SiblingLink",
     "Child",
     "Referral",
     "ReferralEvent",

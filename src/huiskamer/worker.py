@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -30,11 +30,19 @@ async def send_mail(sessions: async_sessionmaker[AsyncSession], settings: Settin
 
 async def forget_expired_sessions(sessions: async_sessionmaker[AsyncSession], _settings: Settings) -> None:
     async with sessions() as db:
-        await db.execute(delete(UserSession).where(UserSession.expires_at < datetime.now(timezone.utc)))
+        await db.execute(delete(UserSession).where(UserSession.expires_at < datetime.now(UTC)))
         await db.commit()
 
 
-JOBS: list[Job] = [send_mail, forget_expired_sessions]
+async def expire_offers(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> int:
+    from huiskamer.placements.service import expire_offers as expire
+    from huiskamer.site.templating import today
+
+    async with sessions() as db:
+        return await expire(db, settings, today())
+
+
+JOBS: list[Job] = [send_mail, expire_offers, forget_expired_sessions]
 
 
 async def run_once(engine: AsyncEngine, settings: Settings) -> None:

@@ -1,16 +1,46 @@
-"""Use cases for locations: who sees which, creating and changing them (capacity, closure days)."""
+"""Use cases for locations: who sees which, creating and changing them (capacity, closure days).
+
+A location is never deleted: the beheerder closes it down by making it inactive, so its history stays.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from huiskamer.auth.actor import Actor
-from huiskamer.errors import NotFound
-from huiskamer.locations.models import Location
+from huiskamer.auth.models import User, UserLocation
+from huiskamer.errors import Conflict, Forbidden, InvalidInput, NotFound
+from huiskamer.locations.models import ClosureDay, Location, LocationCapacity
+from huiskamer.locations.schemas import ClosureDayInput, LocationInput, parse_location_input
+from huiskamer.validation import WEEKDAY_NAMES_NL, WEEKDAYS
+
+__all__ = [
+    "LocationConflict",
+    "create_location",
+    "get_location",
+    "list_locations",
+    "list_team",
+    "parse_location_input",
+    "seats_taken_by_weekday",
+    "upcoming_closure_days",
+    "update_location",
+]
+
+DUPLICATE_NAME = "Er is al een locatie met deze naam."
+
+
+class LocationConflict(Conflict):
+    """A conflict that belongs to one field of the form: the name, or the seats of one weekday."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def _scoped(actor: Actor):
@@ -23,6 +53,11 @@ def _scoped(actor: Actor):
     return query.where(Location.id.in_(actor.location_ids or [UUID(int=0)]))
 
 
+def _require_admin(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise Forbidden("Alleen de beheerder kan locaties aanmaken en wijzigen.")
+
+
 async def list_locations(db: AsyncSession, actor: Actor) -> Sequence[Location]:
     """The locations in the actor's scope, by name."""
     return (await db.scalars(_scoped(actor))).all()
@@ -33,4 +68,149 @@ async def get_location(db: AsyncSession, actor: Actor, location_id: UUID) -> Loc
     location = await db.scalar(_scoped(actor).where(Location.id == location_id))
     if location is None:
         raise NotFound("Deze locatie bestaat niet, of u heeft er geen toegang toe.")
+    return location
+
+
+async def list_team(db: AsyncSession, actor: Actor, location_id: UUID) -> Sequence[User]:
+    """The active coordinators and youth workers of a location in the actor's scope, coordinators first."""
+    location = await get_location(db, actor, location_id)
+    query = (
+        select(User)
+        .join(UserLocation, UserLocation.user_id == User.id)
+        .where(UserLocation.location_id == location.id, User.active.is_(True))
+        .order_by(User.role, User.name)
+    )
+    return (await db.scalars(query)).unique().all()
+
+
+def upcoming_closure_days(location: Location, today: date) -> list[ClosureDay]:
+    """The closure days from today on, earliest first."""
+    return sorted((closure for closure in location.closure_days if closure.day >= today), key=lambda c: c.day)
+
+
+async def seats_taken_by_weekday(db: AsyncSession, location_id: UUID) -> dict[str, int]:
+    """The seats per weekday already promised at this location from today on (placements and open offers),
+    at the busiest moment; capacity may never be lowered below this."""
+    from huiskamer.placements.service import held_by_weekday  # placements builds on locations
+    from huiskamer.site.templating import today
+
+    return await held_by_weekday(db, location_id, today(), today())
+
+
+async def _name_taken(db: AsyncSession, name: str, *, other_than: UUID | None = None) -> bool:
+    query = select(func.count()).select_from(Location).where(func.lower(Location.name) == name.lower())
+    if other_than is not None:
+        query = query.where(Location.id != other_than)
+    return bool(await db.scalar(query))
+
+
+async def _flush(db: AsyncSession, name: str | None, *, other_than: UUID | None = None) -> None:
+    """Two beheerders saving the same name at once: the unique index decides, the loser hears why."""
+    try:
+        await db.flush()
+    except IntegrityError:
+        await db.rollback()
+        if name is not None and await _name_taken(db, name, other_than=other_than):
+            raise LocationConflict(DUPLICATE_NAME, "name") from None
+        raise
+
+
+async def create_location(db: AsyncSession, actor: Actor, data: LocationInput) -> Location:
+    """A new location with seats for all seven weekdays (0 where none were given); a taken name: Conflict."""
+    _require_admin(actor)
+    assert data.name is not None and data.min_age is not None and data.max_age is not None
+    if await _name_taken(db, data.name):
+        raise LocationConflict(DUPLICATE_NAME, "name")
+    capacity = data.capacity or {}
+    location = Location(
+        name=data.name,
+        address=data.address or "",
+        neighbourhoods=list(data.neighbourhoods or ()),
+        min_age=data.min_age,
+        max_age=data.max_age,
+        active=True if data.active is None else data.active,
+    )
+    location.capacities = [LocationCapacity(weekday=day, seats=capacity.get(day, 0)) for day in WEEKDAYS]
+    location.closure_days = [
+        ClosureDay(day=closure.day, description=closure.description or "") for closure in data.closure_days or ()
+    ]
+    db.add(location)
+    await _flush(db, data.name)
+    return location
+
+
+async def _location_for_update(db: AsyncSession, actor: Actor, location_id: UUID) -> Location:
+    # A row lock on PostgreSQL: a placement that takes a seat waits until this change of capacity is done.
+    query = _scoped(actor).where(Location.id == location_id).with_for_update(of=Location)
+    location = await db.scalar(query.execution_options(populate_existing=True))
+    if location is None:
+        raise NotFound("Deze locatie bestaat niet, of u heeft er geen toegang toe.")
+    return location
+
+
+async def _change_capacity(db: AsyncSession, location: Location, capacity: dict[str, int]) -> None:
+    """Only the given weekdays change; a row that exists is updated in place, so the audit shows old → new."""
+    current = location.capacity_by_weekday()
+    taken = await seats_taken_by_weekday(db, location.id)
+    for weekday, seats in capacity.items():
+        if seats < current[weekday] and seats < taken.get(weekday, 0):
+            raise LocationConflict(
+                f"Op {WEEKDAY_NAMES_NL[weekday]} zijn al {taken[weekday]} plaatsen bezet; "
+                f"de capaciteit kan niet lager worden dan {taken[weekday]}.",
+                f"capacity.{weekday}",
+            )
+    rows = {row.weekday: row for row in location.capacities}
+    for weekday, seats in capacity.items():
+        if weekday in rows:
+            if rows[weekday].seats != seats:
+                rows[weekday].seats = seats
+        else:
+            location.capacities.append(LocationCapacity(weekday=weekday, seats=seats))
+
+
+async def _change_closure_days(db: AsyncSession, location: Location, days: Sequence[ClosureDayInput]) -> None:
+    """The list replaces the stored one: days not in it are removed, new days added, descriptions updated
+    (a date sent without a description keeps the one it has)."""
+    wanted = {closure.day: closure.description for closure in days}
+    for row in list(location.closure_days):
+        if row.day not in wanted:
+            location.closure_days.remove(row)
+            await db.delete(row)
+        elif wanted[row.day] is not None and row.description != wanted[row.day]:
+            row.description = wanted[row.day]
+    stored = {row.day for row in location.closure_days}
+    for closure in days:
+        if closure.day not in stored:
+            location.closure_days.append(ClosureDay(day=closure.day, description=closure.description or ""))
+    location.closure_days.sort(key=lambda row: row.day)
+
+
+async def update_location(db: AsyncSession, actor: Actor, location_id: UUID, data: LocationInput) -> Location:
+    """Changes the fields that are given; capacity never drops below the seats already taken (Conflict)."""
+    _require_admin(actor)
+    location = await _location_for_update(db, actor, location_id)
+    if data.name is not None and data.name != location.name:
+        if await _name_taken(db, data.name, other_than=location.id):
+            raise LocationConflict(DUPLICATE_NAME, "name")
+        location.name = data.name
+    min_age = location.min_age if data.min_age is None else data.min_age
+    max_age = location.max_age if data.max_age is None else data.max_age
+    if max_age < min_age:
+        field = "max_age" if data.max_age is not None else "min_age"
+        raise InvalidInput(
+            {field: f"De hoogste leeftijd ({max_age}) mag niet lager zijn dan de laagste leeftijd ({min_age})."}
+        )
+    if (min_age, max_age) != (location.min_age, location.max_age):
+        location.min_age, location.max_age = min_age, max_age
+    if data.address is not None:
+        location.address = data.address
+    if data.neighbourhoods is not None and list(data.neighbourhoods) != list(location.neighbourhoods or []):
+        location.neighbourhoods = list(data.neighbourhoods)
+    if data.capacity:
+        await _change_capacity(db, location, data.capacity)
+    if data.closure_days is not None:
+        await _change_closure_days(db, location, data.closure_days)
+    if data.active is not None:
+        location.active = data.active
+    await _flush(db, data.name, other_than=location_id)
     return location

@@ -67,10 +67,49 @@ async def referral_json(db: DbSession, actor: Actor, referral: Referral) -> dict
             requested_weekdays=referral.requested_weekdays,
             intake_planned_at=_at(referral.intake_planned_at),
             possible_duplicate_ids=[str(r.id) for r in await service.possible_duplicates(db, actor, referral)],
-            intake=None,
-            placement=None,
+            waiting_since=referral.waiting_since.isoformat() if referral.waiting_since else None,
+            intake=await _intake_json(db, referral),
+            placement=await _placement_json(db, referral),
         )
     return body
+
+
+async def _intake_json(db: DbSession, referral: Referral) -> dict[str, Any] | None:
+    from huiskamer.intake import service as intake_service
+
+    intake = await intake_service.intake_of(db, referral.id)
+    if intake is None:
+        return None
+    return {
+        "id": str(intake.id),
+        "held_on": intake.held_on.isoformat(),
+        "urgency": intake.urgency,
+        "urgency_reason": intake.urgency_reason,
+        "goals": [
+            {"id": str(g.id), "code": g.code, "description": g.description, "dimension": g.dimension,
+             "status": g.status, "set_on": g.set_on.isoformat()}
+            for g in intake.goals
+        ],
+        "requested_weekdays": intake.requested_weekdays,
+        "minimum_days": intake.minimum_days,
+        "collection_persons": intake.collection_persons,
+        "allergies": intake.allergies,
+        "safety_notes": intake.safety_notes,
+        "consent_data_processing": intake.consent_data_processing,
+        "sibling_referral_ids": [str(i) for i in await intake_service.sibling_ids(db, referral.id)],
+    }
+
+
+async def _placement_json(db: DbSession, referral: Referral) -> dict[str, Any] | None:
+    from sqlalchemy import select
+
+    from huiskamer.placements.api import placement_json
+    from huiskamer.placements.models import Placement
+
+    placement = await db.scalar(
+        select(Placement).where(Placement.referral_id == referral.id).order_by(Placement.start_date.desc()).limit(1)
+    )
+    return placement_json(placement) if placement else None
 
 
 @post("/api/v1/referrals", name="api_referral_submit", tags=["referrals"], status_code=201)

@@ -55,6 +55,8 @@ class Referral(UUIDAuditBase):
     submitted_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
     status_changed_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     intake_planned_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    # The day the intake put the child on the waitlist; kept when a family declines an offer.
+    waiting_since: Mapped[date | None] = mapped_column(default=None)
     # Bumped on every change the referrer can see (status, message), for the unread marker.
     referrer_visible_change_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
 

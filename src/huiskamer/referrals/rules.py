@@ -61,6 +61,12 @@ NEEDS_OWN_ACTION: dict[Status, str] = {
     Status.PLACED: "Plaats een kind via de wachtlijst of door een aanbod te laten accepteren.",
 }
 
+# An open offer or a placement holds seats: leaving those statuses goes through the action that frees them.
+HOLDS_SEATS: dict[Status, str] = {
+    Status.OFFERED: "Er staat een aanbod open. Leg eerst het antwoord van de familie vast.",
+    Status.PLACED: "Beëindig de plaatsing met een einddatum en een reden; daarmee wordt de aanmelding afgesloten.",
+}
+
 WITHDRAWABLE: frozenset[Status] = frozenset(
     {Status.SUBMITTED, Status.IN_REVIEW, Status.INTAKE_PLANNED, Status.INTAKE_DONE, Status.WAITLISTED, Status.OFFERED}
 )
@@ -112,6 +118,8 @@ def allowed_moves(current: Status) -> frozenset[Status]:
 
 def coordinator_actions(current: Status) -> list[Status]:
     """The moves a coordinator can make with a plain status change, in the order of the life of a referral."""
+    if current in HOLDS_SEATS:
+        return []
     order = list(Status)
     return sorted((s for s in MOVES[current] if s not in NEEDS_OWN_ACTION), key=order.index)
 
@@ -126,6 +134,8 @@ def check_move(current: Status, request: MoveRequest, *, via_own_action: bool = 
         )
     if request.to in NEEDS_OWN_ACTION and not via_own_action:
         raise MoveRefused(NEEDS_OWN_ACTION[request.to])
+    if current in HOLDS_SEATS and not via_own_action:
+        raise MoveRefused(HOLDS_SEATS[current])
     problems: dict[str, str] = {}
     reasons = REASONS_FOR.get(request.to)
     if reasons is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 from sqlalchemy import Select, and_, delete, exists, func, or_, select
@@ -33,12 +33,13 @@ from huiskamer.referrals.schemas import ReferralInput
 from huiskamer.waitlist import age_on
 
 PAGE_SIZE = 50
+SYSTEM_LABEL = "Huiskamer (automatisch)"
 NOTICE_SUBJECT = "Wijziging in een aanmelding"
 NOTICE_BODY = "Er is een wijziging in een aanmelding. Log in om die te bekijken.\n\n{url}\n"
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def match_key(given_name: str, family_name: str) -> str:
@@ -73,7 +74,7 @@ def scoped_referrals(actor: Actor) -> Select[tuple[Referral]]:
                 ReferralLocation.location_id.in_(actor.location_ids or [UUID(int=0)]),
             )
         )
-    return query.where(False)  # noqa: FBT003 (nothing for anyone else)
+    return query.where(False)
 
 
 async def get_referral(db: AsyncSession, actor: Actor, referral_id: UUID, *, log_view: bool = True) -> Referral:
@@ -344,15 +345,15 @@ async def _notify_referrer(db: AsyncSession, settings: Settings, referral: Refer
 
 
 async def _record_move(
-    db: AsyncSession, actor: Actor, referral: Referral, request: MoveRequest, settings: Settings
+    db: AsyncSession, actor: Actor | None, referral: Referral, request: MoveRequest, settings: Settings
 ) -> None:
     now = _now()
     db.add(
         ReferralEvent(
             referral_id=referral.id,
             at=now,
-            actor_id=actor.id,
-            actor_label=_actor_label(actor),
+            actor_id=actor.id if actor else None,
+            actor_label=_actor_label(actor) if actor else SYSTEM_LABEL,
             from_status=referral.status,
             to_status=request.to.value,
             reason_code=request.reason_code,
@@ -395,8 +396,17 @@ async def withdraw(db: AsyncSession, actor: Actor, settings: Settings, referral_
         rules.check_withdrawal(Status(referral.status))
     except MoveRefused as refused:
         raise Conflict(refused.message) from refused
+    if referral.status == Status.OFFERED.value:
+        from huiskamer.placements.service import release_open_offers  # placements builds on referrals
+
+        await release_open_offers(db, referral.id, "withdrawn")
     await _record_move(db, actor, referral, MoveRequest(to=Status.WITHDRAWN), settings)
     return referral
+
+
+async def move_by_system(db: AsyncSession, settings: Settings, referral: Referral, request: MoveRequest) -> None:
+    """A move the system makes by itself (an offer whose respond-by date passed); recorded like any other."""
+    await _record_move(db, None, referral, request, settings)
 
 
 async def add_message(

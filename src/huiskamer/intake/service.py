@@ -1,0 +1,136 @@
+"""Holding the intake: goals, urgency, days, acceptable locations, siblings, practical and safety notes.
+It puts the child on the waitlist of each acceptable location, waiting from the day of the conversation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from uuid import UUID
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from huiskamer.auth.actor import Actor
+from huiskamer.config import Settings
+from huiskamer.errors import Conflict, Forbidden, InvalidInput
+from huiskamer.intake.models import Goal, GoalCatalogueItem, Intake, SiblingLink
+from huiskamer.intake.schemas import IntakeInput
+from huiskamer.locations.models import Location
+from huiskamer.referrals import service as referrals
+from huiskamer.referrals.models import Referral, ReferralLocation
+from huiskamer.referrals.rules import MoveRequest, Status
+
+INTAKE_FROM = {Status.IN_REVIEW.value, Status.INTAKE_PLANNED.value, Status.INTAKE_DONE.value}
+
+
+async def catalogue(db: AsyncSession, *, active_only: bool = True) -> Sequence[GoalCatalogueItem]:
+    query = select(GoalCatalogueItem).order_by(GoalCatalogueItem.position, GoalCatalogueItem.name)
+    if active_only:
+        query = query.where(GoalCatalogueItem.active.is_(True))
+    return (await db.scalars(query)).all()
+
+
+async def catalogue_names(db: AsyncSession) -> dict[str, str]:
+    return {item.code: item.name for item in await catalogue(db)}
+
+
+async def intake_of(db: AsyncSession, referral_id: UUID) -> Intake | None:
+    return await db.scalar(select(Intake).where(Intake.referral_id == referral_id))
+
+
+async def sibling_ids(db: AsyncSession, referral_id: UUID) -> list[UUID]:
+    return list(
+        (await db.scalars(select(SiblingLink.sibling_referral_id).where(SiblingLink.referral_id == referral_id))).all()
+    )
+
+
+async def _check_locations(db: AsyncSession, actor: Actor, ids: Sequence[UUID]) -> None:
+    found = set((await db.scalars(select(Location.id).where(Location.id.in_(ids), Location.active.is_(True)))).all())
+    if found != set(ids):
+        raise InvalidInput({"preferred_location_ids": "Een gekozen locatie bestaat niet (meer)."})
+    if not set(ids) & actor.location_ids:
+        raise InvalidInput({"preferred_location_ids": "Kies minstens één van uw eigen locaties."})
+
+
+async def _link_siblings(db: AsyncSession, actor: Actor, referral: Referral, ids: Sequence[UUID]) -> None:
+    for sibling_id in ids:
+        if sibling_id == referral.id:
+            raise InvalidInput({"sibling_referral_ids": "Een kind kan niet zijn eigen broer of zus zijn."})
+        try:
+            await referrals.get_referral(db, actor, sibling_id, log_view=False)
+        except Exception as error:  # NotFound or Forbidden: the same answer, no hint
+            raise InvalidInput({"sibling_referral_ids": "Een gekozen broer of zus is niet gevonden."}) from error
+    await db.execute(
+        delete(SiblingLink).where(
+            or_(SiblingLink.referral_id == referral.id, SiblingLink.sibling_referral_id == referral.id)
+        )
+    )
+    now = datetime.now(UTC)
+    for sibling_id in ids:
+        db.add(SiblingLink(referral_id=referral.id, sibling_referral_id=sibling_id, created_at=now))
+        db.add(SiblingLink(referral_id=sibling_id, sibling_referral_id=referral.id, created_at=now))
+
+
+def _set_locations(referral: Referral, location_ids: Sequence[UUID]) -> None:
+    """The acceptable locations in order of preference; rows are updated in place (one row per location)."""
+    existing = {link.location_id: link for link in referral.locations}
+    links = []
+    for rank, location_id in enumerate(location_ids, 1):
+        link = existing.get(location_id) or ReferralLocation(location_id=location_id)
+        link.rank = rank
+        links.append(link)
+    referral.locations = links
+
+
+async def hold_intake(
+    db: AsyncSession, actor: Actor, settings: Settings, referral_id: UUID, data: IntakeInput, today: date
+) -> tuple[Referral, Intake, bool]:
+    """Records the intake (or replaces it while not yet waiting) and puts the child on the waitlist.
+
+    Returns the referral, the intake and whether the intake is new.
+    """
+    if not actor.is_coordinator:
+        raise Forbidden("Alleen een coördinator houdt het intakegesprek.")
+    referral = await referrals.get_referral(db, actor, referral_id, log_view=False)
+    if referral.status not in INTAKE_FROM:
+        raise Conflict(
+            "Een intakegesprek kan worden vastgelegd als de aanmelding in behandeling is of de intake gepland is."
+        )
+    await _check_locations(db, actor, data.preferred_location_ids)
+    await _link_siblings(db, actor, referral, data.sibling_referral_ids)
+    names = await catalogue_names(db)
+    dimensions = {item.code: item.dimension for item in await catalogue(db)}
+    intake = await intake_of(db, referral.id)
+    created = intake is None
+    if intake is None:
+        intake = Intake(referral_id=referral.id)
+        db.add(intake)
+    intake.held_on = data.held_on
+    intake.held_by_id = actor.id
+    intake.urgency = data.urgency.value
+    intake.urgency_reason = data.urgency_reason
+    intake.requested_weekdays = list(data.requested_weekdays)
+    intake.minimum_days = data.minimum_days
+    intake.consent_data_processing = True
+    intake.collection_persons = list(data.collection_persons)
+    intake.allergies = data.allergies
+    intake.safety_notes = data.safety_notes
+    intake.goals = [
+        Goal(
+            referral_id=referral.id,
+            code=goal.code,
+            description=goal.description or names.get(goal.code or "", ""),
+            dimension=dimensions.get(goal.code or ""),
+            set_on=data.held_on,
+            position=n,
+        )
+        for n, goal in enumerate(data.goals)
+    ]
+    _set_locations(referral, data.preferred_location_ids)
+    referral.requested_weekdays = list(data.requested_weekdays)
+    referral.waiting_since = data.held_on
+    await db.flush()
+    if referral.status != Status.INTAKE_DONE.value:
+        await referrals.move(db, actor, settings, referral.id, MoveRequest(to=Status.INTAKE_DONE), via_own_action=True)
+    await referrals.move(db, actor, settings, referral.id, MoveRequest(to=Status.WAITLISTED), via_own_action=True)
+    return referral, intake, created

@@ -1,0 +1,246 @@
+"""JSON API: waitlist, proposals, offers and placements (api-v1.md "Waitlist, proposals, placements")."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from litestar import Request, get, post
+from litestar.params import FromPath, FromQuery
+from sqlalchemy import select
+
+from huiskamer.auth.actor import Actor
+from huiskamer.auth.guards import require_coordinator
+from huiskamer.errors import Forbidden, InvalidInput, NotFound
+from huiskamer.placements import ranking
+from huiskamer.placements import service as placements
+from huiskamer.placements.models import Offer, Placement
+from huiskamer.placements.schemas import parse_decline, parse_end, parse_seat_request
+from huiskamer.site.deps import AppSettings, CurrentActor, DbSession, json_body
+from huiskamer.site.templating import today
+from huiskamer.validation import parse_date
+
+MAX_ITEMS = 500
+
+
+def _date_param(value: str | None, field: str) -> date:
+    if value in (None, ""):
+        return today()
+    parsed = parse_date(value)
+    if parsed is None:
+        raise InvalidInput({field: "Geef een datum als JJJJ-MM-DD."})
+    return parsed
+
+
+def _uuid_param(value: str | None, field: str) -> UUID | None:
+    if value in (None, ""):
+        return None
+    try:
+        return UUID(value)
+    except ValueError:
+        raise InvalidInput({field: "Onbekende id."}) from None
+
+
+def placement_json(placement: Placement) -> dict[str, Any]:
+    return {
+        "id": str(placement.id),
+        "referral_id": str(placement.referral_id),
+        "location_id": str(placement.location_id),
+        "weekdays": placement.weekdays,
+        "start_date": placement.start_date.isoformat(),
+        "end_date": placement.end_date.isoformat() if placement.end_date else None,
+        "end_reason_code": placement.end_reason_code,
+        "offer_id": str(placement.offer_id) if placement.offer_id else None,
+    }
+
+
+def offer_json(offer: Offer, on: date) -> dict[str, Any]:
+    status = "expired" if offer.status == "open" and offer.respond_by < on else offer.status
+    return {
+        "id": str(offer.id),
+        "referral_id": str(offer.referral_id),
+        "location_id": str(offer.location_id),
+        "weekdays": offer.weekdays,
+        "start_date": offer.start_date.isoformat(),
+        "respond_by": offer.respond_by.isoformat(),
+        "status": status,
+    }
+
+
+@get("/api/v1/locations/{location_id:uuid}/waitlist", name="api_waitlist", tags=["waitlist"])
+async def waitlist(
+    location_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession, date: FromQuery[str | None] = None
+) -> dict[str, Any]:
+    on = _date_param(date, "date")
+    result = await ranking.load_waitlist(db_session, actor, location_id, on, today())
+    return {
+        "location_id": str(location_id),
+        "date": on.isoformat(),
+        "entries": [
+            {
+                "referral_id": entry.candidate_id,
+                "rank": entry.rank,
+                "score": entry.score,
+                "waiting_since": entry.waiting_since.isoformat(),
+                "explanation": [
+                    {"factor": str(p.factor), "points": p.points, "label": p.label} for p in entry.explanation
+                ],
+                "sentence": entry.sentence,
+                "requested_weekdays": sorted(
+                    result.children[entry.candidate_id].intake.requested_weekdays, key=_weekday_order
+                ),
+                "minimum_days": result.children[entry.candidate_id].intake.minimum_days,
+            }
+            for entry in result.entries
+        ],
+    }
+
+
+@get("/api/v1/locations/{location_id:uuid}/proposals", name="api_proposals", tags=["waitlist"])
+async def proposals(
+    location_id: FromPath[UUID],
+    actor: CurrentActor,
+    db_session: DbSession,
+    start_date: FromQuery[str | None] = None,
+) -> dict[str, Any]:
+    start = _date_param(start_date, "start_date")
+    result, proposed = await ranking.proposals(db_session, actor, location_id, start, today())
+    return {
+        "location_id": str(location_id),
+        "start_date": start.isoformat(),
+        "free_seats": dict(result.seats.free_seats),
+        "proposals": [
+            {"referral_id": p.candidate_id, "weekdays": sorted(p.weekdays, key=_weekday_order)} for p in proposed
+        ],
+    }
+
+
+def _weekday_order(day: str) -> int:
+    from huiskamer.validation import WEEKDAYS
+
+    return WEEKDAYS.index(day)
+
+
+@post("/api/v1/placements", name="api_place", tags=["placements"], guards=[require_coordinator], status_code=201)
+async def place(
+    request: Request[Any, Any, Any], actor: CurrentActor, db_session: DbSession, settings: AppSettings
+) -> dict[str, Any]:
+    seat = parse_seat_request(await json_body(request), offer=False)
+    return placement_json(await placements.place(db_session, actor, settings, seat, today()))
+
+
+@post("/api/v1/offers", name="api_offer", tags=["placements"], guards=[require_coordinator], status_code=201)
+async def offer(
+    request: Request[Any, Any, Any], actor: CurrentActor, db_session: DbSession, settings: AppSettings
+) -> dict[str, Any]:
+    seat = parse_seat_request(await json_body(request), offer=True)
+    return offer_json(await placements.offer_seat(db_session, actor, settings, seat, today()), today())  # type: ignore[arg-type]
+
+
+@post(
+    "/api/v1/offers/{offer_id:uuid}/accept",
+    name="api_offer_accept",
+    tags=["placements"],
+    guards=[require_coordinator],
+    status_code=201,
+)
+async def accept(
+    offer_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession, settings: AppSettings
+) -> dict[str, Any]:
+    return placement_json(await placements.accept_offer(db_session, actor, settings, offer_id, today()))
+
+
+@post(
+    "/api/v1/offers/{offer_id:uuid}/decline",
+    name="api_offer_decline",
+    tags=["placements"],
+    guards=[require_coordinator],
+    status_code=200,
+)
+async def decline(
+    request: Request[Any, Any, Any],
+    offer_id: FromPath[UUID],
+    actor: CurrentActor,
+    db_session: DbSession,
+    settings: AppSettings,
+) -> dict[str, Any]:
+    body = await json_body(request) if await request.body() else None
+    reason = parse_decline(body)
+    return offer_json(await placements.decline_offer(db_session, actor, settings, offer_id, reason, today()), today())
+
+
+@post(
+    "/api/v1/placements/{placement_id:uuid}/end",
+    name="api_placement_end",
+    tags=["placements"],
+    guards=[require_coordinator],
+    status_code=200,
+)
+async def end(
+    request: Request[Any, Any, Any],
+    placement_id: FromPath[UUID],
+    actor: CurrentActor,
+    db_session: DbSession,
+    settings: AppSettings,
+) -> dict[str, Any]:
+    end_date, code, reason = parse_end(await json_body(request))
+    placement = await placements.end_placement(db_session, actor, settings, placement_id, end_date, code, reason)
+    return placement_json(placement)
+
+
+def _staff_scope(actor: Actor, location_id: UUID | None) -> list[UUID]:
+    if not actor.is_coordinator:
+        raise Forbidden("Plaatsingen en aanbiedingen zijn er voor coördinatoren.")
+    if location_id is not None:
+        return [location_id] if location_id in actor.location_ids else []
+    return list(actor.location_ids)
+
+
+@get("/api/v1/placements", name="api_placements", tags=["placements"])
+async def list_placements(
+    actor: CurrentActor, db_session: DbSession, location_id: FromQuery[str | None] = None
+) -> dict[str, Any]:
+    scope = _staff_scope(actor, _uuid_param(location_id, "location_id"))
+    rows = (
+        await db_session.scalars(
+            select(Placement)
+            .where(Placement.location_id.in_(scope))
+            .order_by(Placement.start_date.desc(), Placement.id)
+            .limit(MAX_ITEMS)
+        )
+    ).all()
+    return {"items": [placement_json(p) for p in rows]}
+
+
+@get("/api/v1/placements/{placement_id:uuid}", name="api_placement", tags=["placements"])
+async def show_placement(placement_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession) -> dict[str, Any]:
+    placement = await db_session.get(Placement, placement_id)
+    if placement is None or placement.location_id not in _staff_scope(actor, None):
+        raise NotFound("Deze plaatsing bestaat niet, of u heeft er geen toegang toe.")
+    return placement_json(placement)
+
+
+@get("/api/v1/offers", name="api_offers", tags=["placements"])
+async def list_offers(
+    actor: CurrentActor,
+    db_session: DbSession,
+    location_id: FromQuery[str | None] = None,
+    status: FromQuery[str | None] = None,
+) -> dict[str, Any]:
+    scope = _staff_scope(actor, _uuid_param(location_id, "location_id"))
+    if status not in (None, "", "open", "accepted", "declined", "expired", "withdrawn"):
+        raise InvalidInput({"status": "Onbekende status."})
+    query = select(Offer).where(Offer.location_id.in_(scope))
+    on = today()
+    if status == "open":
+        query = query.where(Offer.status == "open", Offer.respond_by >= on)
+    elif status == "expired":
+        query = query.where((Offer.status == "expired") | ((Offer.status == "open") & (Offer.respond_by < on)))
+    elif status:
+        query = query.where(Offer.status == status)
+    rows = (await db_session.scalars(query.order_by(Offer.created_at.desc()).limit(MAX_ITEMS))).all()
+    return {"items": [offer_json(o, on) for o in rows]}
+
+
+routes = [waitlist, proposals, place, offer, accept, decline, end, list_placements, show_placement, list_offers]

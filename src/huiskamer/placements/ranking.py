@@ -1,0 +1,167 @@
+"""The waitlist of one location from the database, ranked by the pure policy in ``huiskamer.waitlist``.
+
+Everything is read in a handful of queries (never one per child) and handed to ``rank``/``propose``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from huiskamer.auth.actor import Actor
+from huiskamer.errors import Forbidden, NotFound
+from huiskamer.intake.models import Intake, SiblingLink
+from huiskamer.locations.models import Location
+from huiskamer.placements import rules
+from huiskamer.placements.models import Placement
+from huiskamer.placements.service import held_by_weekday
+from huiskamer.referrals.models import Child, Referral, ReferralLocation
+from huiskamer.referrals.rules import Status
+from huiskamer.waitlist import (
+    Candidate,
+    LocationSeats,
+    PolicyConfig,
+    Proposal,
+    RankedEntry,
+    WhyHere,
+    propose,
+    rank,
+    why_here,
+)
+
+
+@dataclass(frozen=True)
+class WaitingChild:
+    referral: Referral
+    child: Child
+    intake: Intake
+
+
+@dataclass(frozen=True)
+class Waitlist:
+    location: Location
+    on: date
+    entries: list[RankedEntry]
+    children: dict[str, WaitingChild]
+    candidates: list[Candidate]
+    seats: LocationSeats
+
+
+def policy_config() -> PolicyConfig:
+    """The weights of the policy: the documented defaults (one place to change them)."""
+    return PolicyConfig()
+
+
+async def _location_in_scope(db: AsyncSession, actor: Actor, location_id: UUID) -> Location:
+    if not actor.is_coordinator:
+        raise Forbidden("De wachtlijst is er voor coördinatoren.")
+    location = await db.get(Location, location_id) if location_id in actor.location_ids else None
+    if location is None:
+        raise NotFound("Deze locatie bestaat niet, of u heeft er geen toegang toe.")
+    return location
+
+
+async def _sibling_locations(db: AsyncSession, referral_ids: list[UUID], on: date) -> dict[UUID, set[str]]:
+    """For each waiting child, the locations where a brother or sister is placed on ``on``."""
+    rows = await db.execute(
+        select(SiblingLink.referral_id, Placement.location_id)
+        .join(Placement, Placement.referral_id == SiblingLink.sibling_referral_id)
+        .where(
+            SiblingLink.referral_id.in_(referral_ids),
+            Placement.start_date <= on,
+            or_(Placement.end_date.is_(None), Placement.end_date >= on),
+        )
+    )
+    found: dict[UUID, set[str]] = defaultdict(set)
+    for referral_id, location_id in rows.all():
+        found[referral_id].add(str(location_id))
+    return found
+
+
+async def _waiting_at(db: AsyncSession, location_id: UUID) -> list[WaitingChild]:
+    rows = await db.execute(
+        select(Referral, Child, Intake)
+        .join(Child, Child.id == Referral.child_id)
+        .join(Intake, Intake.referral_id == Referral.id)
+        .join(ReferralLocation, ReferralLocation.referral_id == Referral.id)
+        .where(ReferralLocation.location_id == location_id, Referral.status == Status.WAITLISTED.value)
+    )
+    return [WaitingChild(referral=r, child=c, intake=i) for r, c, i in rows.all()]
+
+
+async def _acceptable(db: AsyncSession, referral_ids: list[UUID]) -> dict[UUID, tuple[str, ...]]:
+    rows = await db.execute(
+        select(ReferralLocation.referral_id, ReferralLocation.location_id)
+        .where(ReferralLocation.referral_id.in_(referral_ids))
+        .order_by(ReferralLocation.referral_id, ReferralLocation.rank)
+    )
+    found: dict[UUID, list[str]] = defaultdict(list)
+    for referral_id, location_id in rows.all():
+        found[referral_id].append(str(location_id))
+    return {key: tuple(value) for key, value in found.items()}
+
+
+def _seats(location: Location, free: dict[str, int]) -> LocationSeats:
+    return LocationSeats(
+        id=str(location.id),
+        neighbourhoods=frozenset(location.neighbourhoods),
+        min_age=location.min_age,
+        max_age=location.max_age,
+        free_seats=free,
+    )
+
+
+async def load_waitlist(db: AsyncSession, actor: Actor, location_id: UUID, on: date, today: date) -> Waitlist:
+    """The ranked waitlist of a location on a date, with what the explanations and the page need."""
+    location = await _location_in_scope(db, actor, location_id)
+    waiting = await _waiting_at(db, location.id)
+    ids = [w.referral.id for w in waiting]
+    acceptable = await _acceptable(db, ids)
+    siblings = await _sibling_locations(db, ids, on)
+    candidates = [
+        Candidate(
+            id=str(w.referral.id),
+            waiting_since=w.referral.waiting_since or w.intake.held_on,
+            urgency=w.intake.urgency,
+            date_of_birth=w.child.date_of_birth,
+            neighbourhood=w.child.neighbourhood,
+            location_ids=acceptable.get(w.referral.id, (str(location.id),)),
+            requested_weekdays=frozenset(w.intake.requested_weekdays),
+            minimum_days=w.intake.minimum_days,
+            sibling_location_ids=frozenset(siblings.get(w.referral.id, set())),
+        )
+        for w in waiting
+    ]
+    held = await held_by_weekday(db, location.id, on, today)
+    seats = _seats(location, rules.free_seats(location.capacity_by_weekday(), held))
+    entries = rank(candidates, seats, on, policy_config())
+    return Waitlist(
+        location=location,
+        on=on,
+        entries=entries,
+        children={str(w.referral.id): w for w in waiting},
+        candidates=candidates,
+        seats=seats,
+    )
+
+
+async def proposals(
+    db: AsyncSession, actor: Actor, location_id: UUID, start_date: date, today: date
+) -> tuple[Waitlist, list[Proposal]]:
+    """Who the policy proposes for the seats that are free from ``start_date``."""
+    waitlist = await load_waitlist(db, actor, location_id, start_date, today)
+    return waitlist, propose(waitlist.candidates, waitlist.seats, start_date, policy_config())
+
+
+async def explain_position(
+    db: AsyncSession, actor: Actor, location_id: UUID, referral_id: UUID, on: date, today: date
+) -> tuple[Waitlist, WhyHere]:
+    waitlist = await load_waitlist(db, actor, location_id, on, today)
+    if str(referral_id) not in waitlist.children:
+        raise NotFound("Dit kind staat niet op de wachtlijst van deze locatie.")
+    return waitlist, why_here(str(referral_id), waitlist.candidates, waitlist.seats, on, policy_config())

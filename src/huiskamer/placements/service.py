@@ -1,0 +1,308 @@
+"""Offers and placements: taking seats under a database lock so that capacity is never exceeded, also when
+several coordinators act at once through different server processes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from uuid import UUID
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from huiskamer.auth.actor import Actor
+from huiskamer.config import Settings
+from huiskamer.errors import Conflict, Forbidden, InvalidInput, NotFound
+from huiskamer.locations.models import Location
+from huiskamer.placements import rules
+from huiskamer.placements.models import Offer, Placement, SeatClaim
+from huiskamer.referrals import service as referrals
+from huiskamer.referrals.models import Referral
+from huiskamer.referrals.rules import MoveRequest, Status
+from huiskamer.validation import WEEKDAY_NAMES_NL, WEEKDAYS
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class SeatRequest:
+    referral_id: UUID
+    location_id: UUID
+    weekdays: tuple[str, ...]
+    start_date: date
+
+
+@dataclass(frozen=True)
+class OfferRequest(SeatRequest):
+    respond_by: date
+
+
+# --- the lock and the count ----------------------------------------------------------------------
+
+
+async def lock_location(db: AsyncSession, location_id: UUID) -> Location:
+    """Serialises everyone who takes seats at this location until this transaction ends.
+
+    PostgreSQL: a row lock on the location. SQLite: a write to the location row takes the database's write
+    lock at once (what BEGIN IMMEDIATE does), so nobody else can take a seat in between.
+    """
+    if db.get_bind().dialect.name == "postgresql":
+        location = await db.scalar(select(Location).where(Location.id == location_id).with_for_update())
+    else:
+        table = Location.__table__
+        await db.execute(update(table).where(table.c.id == location_id).values(active=table.c.active))
+        location = await db.get(Location, location_id)
+    if location is None:
+        raise NotFound("Deze locatie bestaat niet.")
+    return location
+
+
+def _live_claims(location_id: UUID, from_date: date, today: date):
+    return select(SeatClaim.weekday, SeatClaim.start_date, SeatClaim.end_date).where(
+        SeatClaim.location_id == location_id,
+        SeatClaim.released_at.is_(None),
+        or_(SeatClaim.expires_on.is_(None), SeatClaim.expires_on >= today),
+        or_(SeatClaim.end_date.is_(None), SeatClaim.end_date >= from_date),
+    )
+
+
+async def held_by_weekday(db: AsyncSession, location_id: UUID, from_date: date, today: date) -> dict[str, int]:
+    """Per weekday, the seats held (placements and open offers) at the busiest moment from ``from_date`` on."""
+    rows = (await db.execute(_live_claims(location_id, from_date, today))).all()
+    intervals: dict[str, list[tuple[date, date | None]]] = {weekday: [] for weekday in WEEKDAYS}
+    for weekday, start, end in rows:
+        intervals[weekday].append((start, end))
+    return {weekday: rules.peak_load(weekday, spans, from_date) for weekday, spans in intervals.items()}
+
+
+async def _check_capacity(
+    db: AsyncSession, location: Location, weekdays: Sequence[str], start_date: date, today: date
+) -> None:
+    capacity = location.capacity_by_weekday()
+    held = await held_by_weekday(db, location.id, start_date, today)
+    full = [weekday for weekday in weekdays if held[weekday] + 1 > capacity[weekday]]
+    if full:
+        days = ", ".join(WEEKDAY_NAMES_NL[weekday] for weekday in full)
+        raise Conflict(f"Geen plaats meer op {days} bij {location.name} vanaf die datum.")
+
+
+def _claims(location_id: UUID, weekdays: Sequence[str], start: date, **owner: object) -> list[SeatClaim]:
+    return [SeatClaim(location_id=location_id, weekday=weekday, start_date=start, **owner) for weekday in weekdays]
+
+
+async def _commit(db: AsyncSession) -> None:
+    """Commit now, so that a lock time-out reaches the coordinator as a message instead of a silent rollback."""
+    try:
+        await db.commit()
+    except OperationalError as error:
+        await db.rollback()
+        raise Conflict("Het is op dit moment erg druk. Probeer het over een paar seconden opnieuw.") from error
+
+
+def _check_request(request: SeatRequest, today: date, referral: Referral) -> None:
+    problems: dict[str, str] = {}
+    if not request.weekdays:
+        problems["weekdays"] = "Kies minstens één dag."
+    if request.start_date < today:
+        problems["start_date"] = "De startdatum kan niet in het verleden liggen."
+    if request.location_id not in referral.location_ids:
+        problems["location_id"] = "Dit kind staat niet op de wachtlijst van deze locatie."
+    if isinstance(request, OfferRequest) and request.respond_by < today:
+        problems["respond_by"] = "De reactiedatum kan niet in het verleden liggen."
+    if problems:
+        raise InvalidInput(problems)
+
+
+async def _referral_for_seat(db: AsyncSession, actor: Actor, request: SeatRequest) -> Referral:
+    if not actor.is_coordinator:
+        raise Forbidden("Alleen een coördinator kan een plaats aanbieden of een kind plaatsen.")
+    referral = await referrals.get_referral(db, actor, request.referral_id, log_view=False)
+    if request.location_id not in actor.location_ids:
+        raise NotFound("Deze locatie bestaat niet, of u heeft er geen toegang toe.")
+    return referral
+
+
+# --- use cases -----------------------------------------------------------------------------------
+
+
+async def offer_seat(db: AsyncSession, actor: Actor, settings: Settings, request: OfferRequest, today: date) -> Offer:
+    """Offers a waiting child seats; the open offer holds them until accepted, declined or past respond_by."""
+    referral = await _referral_for_seat(db, actor, request)
+    _check_request(request, today, referral)
+    location = await lock_location(db, request.location_id)
+    await db.refresh(referral)
+    if referral.status != Status.WAITLISTED.value:
+        raise Conflict("Alleen een kind op de wachtlijst kan een plaats aangeboden krijgen.")
+    await _check_capacity(db, location, request.weekdays, request.start_date, today)
+    offer = Offer(
+        referral_id=referral.id,
+        location_id=location.id,
+        weekdays=list(request.weekdays),
+        start_date=request.start_date,
+        respond_by=request.respond_by,
+        status="open",
+        made_by_id=actor.id,
+    )
+    db.add(offer)
+    await db.flush()
+    db.add_all(
+        _claims(location.id, request.weekdays, request.start_date, offer_id=offer.id, expires_on=request.respond_by)
+    )
+    await referrals.move(db, actor, settings, referral.id, MoveRequest(to=Status.OFFERED), via_own_action=True)
+    await _commit(db)
+    return offer
+
+
+async def _create_placement(
+    db: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    referral: Referral,
+    location: Location,
+    weekdays: Sequence[str],
+    start_date: date,
+    offer: Offer | None = None,
+) -> Placement:
+    placement = Placement(
+        referral_id=referral.id,
+        location_id=location.id,
+        offer_id=offer.id if offer else None,
+        weekdays=list(weekdays),
+        start_date=start_date,
+        placed_by_id=actor.id,
+    )
+    db.add(placement)
+    await db.flush()
+    db.add_all(_claims(location.id, weekdays, start_date, placement_id=placement.id))
+    await referrals.move(db, actor, settings, referral.id, MoveRequest(to=Status.PLACED), via_own_action=True)
+    return placement
+
+
+async def place(db: AsyncSession, actor: Actor, settings: Settings, request: SeatRequest, today: date) -> Placement:
+    """Places a waiting child directly; refused (409) when any of those weekdays is full from the start date."""
+    referral = await _referral_for_seat(db, actor, request)
+    _check_request(request, today, referral)
+    location = await lock_location(db, request.location_id)
+    await db.refresh(referral)
+    if referral.status != Status.WAITLISTED.value:
+        raise Conflict("Alleen een kind op de wachtlijst kan direct worden geplaatst.")
+    await _check_capacity(db, location, request.weekdays, request.start_date, today)
+    placement = await _create_placement(db, actor, settings, referral, location, request.weekdays, request.start_date)
+    await _commit(db)
+    return placement
+
+
+async def _open_offer_in_scope(db: AsyncSession, actor: Actor, offer_id: UUID, today: date) -> tuple[Offer, Referral]:
+    if not actor.is_coordinator:
+        raise Forbidden("Alleen een coördinator legt het antwoord van de familie vast.")
+    offer = await db.get(Offer, offer_id)
+    if offer is None or offer.location_id not in actor.location_ids:
+        raise NotFound("Dit aanbod bestaat niet, of u heeft er geen toegang toe.")
+    referral = await referrals.get_referral(db, actor, offer.referral_id, log_view=False)
+    if offer.status != "open":
+        raise Conflict("Op dit aanbod is al gereageerd.")
+    if offer.respond_by < today:
+        raise Conflict("Dit aanbod is verlopen: de reactiedatum is voorbij. Bied zo nodig opnieuw een plaats aan.")
+    return offer, referral
+
+
+async def _release_offer(db: AsyncSession, offer: Offer, status: str) -> None:
+    now = _now()
+    offer.status = status
+    offer.decided_at = now
+    await db.execute(
+        update(SeatClaim).where(SeatClaim.offer_id == offer.id, SeatClaim.released_at.is_(None)).values(released_at=now)
+    )
+
+
+async def release_open_offers(db: AsyncSession, referral_id: UUID, status: str) -> None:
+    """Frees the seats of this referral's open offers (when it is withdrawn)."""
+    offers = (await db.scalars(select(Offer).where(Offer.referral_id == referral_id, Offer.status == "open"))).all()
+    for offer in offers:
+        await _release_offer(db, offer, status)
+
+
+async def expire_offers(db: AsyncSession, settings: Settings, today: date) -> int:
+    """Offers past their respond-by date lapse: seats free, the child back on the waitlist (waiting_since kept).
+
+    Capacity counts are already right before this runs (an offer's claims lapse by date); this records it.
+    """
+    overdue = (await db.scalars(select(Offer).where(Offer.status == "open", Offer.respond_by < today))).all()
+    for offer in overdue:
+        await lock_location(db, offer.location_id)
+        await _release_offer(db, offer, "expired")
+        referral = await db.get(Referral, offer.referral_id)
+        if referral is not None and referral.status == Status.OFFERED.value:
+            await referrals.move_by_system(
+                db,
+                settings,
+                referral,
+                MoveRequest(to=Status.WAITLISTED, reason="Het aanbod is verlopen: er is niet op tijd gereageerd."),
+            )
+        await db.commit()
+    return len(overdue)
+
+
+async def accept_offer(db: AsyncSession, actor: Actor, settings: Settings, offer_id: UUID, today: date) -> Placement:
+    """The family said yes: the offer's seats become a placement (they were held, so they are still free)."""
+    offer, referral = await _open_offer_in_scope(db, actor, offer_id, today)
+    location = await lock_location(db, offer.location_id)
+    await _release_offer(db, offer, "accepted")
+    start = max(offer.start_date, today)
+    await _check_capacity(db, location, offer.weekdays, start, today)
+    placement = await _create_placement(db, actor, settings, referral, location, offer.weekdays, start, offer)
+    await _commit(db)
+    return placement
+
+
+async def decline_offer(
+    db: AsyncSession, actor: Actor, settings: Settings, offer_id: UUID, reason: str | None, today: date
+) -> Offer:
+    """The family said no: the seats are free again and the child waits on with its original waiting_since."""
+    offer, referral = await _open_offer_in_scope(db, actor, offer_id, today)
+    await lock_location(db, offer.location_id)
+    await _release_offer(db, offer, "declined")
+    offer.decline_reason = reason
+    await referrals.move(
+        db, actor, settings, referral.id, MoveRequest(to=Status.WAITLISTED, reason=reason), via_own_action=True
+    )
+    await _commit(db)
+    return offer
+
+
+async def end_placement(
+    db: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    placement_id: UUID,
+    end_date: date,
+    reason_code: str,
+    reason: str | None = None,
+) -> Placement:
+    """Ends a placement with a closing reason (uitstroom): the referral is closed, the seats free the next day."""
+    if not actor.is_coordinator:
+        raise Forbidden("Alleen een coördinator kan een plaatsing beëindigen.")
+    placement = await db.get(Placement, placement_id)
+    if placement is None or placement.location_id not in actor.location_ids:
+        raise NotFound("Deze plaatsing bestaat niet, of u heeft er geen toegang toe.")
+    if placement.end_date is not None:
+        raise Conflict("Deze plaatsing is al beëindigd.")
+    if end_date < placement.start_date:
+        raise InvalidInput({"end_date": "De einddatum kan niet voor de startdatum liggen."})
+    await referrals.move(
+        db,
+        actor,
+        settings,
+        placement.referral_id,
+        MoveRequest(to=Status.CLOSED, reason_code=reason_code, reason=reason),
+        via_own_action=True,
+    )
+    placement.end_date = end_date
+    placement.end_reason_code = reason_code
+    await db.execute(update(SeatClaim).where(SeatClaim.placement_id == placement.id).values(end_date=end_date))
+    await _commit(db)
+    return placement
