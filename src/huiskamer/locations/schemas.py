@@ -1,0 +1,287 @@
+"""Input and output shapes of a location, shared by the HTML form and the JSON API.
+
+One parser reads both: the API sends ``capacity`` as an object and lists for ``neighbourhoods`` and
+``closure_days``; the form sends ``capacity.mon`` … ``capacity.sun`` and two textareas (one value per line).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from huiskamer.errors import InvalidInput, NotFound
+from huiskamer.locations.models import Location
+from huiskamer.validation import (
+    WEEKDAY_NAMES_NL,
+    WEEKDAYS,
+    FieldErrors,
+    lines,
+    parse_date,
+    read_bool,
+    read_int,
+    read_string_list,
+    read_text,
+)
+
+MAX_AGE = 18
+MAX_SEATS = 500
+MAX_CLOSURE_DAYS = 400
+NAME_LENGTH = 120
+ADDRESS_LENGTH = 200
+DESCRIPTION_LENGTH = 120
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+# What may stand between a date and its description on a line: "2026-12-25 - Eerste kerstdag".
+_SEPARATOR = re.compile(r"^[\s:;,\-–—]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class ClosureDayInput:
+    day: date
+    # None: no description was given (an API date string); a stored description then stays as it is.
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class LocationInput:
+    """A new location (every field set) or a change (``None``: leave as it is)."""
+
+    name: str | None = None
+    address: str | None = None
+    neighbourhoods: tuple[str, ...] | None = None
+    min_age: int | None = None
+    max_age: int | None = None
+    # Only the weekdays that were sent; on create the others get 0 seats.
+    capacity: dict[str, int] | None = None
+    closure_days: tuple[ClosureDayInput, ...] | None = None
+    active: bool | None = None
+
+
+def _read_neighbourhoods(data: Mapping[str, Any], errors: FieldErrors) -> tuple[str, ...] | None:
+    raw = data.get("neighbourhoods")
+    # The form's textarea: one neighbourhood per line (commas work too).
+    values = {"neighbourhoods": lines(raw)} if isinstance(raw, str) else data
+    names = read_string_list(values, "neighbourhoods", errors, label="de wijken", max_items=50, max_length=100)
+    return None if names is None else tuple(names)
+
+
+def _read_capacity(data: Mapping[str, Any], errors: FieldErrors) -> dict[str, int] | None:
+    """Seats per weekday from ``{"capacity": {"mon": 20}}`` (API) or ``capacity.mon=20`` (form)."""
+    nested = data.get("capacity")
+    flat = {key[len("capacity.") :]: value for key, value in data.items() if key.startswith("capacity.")}
+    if nested is None and not flat:
+        return None
+    if nested is not None and not isinstance(nested, Mapping):
+        errors.add("capacity", 'Geef de plaatsen per weekdag op, bijvoorbeeld {"mon": 20, "tue": 20}.')
+        return None
+    given = {**flat, **(nested or {})}
+    seats: dict[str, int] = {}
+    for weekday, value in given.items():
+        field = f"capacity.{weekday}"
+        if weekday not in WEEKDAYS:
+            errors.add(field, "Onbekende weekdag. Gebruik mon, tue, wed, thu, fri, sat of sun.")
+            continue
+        if isinstance(value, str) and not value.strip():
+            seats[weekday] = 0  # an empty box in the form: no seats that day
+            continue
+        number = read_int(
+            {field: value},
+            field,
+            errors,
+            label=f"het aantal plaatsen op {WEEKDAY_NAMES_NL[weekday]}",
+            minimum=0,
+            maximum=MAX_SEATS,
+        )
+        if number is not None:
+            seats[weekday] = number
+    return {weekday: seats[weekday] for weekday in WEEKDAYS if weekday in seats}
+
+
+def _clean_description(text: str) -> str | None:
+    description = " ".join(unicodedata.normalize("NFC", _SEPARATOR.sub("", text)).split())
+    if _CONTROL.search(description) or len(description) > DESCRIPTION_LENGTH:
+        return None
+    return description
+
+
+def _closure_day(raw: Any, *, bare: str | None) -> ClosureDayInput | str:
+    """One closure day from ``"2026-12-25"``, ``"25-12-2026 Eerste kerstdag"`` or ``{"date", "description"}``;
+    a Dutch message when it is none. ``bare`` is the description of a date that comes without one."""
+    description_text: Any
+    if isinstance(raw, Mapping):
+        day_text, description_text = raw.get("date"), raw.get("description", bare)
+        if description_text is None and "description" in raw:
+            description_text = ""
+        if not isinstance(day_text, str):
+            return "Geef een datum als tekst, bijvoorbeeld 2026-12-25."
+        if not isinstance(description_text, str | None):
+            return "Geef de omschrijving als tekst."
+    elif isinstance(raw, str):
+        if not raw.strip():
+            return "Vul een datum in, bijvoorbeeld 2026-12-25."
+        first, *rest = raw.strip().split(maxsplit=1)
+        day_text, description_text = first.rstrip(":;,"), rest[0] if rest else bare
+    else:
+        return "Geef een datum als tekst, bijvoorbeeld 2026-12-25."
+    day = parse_date(day_text)
+    if day is None:
+        return "Dat is geen geldige datum. Schrijf bijvoorbeeld 2026-12-25 of 25-12-2026."
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        return f"Het jaar {day.year} klopt niet: kies een datum tussen {FIRST_YEAR} en {LAST_YEAR}."
+    if description_text is None:
+        return ClosureDayInput(day=day)
+    description = _clean_description(description_text)
+    if description is None:
+        return f"De omschrijving mag hoogstens {DESCRIPTION_LENGTH} gewone tekens hebben."
+    return ClosureDayInput(day=day, description=description)
+
+
+def _collapse(days: list[ClosureDayInput]) -> tuple[ClosureDayInput, ...]:
+    """Duplicates collapse into one day; the first description that says something wins."""
+    by_day: dict[date, ClosureDayInput] = {}
+    for closure in days:
+        known = by_day.get(closure.day)
+        if known is None or (not known.description and closure.description):
+            by_day[closure.day] = closure
+    return tuple(sorted(by_day.values(), key=lambda closure: closure.day))
+
+
+def _read_closure_days(data: Mapping[str, Any], errors: FieldErrors) -> tuple[ClosureDayInput, ...] | None:
+    raw = data.get("closure_days")
+    if raw is None:
+        return None
+    days: list[ClosureDayInput] = []
+    if isinstance(raw, str):
+        # The form's textarea: one date per line, optionally followed by a description.
+        text_lines = raw.replace("\r\n", "\n").split("\n")
+        for number, line in enumerate(text_lines, start=1):
+            if not line.strip():
+                continue
+            found = _closure_day(line, bare="")
+            if isinstance(found, str):
+                shown = line.strip()[:40]
+                errors.add("closure_days", f"Regel {number} (‘{shown}’): {found[0].lower()}{found[1:]}")
+                return None
+            days.append(found)
+    elif isinstance(raw, list | tuple):
+        for index, item in enumerate(raw):
+            found = _closure_day(item, bare=None)
+            if isinstance(found, str):
+                errors.add(f"closure_days.{index}", found)
+                continue
+            days.append(found)
+    else:
+        errors.add("closure_days", 'Geef de sluitingsdagen als een lijst met datums, bijvoorbeeld ["2026-12-25"].')
+        return None
+    collapsed = _collapse(days)
+    if len(collapsed) > MAX_CLOSURE_DAYS:
+        errors.add("closure_days", f"Hoogstens {MAX_CLOSURE_DAYS} sluitingsdagen per keer.")
+        return None
+    return collapsed
+
+
+def location_uuid(raw: str) -> UUID:
+    """A location id from a URL; one that is no UUID names no location: 404, like any other unknown id."""
+    try:
+        return UUID(raw)
+    except ValueError:
+        raise NotFound("Deze locatie bestaat niet, of u heeft er geen toegang toe.") from None
+
+
+def parse_location_input(data: Any, *, creating: bool) -> LocationInput:
+    """Validates a new location (name and ages required) or a change (only the fields that are sent)."""
+    if not isinstance(data, Mapping):
+        raise InvalidInput({"": "Stuur de gegevens als een object met velden."})
+    errors = FieldErrors()
+
+    def wanted(field: str) -> bool:
+        return creating or field in data
+
+    name = (
+        read_text(data, "name", errors, label="de naam van de locatie", max_length=NAME_LENGTH)
+        if wanted("name")
+        else None
+    )
+    address = None
+    if wanted("address"):
+        address = read_text(data, "address", errors, label="het adres", required=False, max_length=ADDRESS_LENGTH)
+        address = address or ""
+    neighbourhoods = _read_neighbourhoods(data, errors) if wanted("neighbourhoods") else None
+    min_age = max_age = None
+    if wanted("min_age"):
+        min_age = read_int(data, "min_age", errors, label="de laagste leeftijd", minimum=0, maximum=MAX_AGE)
+    if wanted("max_age"):
+        max_age = read_int(data, "max_age", errors, label="de hoogste leeftijd", minimum=0, maximum=MAX_AGE)
+    if min_age is not None and max_age is not None and max_age < min_age:
+        errors.add("max_age", "De hoogste leeftijd mag niet lager zijn dan de laagste leeftijd.")
+    capacity = _read_capacity(data, errors)
+    if creating:
+        capacity = {weekday: (capacity or {}).get(weekday, 0) for weekday in WEEKDAYS}
+    closure_days = _read_closure_days(data, errors)
+    if creating and closure_days is None:
+        closure_days = ()
+    active = read_bool(data, "active", errors, label="actief", default=True) if wanted("active") else None
+    errors.raise_if_any()
+    return LocationInput(
+        name=name,
+        address=address,
+        neighbourhoods=neighbourhoods,
+        min_age=min_age,
+        max_age=max_age,
+        capacity=capacity,
+        closure_days=closure_days,
+        active=active,
+    )
+
+
+# --- output ----------------------------------------------------------------------------------------
+
+
+def location_json(location: Location) -> dict[str, Any]:
+    """The API shape: the fields of api-v1.md plus address, active and closure_days."""
+    return {
+        "id": str(location.id),
+        "name": location.name,
+        "address": location.address,
+        "neighbourhoods": list(location.neighbourhoods or []),
+        "min_age": location.min_age,
+        "max_age": location.max_age,
+        "capacity": location.capacity_by_weekday(),
+        "active": location.active,
+        "closure_days": [
+            {"date": closure.day.isoformat(), "description": closure.description}
+            for closure in sorted(location.closure_days, key=lambda closure: closure.day)
+        ],
+    }
+
+
+def location_form_values(location: Location) -> dict[str, Any]:
+    """What the edit form shows: the stored location in the same keys the form posts."""
+    values: dict[str, Any] = {
+        "name": location.name,
+        "address": location.address,
+        "neighbourhoods": "\n".join(location.neighbourhoods or []),
+        "min_age": location.min_age,
+        "max_age": location.max_age,
+        "closure_days": "\n".join(
+            f"{closure.day.isoformat()} {closure.description}".strip() for closure in location.closure_days
+        ),
+        "active": location.active,
+    }
+    for weekday, seats in location.capacity_by_weekday().items():
+        values[f"capacity.{weekday}"] = seats
+    return values
+
+
+def new_location_form_values() -> dict[str, Any]:
+    """A new location starts as the usual huiskamer: ages 4 to 12, open on school days."""
+    values: dict[str, Any] = {"min_age": 4, "max_age": 12, "active": True}
+    for weekday in WEEKDAYS:
+        values[f"capacity.{weekday}"] = 0
+    return values
