@@ -13,7 +13,7 @@ from huiskamer.auth.actor import Actor
 from huiskamer.auth.models import ApiToken, Invitation, LoginThrottle, Organisation, User, UserSession
 from huiskamer.auth.secrets import hash_password, new_token, password_problem, token_hash, verify_password
 from huiskamer.config import Settings
-from huiskamer.errors import InvalidInput, NotFound
+from huiskamer.errors import Forbidden, InvalidInput, NotFound
 
 # One message for a wrong password, an unknown e-mail and the slow-down alike: it never tells
 # whether an account exists.
@@ -259,3 +259,27 @@ async def accept_invitation(db: AsyncSession, raw: str, new: str, repeat: str) -
 
 async def organisation_of(db: AsyncSession, actor: Actor) -> Organisation | None:
     return await db.get(Organisation, actor.organisation_id) if actor.organisation_id else None
+
+
+# --- one's own account -------------------------------------------------------------------------
+
+
+async def account_of(db: AsyncSession, actor: Actor) -> User:
+    user = await db.get(User, actor.id)
+    if user is None:
+        raise NotFound("Dit account bestaat niet meer.")
+    return user
+
+
+def may_get_referral_email(actor: Actor) -> bool:
+    """Who submits referrals (referrers, and coordinators who refer a child themselves) can hear of changes."""
+    return actor.is_referrer or actor.is_coordinator
+
+
+async def set_email_notifications(db: AsyncSession, actor: Actor, wanted: bool) -> User:
+    """A user who submits referrals chooses whether a change in them is also sent by e-mail (without child data)."""
+    if not may_get_referral_email(actor):
+        raise Forbidden("E-mail over aanmeldingen is er voor wie kinderen aanmeldt.")
+    user = await account_of(db, actor)
+    user.email_notifications = wanted
+    return user
