@@ -15,6 +15,7 @@ from litestar.template import TemplateConfig
 
 from huiskamer.auth.models import ORGANISATION_TYPES_NL, ROLE_NAMES_NL
 from huiskamer.config import Settings
+from huiskamer.referrals.rules import STATUS_NAMES_NL
 from huiskamer.validation import WEEKDAY_NAMES_NL, WEEKDAYS
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -52,6 +53,8 @@ def _register(environment: Environment) -> None:
     environment.globals["ROLE_NAMES_NL"] = ROLE_NAMES_NL
     environment.globals["ORGANISATION_TYPES_NL"] = ORGANISATION_TYPES_NL
     environment.globals["today"] = today
+    environment.filters["status"] = lambda code: STATUS_NAMES_NL.get(code, code)
+    environment.globals["STATUS_NAMES_NL"] = STATUS_NAMES_NL
 
 
 def template_config(settings: Settings) -> TemplateConfig[JinjaTemplateEngine]:

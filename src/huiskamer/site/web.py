@@ -16,6 +16,8 @@ from huiskamer.auth.middleware import SESSION_COOKIE
 from huiskamer.config import Settings
 from huiskamer.errors import InvalidInput, NotFound
 from huiskamer.locations import service as locations_service
+from huiskamer.referrals import pages as referral_pages
+from huiskamer.referrals import service as referral_service
 from huiskamer.site.deps import AppSettings, CurrentActor, DbSession, form_data
 from huiskamer.site.templating import page
 
@@ -36,12 +38,27 @@ def _session_cookie_header(settings: Settings, value: str, max_age: int) -> str:
 
 
 @get("/", name="home")
-async def home(request: Request[Any, Any, Any], actor: CurrentActor, db_session: DbSession) -> Template:
-    locations = [] if actor.is_referrer else await locations_service.list_locations(db_session, actor)
-    organisation = await auth_service.organisation_of(db_session, actor) if actor.is_referrer else None
-    return page(
-        request, f"home/{actor.role.value}.html", title="Start", locations=locations, organisation=organisation
-    )
+async def home(
+    request: Request[Any, Any, Any],
+    actor: CurrentActor,
+    db_session: DbSession,
+    status: FromQuery[str | None] = None,
+    pagina: FromQuery[str | None] = None,
+) -> Template:
+    context: dict[str, Any] = {"locations": [], "organisation": None}
+    if actor.is_referrer:
+        context["organisation"] = await auth_service.organisation_of(db_session, actor)
+        context["portal"] = await referral_pages.referrer_portal(
+            db_session, actor, status, referral_pages.read_page(pagina)
+        )
+    else:
+        context["locations"] = await locations_service.list_locations(db_session, actor)
+    if actor.is_coordinator:
+        # The oldest referrals nobody has taken on yet, and how many there are in each open status.
+        context["inbox"] = await referral_service.list_referrals(
+            db_session, actor, referral_service.InboxFilters(status="submitted", page_size=5)
+        )
+    return page(request, f"home/{actor.role.value}.html", title="Start", **context)
 
 
 @get("/over", name="info", opt=PUBLIC)
