@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from huiskamer.audit.hook import record_view
 from huiskamer.audit.models import AuditEvent
 from huiskamer.audit.service import search_audit
 from huiskamer.auth.actor import Actor
@@ -173,6 +174,18 @@ def test_a_row_shows_when_who_what_which_and_the_changed_fields_in_dutch(test_se
     assert "wachtwoord:</span>" in html and "•••" in html
     # The record id links to everything about that record.
     assert f'href="/beheer/audit?tabel=location_capacities&amp;record={record}"' in html
+
+
+def test_a_viewed_dossier_shows_as_bekeken(test_settings, client):
+    admin = admin_client(test_settings, client)
+
+    async def work(session: AsyncSession) -> None:
+        record_view(session, table_name="users", record_id=str(admin), what="accountgegevens")
+
+    in_session(test_settings, work)
+    html = client.get("/beheer/audit", params={"tabel": "users", "record": str(admin)}).text
+    assert re.search(r'data-label="Wat">bekeken<', html)
+    assert re.search(r"bekeken:</span>\s*accountgegevens", html)
 
 
 def test_newest_first_and_fifty_per_page_with_next_and_previous(test_settings, client):
