@@ -140,9 +140,12 @@ async def create_location(db: AsyncSession, actor: Actor, data: LocationInput) -
 
 
 async def _location_for_update(db: AsyncSession, actor: Actor, location_id: UUID) -> Location:
-    # A row lock on PostgreSQL: a placement that takes a seat waits until this change of capacity is done.
-    query = _scoped(actor).where(Location.id == location_id).with_for_update(of=Location)
-    location = await db.scalar(query.execution_options(populate_existing=True))
+    """The location, locked as placements lock it: nobody takes a seat while its capacity changes."""
+    from huiskamer.placements.service import lock_location  # placements builds on locations
+
+    await lock_location(db, location_id)
+    query = _scoped(actor).where(Location.id == location_id).execution_options(populate_existing=True)
+    location = await db.scalar(query)
     if location is None:
         raise NotFound("Deze locatie bestaat niet, of u heeft er geen toegang toe.")
     return location
