@@ -42,9 +42,9 @@ def _sync_url(url: str) -> str:
 
 
 def _postgres_database_for_worker() -> str:
-    """A database of our own per xdist worker, created fresh from the configured server."""
+    """A database of our own per test process (and xdist worker), created fresh from the configured server."""
     base = make_url(normalise_database_url(POSTGRES_URL))
-    name = f"huiskamer_test_{_worker()}"
+    name = f"huiskamer_test_{_worker()}_{os.getpid()}"
     admin = create_engine(_sync_url(base.render_as_string(hide_password=False)), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -53,14 +53,25 @@ def _postgres_database_for_worker() -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+def _drop_postgres_database(url: str) -> None:
+    target = make_url(url)
+    admin_url = make_url(normalise_database_url(POSTGRES_URL)).render_as_string(hide_password=False)
+    admin = create_engine(_sync_url(admin_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if BACKEND == "postgresql":
         url = _postgres_database_for_worker()
     else:
         url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'huiskamer-test.sqlite'}"
     upgrade_database(Settings(database_url=url))
-    return url
+    yield url
+    if BACKEND == "postgresql":
+        _drop_postgres_database(url)
 
 
 @pytest.fixture(scope="session")

@@ -68,6 +68,8 @@ async def _clear_failures(db: AsyncSession, email: str) -> None:
 async def authenticate(db: AsyncSession, settings: Settings, email: str, password: str, ip: str | None) -> User:
     """Returns the active user with this e-mail and password; raises LoginFailed otherwise (and counts it)."""
     now = _now()
+    # Whatever was typed is only compared, never trusted: control characters (NUL breaks PostgreSQL) go.
+    email = "".join(ch for ch in email if ch >= " ")
     keys = _throttle_keys(email, ip)
     if await _is_blocked(db, keys, now):
         raise LoginFailed

@@ -16,6 +16,7 @@ from litestar.exceptions import (
 )
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import DataError
 
 from huiskamer.errors import DomainError, InvalidInput
 from huiskamer.site.templating import page
@@ -67,6 +68,10 @@ def error_page(request: Request[Any, Any, Any], status_code: int, message: str |
 
 
 def _status_of(exc: Exception) -> int:
+    if isinstance(exc, DataError):
+        # A value the database cannot hold (a NUL character, a number out of range) that slipped past the
+        # validation: bad input, not a server fault. Logged as a warning so that the gap gets closed.
+        return 400
     if isinstance(exc, DomainError):
         return exc.status_code
     if isinstance(exc, HTTPException):
@@ -76,6 +81,8 @@ def _status_of(exc: Exception) -> int:
 
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     status_code = _status_of(exc)
+    if isinstance(exc, DataError):
+        logger.warning("Ongeldige waarde voor de database bij %s %s: %s", request.method, request.url.path, exc)
     if status_code >= 500:
         logger.exception("Onverwachte fout bij %s %s", request.method, request.url.path, exc_info=exc)
     if _is_api(request):
