@@ -4,22 +4,36 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from huiskamer.auth.actor import Actor
-from huiskamer.auth.models import ORGANISATION_TYPES_NL, Organisation, Role, User, UserLocation
+from huiskamer.auth.models import ORGANISATION_TYPES_NL, Invitation, Organisation, Role, User, UserLocation, UserSession
 from huiskamer.auth.secrets import hash_password, password_problem
-from huiskamer.auth.service import end_all_sessions_and_tokens
+from huiskamer.auth.service import create_invitation, end_all_sessions_and_tokens, invitation_url
+from huiskamer.config import Settings
 from huiskamer.errors import Conflict, Forbidden, InvalidInput, NotFound
 from huiskamer.locations.models import Location
 from huiskamer.validation import FieldErrors, as_list, read_bool, read_choice, read_email, read_text
 
 ROLES = tuple(role.value for role in Role)
 STAFF_ROLES = (Role.COORDINATOR.value, Role.YOUTH_WORKER.value)
+MAX_LOCATIONS = 200
+DUPLICATE_EMAIL = "Er is al een gebruiker met dit e-mailadres."
+INVITATION_FLASH = "invitation"
+
+
+class UserConflict(Conflict):
+    """A conflict that belongs to one field of the form: the e-mail address, the role or 'active'."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -33,6 +47,15 @@ class UserInput:
     active: bool | None = None
 
 
+@dataclass(frozen=True)
+class NewInvitation:
+    url: str
+    expires_at: datetime
+
+
+# --- reading input -----------------------------------------------------------------------------
+
+
 def _read_location_ids(data: Mapping[str, Any], errors: FieldErrors) -> tuple[UUID, ...] | None:
     if "location_ids" not in data:
         return None
@@ -42,12 +65,19 @@ def _read_location_ids(data: Mapping[str, Any], errors: FieldErrors) -> tuple[UU
         return None
     ids: list[UUID] = []
     for item in items:
+        if not isinstance(item, str):
+            errors.add("location_ids", "Kies de locaties uit de lijst.")
+            return None
         try:
-            ids.append(UUID(str(item)))
-        except (ValueError, TypeError, AttributeError):
+            ids.append(UUID(item))
+        except ValueError:
             errors.add("location_ids", "Een gekozen locatie bestaat niet.")
             return None
-    return tuple(dict.fromkeys(ids))
+    unique = tuple(dict.fromkeys(ids))
+    if len(unique) > MAX_LOCATIONS:
+        errors.add("location_ids", f"Kies hoogstens {MAX_LOCATIONS} locaties.")
+        return None
+    return unique
 
 
 def _read_organisation(data: Mapping[str, Any], errors: FieldErrors) -> tuple[str | None, str | None]:
@@ -55,11 +85,23 @@ def _read_organisation(data: Mapping[str, Any], errors: FieldErrors) -> tuple[st
     if organisation is not None and not isinstance(organisation, Mapping):
         errors.add("organisation", "Geef de organisatie op met een naam en een soort.")
         return None, None
-    name = read_text(data, "organisation.name", errors, label="de naam van de organisatie", required=False)
+    name = read_text(
+        data, "organisation.name", errors, label="de naam van de organisatie", required=False, max_length=160
+    )
     kind = read_choice(
         data, "organisation.type", errors, label="de soort organisatie", choices=ORGANISATION_TYPES_NL, required=False
     )
     return name, kind
+
+
+def _read_active(data: Mapping[str, Any], errors: FieldErrors) -> bool | None:
+    if "active" not in data:
+        return None
+    if data["active"] is None:
+        # ``null`` must not quietly mean "active": say what is expected.
+        errors.add("active", "Actief moet ja of nee zijn (true of false).")
+        return None
+    return read_bool(data, "active", errors, label="actief", default=True)
 
 
 def parse_user_input(data: Any, *, creating: bool) -> UserInput:
@@ -68,18 +110,25 @@ def parse_user_input(data: Any, *, creating: bool) -> UserInput:
         raise InvalidInput({"": "Stuur de gegevens als een object met velden."})
     errors = FieldErrors()
     email = read_email(data, "email", errors) if creating or "email" in data else None
-    name = (
-        read_text(data, "name", errors, label="een naam", max_length=160) if creating or "name" in data else None
-    )
+    name = read_text(data, "name", errors, label="een naam", max_length=160) if creating or "name" in data else None
     role = read_choice(data, "role", errors, label="een rol", choices=ROLES) if creating or "role" in data else None
     location_ids = _read_location_ids(data, errors)
     organisation_name, organisation_type = _read_organisation(data, errors)
-    active = read_bool(data, "active", errors, label="actief", default=True) if "active" in data else None
-    if role == Role.REFERRER.value and creating:
-        if not organisation_name:
-            errors.add("organisation.name", "Een verwijzer hoort bij een organisatie: vul de naam in.")
-        if not organisation_type:
-            errors.add("organisation.type", "Kies de soort organisatie van de verwijzer.")
+    active = _read_active(data, errors)
+    if creating and role is not None:
+        # Said now, together with every other message, rather than one round trip later.
+        if role == Role.REFERRER.value:
+            if not organisation_name:
+                errors.add("organisation.name", "Een verwijzer hoort bij een organisatie: vul de naam in.")
+            if not organisation_type:
+                errors.add("organisation.type", "Kies de soort organisatie van de verwijzer.")
+        if location_ids is not None:
+            if role in STAFF_ROLES and not location_ids:
+                errors.add("location_ids", "Kies minstens één locatie voor een coördinator of kinderwerker.")
+            if role not in STAFF_ROLES and location_ids:
+                errors.add("location_ids", "Alleen coördinatoren en kinderwerkers horen bij een locatie.")
+        elif role in STAFF_ROLES:
+            errors.add("location_ids", "Kies minstens één locatie voor een coördinator of kinderwerker.")
     errors.raise_if_any()
     return UserInput(
         email=email,
@@ -92,10 +141,13 @@ def parse_user_input(data: Any, *, creating: bool) -> UserInput:
     )
 
 
+# --- helpers -----------------------------------------------------------------------------------
+
+
 def _require_admin(actor: Actor | None) -> None:
     # None: the command line, run by whoever operates the server.
     if actor is not None and not actor.is_admin:
-        raise Forbidden
+        raise Forbidden("Alleen de beheerder kan gebruikers beheren.")
 
 
 async def _checked_locations(db: AsyncSession, location_ids: Sequence[UUID]) -> list[UUID]:
@@ -128,14 +180,27 @@ def _check_role_fits(role: str, location_ids: Sequence[UUID], has_organisation: 
     errors.raise_if_any()
 
 
-async def create_user(
-    db: AsyncSession, actor: Actor | None, data: UserInput, *, password: str | None = None
-) -> User:
+async def _email_taken(db: AsyncSession, email: str) -> bool:
+    return bool(await db.scalar(select(func.count()).select_from(User).where(User.email == email)))
+
+
+async def _flush_unique_email(db: AsyncSession) -> None:
+    # Two beheerders may create the same e-mail at the same moment: the unique index decides.
+    try:
+        await db.flush()
+    except IntegrityError as error:
+        raise UserConflict(DUPLICATE_EMAIL, "email") from error
+
+
+# --- use cases ---------------------------------------------------------------------------------
+
+
+async def create_user(db: AsyncSession, actor: Actor | None, data: UserInput, *, password: str | None = None) -> User:
     """A new user; without a password they set one through an invitation link. Duplicate e-mail: Conflict."""
     _require_admin(actor)
     assert data.email and data.name and data.role
-    if await db.scalar(select(func.count()).select_from(User).where(User.email == data.email)):
-        raise Conflict("Er is al een gebruiker met dit e-mailadres.")
+    if await _email_taken(db, data.email):
+        raise UserConflict(DUPLICATE_EMAIL, "email")
     location_ids = await _checked_locations(db, data.location_ids or ())
     organisation = None
     if data.role == Role.REFERRER.value and data.organisation_name and data.organisation_type:
@@ -147,17 +212,18 @@ async def create_user(
         email=data.email,
         name=data.name,
         role=data.role,
-        organisation_id=organisation.id if organisation else None,
+        organisation=organisation,
         password_hash=hash_password(password) if password else None,
         active=True if data.active is None else data.active,
     )
     user.location_links = [UserLocation(location_id=location_id) for location_id in location_ids]
     db.add(user)
-    await db.flush()
+    await _flush_unique_email(db)
     return user
 
 
 async def get_user(db: AsyncSession, actor: Actor, user_id: UUID) -> User:
+    """One user, for the beheerder; an unknown id is NotFound."""
     _require_admin(actor)
     user = await db.get(User, user_id)
     if user is None:
@@ -165,49 +231,152 @@ async def get_user(db: AsyncSession, actor: Actor, user_id: UUID) -> User:
     return user
 
 
-async def list_users(db: AsyncSession, actor: Actor, *, query: str = "", role: str = "") -> Sequence[User]:
-    _require_admin(actor)
-    statement = select(User).order_by(User.active.desc(), User.name)
+def _filtered(statement: Any, *, query: str, role: str, active: bool | None) -> Any:
+    query = " ".join(query.split())[:100].lower()
     if query:
-        like = f"%{query.lower()}%"
-        statement = statement.where(func.lower(User.name).like(like) | func.lower(User.email).like(like))
+        statement = statement.where(
+            func.lower(User.name).contains(query, autoescape=True)
+            | func.lower(User.email).contains(query, autoescape=True)
+        )
     if role in ROLES:
         statement = statement.where(User.role == role)
-    return (await db.scalars(statement)).all()
+    if active is not None:
+        statement = statement.where(User.active.is_(active))
+    return statement
+
+
+async def list_users(
+    db: AsyncSession,
+    actor: Actor,
+    *,
+    query: str = "",
+    role: str = "",
+    active: bool | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Sequence[User]:
+    """Users matching a search text (name or e-mail), a role and active or not: active ones first, by name."""
+    _require_admin(actor)
+    statement = _filtered(
+        select(User).order_by(User.active.desc(), User.name, User.id), query=query, role=role, active=active
+    )
+    if limit is not None:
+        statement = statement.limit(limit).offset(max(offset, 0))
+    return (await db.scalars(statement)).unique().all()
+
+
+async def count_users(
+    db: AsyncSession, actor: Actor, *, query: str = "", role: str = "", active: bool | None = None
+) -> int:
+    """How many users ``list_users`` finds without a limit."""
+    _require_admin(actor)
+    statement = _filtered(select(func.count()).select_from(User), query=query, role=role, active=active)
+    return int(await db.scalar(statement) or 0)
+
+
+async def list_organisations(db: AsyncSession, actor: Actor) -> Sequence[Organisation]:
+    """The referring organisations known so far, to pick from when adding a referrer."""
+    _require_admin(actor)
+    return (await db.scalars(select(Organisation).order_by(Organisation.name, Organisation.type))).all()
+
+
+def _check_not_locking_out_self(actor: Actor, user: User, data: UserInput) -> None:
+    if user.id != actor.id:
+        return
+    if data.role is not None and data.role != Role.ADMIN.value:
+        raise UserConflict("U kunt uw eigen rol van beheerder niet afnemen. Vraag dat een andere beheerder.", "role")
+    if data.active is False:
+        raise UserConflict("U kunt uw eigen account niet uitzetten. Vraag dat een andere beheerder.", "active")
+
+
+async def _new_organisation(db: AsyncSession, user: User, data: UserInput) -> Organisation | None:
+    """The organisation after this change: a referrer keeps theirs unless a complete new one is given."""
+    if user.role != Role.REFERRER.value:
+        return None
+    if not data.organisation_name and not data.organisation_type:
+        return user.organisation
+    errors = FieldErrors()
+    if not data.organisation_name:
+        errors.add("organisation.name", "Een verwijzer hoort bij een organisatie: vul de naam in.")
+    if not data.organisation_type:
+        errors.add("organisation.type", "Kies de soort organisatie van de verwijzer.")
+    errors.raise_if_any()
+    assert data.organisation_name and data.organisation_type
+    return await _organisation(db, data.organisation_name, data.organisation_type)
+
+
+async def _end_open_invitations(db: AsyncSession, user_id: UUID) -> None:
+    # A link sent before the account was turned off must not come back to life when it is turned on again.
+    now = datetime.now(UTC)
+    await db.execute(
+        update(Invitation)
+        .where(Invitation.user_id == user_id, Invitation.used_at.is_(None), Invitation.expires_at > now)
+        .values(expires_at=now)
+    )
 
 
 async def update_user(db: AsyncSession, actor: Actor, user_id: UUID, data: UserInput) -> User:
     """Changes name, role, locations, organisation or active; deactivating ends sessions and tokens at once."""
     user = await get_user(db, actor, user_id)
+    _check_not_locking_out_self(actor, user, data)
     if data.email is not None and data.email != user.email:
-        if await db.scalar(select(func.count()).select_from(User).where(User.email == data.email)):
-            raise Conflict("Er is al een gebruiker met dit e-mailadres.")
+        if await _email_taken(db, data.email):
+            raise UserConflict(DUPLICATE_EMAIL, "email")
         user.email = data.email
     if data.name is not None:
         user.name = data.name
     if data.role is not None:
-        if user.id == actor.id and data.role != Role.ADMIN.value:
-            raise Conflict("U kunt uw eigen rol van beheerder niet afnemen.")
         user.role = data.role
-    if data.organisation_name and data.organisation_type:
-        user.organisation_id = (await _organisation(db, data.organisation_name, data.organisation_type)).id
-    if user.role != Role.REFERRER.value:
-        user.organisation_id = None
-    location_ids = list(user.location_ids) if data.location_ids is None else await _checked_locations(
-        db, data.location_ids
+    organisation = await _new_organisation(db, user, data)
+    location_ids = (
+        list(user.location_ids) if data.location_ids is None else await _checked_locations(db, data.location_ids)
     )
     if user.role not in STAFF_ROLES:
         location_ids = []
-    _check_role_fits(user.role, location_ids, user.organisation_id is not None)
+    _check_role_fits(user.role, location_ids, organisation is not None)
+    user.organisation = organisation
     if set(location_ids) != set(user.location_ids):
         keep = [link for link in user.location_links if link.location_id in location_ids]
-        added = [UserLocation(location_id=i) for i in location_ids if i not in set(user.location_ids)]
+        kept = {link.location_id for link in keep}
+        added = [UserLocation(location_id=i) for i in location_ids if i not in kept]
         user.location_links = keep + added
     if data.active is not None and data.active != user.active:
-        if user.id == actor.id and not data.active:
-            raise Conflict("U kunt uw eigen account niet uitzetten.")
         user.active = data.active
         if not data.active:
             await end_all_sessions_and_tokens(db, user.id)
-    await db.flush()
+            await _end_open_invitations(db, user.id)
+    await _flush_unique_email(db)
     return user
+
+
+async def invite_user(db: AsyncSession, actor: Actor, settings: Settings, user_id: UUID) -> NewInvitation:
+    """A new one-time link for an active user to set a password; earlier links stop working."""
+    user = await get_user(db, actor, user_id)
+    if not user.active:
+        raise Conflict("Dit account staat uit. Zet het eerst weer aan; daarna kunt u een uitnodigingslink maken.")
+    raw = await create_invitation(db, settings, user)
+    expires_at = await open_invitation_until(db, actor, user.id)
+    assert expires_at is not None
+    return NewInvitation(url=invitation_url(settings, raw), expires_at=expires_at)
+
+
+async def open_invitation_until(db: AsyncSession, actor: Actor, user_id: UUID) -> datetime | None:
+    """Until when the user's unused invitation link works, or None when there is none."""
+    _require_admin(actor)
+    return await db.scalar(
+        select(func.max(Invitation.expires_at)).where(
+            Invitation.user_id == user_id, Invitation.used_at.is_(None), Invitation.expires_at > datetime.now(UTC)
+        )
+    )
+
+
+async def hand_over_invitation(
+    db: AsyncSession, session_id: UUID | None, user: User, sealed_url: str, message: str
+) -> None:
+    """Keeps a fresh (sealed) invitation link for the beheerder's next page: shown once, then gone."""
+    if session_id is None:
+        return
+    row = await db.get(UserSession, session_id)
+    if row is not None:
+        entry = {"kind": INVITATION_FLASH, "message": message, "user_id": str(user.id), "sealed": sealed_url}
+        row.flash = [*(row.flash or []), entry]

@@ -1,0 +1,392 @@
+"""Getting in and out: log-in with one generic message, the slow-down per account and per IP address (kept in
+the database), log-out, session cookies, CSRF, sessions across app instances, changing the password,
+invitation links, and deactivated accounts."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+from litestar.testing import TestClient
+from sqlalchemy import select, update
+
+from huiskamer.app import create_app
+from huiskamer.auth.middleware import SESSION_COOKIE
+from huiskamer.auth.models import Invitation
+from huiskamer.auth.service import LOGIN_FAILED
+from tests.factories import (
+    PASSWORD,
+    api,
+    csrf_token,
+    email_of,
+    in_session,
+    login,
+    login_as,
+    make_invitation,
+    make_location,
+    make_token,
+    make_user,
+    post_form,
+)
+
+BASE_URL = "http://testserver.local"
+NEW_PASSWORD = "drie-kopjes-thee-graag"
+
+
+@contextmanager
+def browser_from(settings, ip: str) -> Iterator[TestClient]:
+    """A browser whose requests come from the given IP address (to an app instance of its own)."""
+    with TestClient(create_app(settings), base_url=BASE_URL) as client:
+        real_app = client.app
+
+        async def from_ip(scope, receive, send):
+            if scope["type"] == "http":
+                scope = {**scope, "client": (ip, 50000)}
+            await real_app(scope, receive, send)
+
+        client.app = from_ip
+        yield client
+
+
+def login_message(response) -> str:
+    """The message in the log-in page's error box."""
+    match = re.search(r'<div class="error-summary"[^>]*>\s*<h2>[^<]*</h2>\s*<p>([^<]*)</p>', response.text)
+    assert match, response.text[:500]
+    return html.unescape(match.group(1))
+
+
+def assert_refused(response) -> None:
+    assert response.status_code == 400
+    assert login_message(response) == LOGIN_FAILED
+    assert SESSION_COOKIE not in response.headers.get("set-cookie", "")
+
+
+def session_cookie(client) -> str:
+    value = client.cookies.get(SESSION_COOKIE)
+    assert value
+    return value
+
+
+# --- log-in and the slow-down ------------------------------------------------------------------
+
+
+def test_wrong_password_and_unknown_email_get_the_same_generic_answer(test_settings, client):
+    make_user(test_settings, "admin", email="beheer@test.example")
+    wrong_password = login(client, "beheer@test.example", "niet-het-wachtwoord")
+    unknown_email = login(client, "niemand@test.example", "niet-het-wachtwoord")
+    assert_refused(wrong_password)
+    assert_refused(unknown_email)
+    assert login_message(wrong_password) == login_message(unknown_email)
+    assert login(client, "beheer@test.example").status_code == 303
+
+
+def test_ten_failures_for_one_email_slow_that_account_down(test_settings):
+    make_user(test_settings, "admin", email="beheer@test.example")
+    make_user(test_settings, "admin", email="ander@test.example")
+    with browser_from(test_settings, "10.0.0.1") as guesser:
+        answers = [login(guesser, "beheer@test.example", f"gok-{n}") for n in range(10)]
+    slowed = answers[-1]
+    for answer in answers:
+        assert_refused(answer)
+    assert login_message(slowed) == login_message(answers[0])
+    with browser_from(test_settings, "10.0.0.2") as owner:
+        # Even the right password, from another address, is refused with the very same message.
+        assert_refused(login(owner, "beheer@test.example", PASSWORD))
+        # It is this account that is slowed down, not the address: another account gets in.
+        assert login(owner, "ander@test.example", PASSWORD).status_code == 303
+
+
+def test_ten_failures_from_one_ip_slow_that_address_down(test_settings):
+    make_user(test_settings, "admin", email="beheer@test.example")
+    with browser_from(test_settings, "10.0.0.3") as guesser:
+        for n in range(10):
+            assert_refused(login(guesser, f"persoon{n}@test.example", "gok"))
+        assert_refused(login(guesser, "beheer@test.example", PASSWORD))
+    with browser_from(test_settings, "10.0.0.4") as elsewhere:
+        assert login(elsewhere, "beheer@test.example", PASSWORD).status_code == 303
+
+
+def test_nine_failures_do_not_slow_down_yet(test_settings):
+    make_user(test_settings, "admin", email="beheer@test.example")
+    with browser_from(test_settings, "10.0.0.5") as browser:
+        for n in range(9):
+            assert_refused(login(browser, "beheer@test.example", f"gok-{n}"))
+        assert login(browser, "beheer@test.example", PASSWORD).status_code == 303
+
+
+def test_the_slow_down_is_kept_in_the_database_for_every_app_instance(test_settings):
+    make_user(test_settings, "admin", email="beheer@test.example")
+    with browser_from(test_settings, "10.0.0.6") as guesser:
+        for n in range(10):
+            login(guesser, "beheer@test.example", f"gok-{n}")
+    # browser_from starts a second app instance: as if another worker, or the app after a restart, answered.
+    with browser_from(test_settings, "10.0.0.7") as owner:
+        assert_refused(login(owner, "beheer@test.example", PASSWORD))
+
+
+# --- log-out, cookies, CSRF, sessions in the database ------------------------------------------
+
+
+def test_log_out_ends_the_session_on_the_server(test_settings, client):
+    user = make_user(test_settings, "coordinator", location_ids=(make_location(test_settings),))
+    login_as(test_settings, client, user)
+    cookie = session_cookie(client)
+    response = post_form(client, "/uitloggen", {}, form_page="/")
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/inloggen")
+    with TestClient(create_app(test_settings), base_url=BASE_URL, cookies={SESSION_COOKIE: cookie}) as copied:
+        old = copied.get("/", follow_redirects=False)
+    assert old.status_code == 303
+    assert old.headers["location"].startswith("/inloggen")
+
+
+def test_session_cookie_is_httponly_and_samesite_lax(test_settings, client):
+    make_user(test_settings, "admin", email="beheer@test.example")
+    response = login(client, "beheer@test.example")
+    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith(SESSION_COOKIE + "="))
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # local development runs on plain http
+
+
+def test_session_cookie_is_secure_outside_development(test_settings):
+    make_user(test_settings, "admin", email="beheer@test.example")
+    production = dataclasses.replace(test_settings, dev_mode=False)
+    assert production.secure_cookies
+    with TestClient(create_app(production), base_url="https://testserver.local") as browser:
+        form = browser.get("/inloggen")
+        csrf_cookie = next(c for c in form.headers.get_list("set-cookie") if c.startswith("hk_csrf="))
+        assert "Secure" in csrf_cookie
+        response = login(browser, "beheer@test.example")
+        assert response.status_code == 303
+        cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith(SESSION_COOKIE + "="))
+        assert "Secure" in cookie
+        assert "HttpOnly" in cookie
+        assert "SameSite=Lax" in cookie
+
+
+def test_a_form_without_its_csrf_token_is_refused(test_settings, client):
+    admin = make_user(test_settings, "admin", email="beheer@test.example")
+    login_as(test_settings, client, admin)
+    data = {"name": "Zonder Token", "email": "zonder@test.example", "role": "admin"}
+    refused = client.post("/beheer/gebruikers/nieuw", data=data, follow_redirects=False)
+    assert refused.status_code == 403
+    forged = client.post("/beheer/gebruikers/nieuw", data={**data, "_csrf_token": "verzonnen"}, follow_redirects=False)
+    assert forged.status_code == 403
+    assert "zonder@test.example" not in client.get("/beheer/gebruikers").text
+    accepted = post_form(client, "/beheer/gebruikers/nieuw", data)
+    assert accepted.status_code == 303
+    assert "zonder@test.example" in client.get("/beheer/gebruikers").text
+
+
+def test_the_log_in_form_needs_its_csrf_token_too(test_settings, client):
+    make_user(test_settings, "admin", email="beheer@test.example")
+    client.get("/inloggen")
+    response = client.post(
+        "/inloggen", data={"email": "beheer@test.example", "password": PASSWORD}, follow_redirects=False
+    )
+    assert response.status_code == 403
+    assert SESSION_COOKIE not in response.headers.get("set-cookie", "")
+
+
+def test_a_session_survives_a_new_app_instance(test_settings, client):
+    user = make_user(test_settings, "admin", email="beheer@test.example", name="Els Spraakman")
+    login_as(test_settings, client, user)
+    cookie = session_cookie(client)
+    restarted = create_app(test_settings)
+    with TestClient(restarted, base_url=BASE_URL, cookies={SESSION_COOKIE: cookie}) as same_browser:
+        page = same_browser.get("/", follow_redirects=False)
+    assert page.status_code == 200
+    assert "Els Spraakman" in page.text
+
+
+# --- changing the password ---------------------------------------------------------------------
+
+
+def test_a_wrong_current_password_is_said_next_to_that_field(test_settings, client):
+    user = make_user(test_settings, "admin", email="beheer@test.example")
+    login_as(test_settings, client, user)
+    response = post_form(
+        client,
+        "/account/wachtwoord",
+        {
+            "current_password": "niet-mijn-wachtwoord",
+            "new_password": NEW_PASSWORD,
+            "repeat_password": NEW_PASSWORD,
+        },
+    )
+    assert response.status_code == 422
+    assert re.search(r'id="veld-current_password-fout">.*Uw huidige wachtwoord klopt niet\.', response.text)
+    assert login(client, "beheer@test.example", NEW_PASSWORD).status_code != 303
+
+
+def test_changing_the_password_ends_the_other_sessions_but_not_this_one(test_settings, client, make_client):
+    user = make_user(test_settings, "admin", email="beheer@test.example", name="Els Spraakman")
+    login_as(test_settings, client, user)
+    laptop = login_as(test_settings, make_client(), user)
+    response = post_form(
+        client,
+        "/account/wachtwoord",
+        {
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "repeat_password": NEW_PASSWORD,
+        },
+    )
+    assert response.status_code == 303
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "Uw wachtwoord is gewijzigd." in page.text
+    other = laptop.get("/", follow_redirects=False)
+    assert other.status_code == 303
+    assert other.headers["location"].startswith("/inloggen")
+    with browser_from(test_settings, "10.0.1.1") as fresh:
+        assert_refused(login(fresh, "beheer@test.example", PASSWORD))
+        assert login(fresh, "beheer@test.example", NEW_PASSWORD).status_code == 303
+
+
+# --- invitations -------------------------------------------------------------------------------
+
+
+def accept(client, token: str, password: str = NEW_PASSWORD):
+    return post_form(
+        client,
+        f"/uitnodiging/{token}",
+        {"new_password": password, "repeat_password": password},
+        form_page="/inloggen",
+    )
+
+
+def test_an_invitation_sets_the_password_and_logs_in(test_settings, client):
+    user = make_user(test_settings, "referrer", password=None, name="Marieke Smit")
+    token = make_invitation(test_settings, user)
+    page = client.get(f"/uitnodiging/{token}")
+    assert page.status_code == 200
+    assert "Marieke Smit" in page.text
+    response = accept(client, token)
+    assert response.status_code == 303
+    start = client.get("/")
+    assert start.status_code == 200
+    assert "Marieke Smit" in start.text
+    with browser_from(test_settings, "10.0.2.1") as later:
+        assert login(later, email_of(test_settings, user), NEW_PASSWORD).status_code == 303
+
+
+def test_an_invitation_works_only_once(test_settings, client, make_client):
+    user = make_user(test_settings, "admin", password=None)
+    token = make_invitation(test_settings, user)
+    assert accept(client, token).status_code == 303
+    other = make_client()
+    assert other.get(f"/uitnodiging/{token}").status_code == 404
+    again = accept(other, token, "een-ander-wachtwoord-nu")
+    assert again.status_code == 404
+    assert SESSION_COOKIE not in again.headers.get("set-cookie", "")
+    assert login(other, email_of(test_settings, user), "een-ander-wachtwoord-nu").status_code == 400
+
+
+def test_an_expired_invitation_is_refused(test_settings, client):
+    user = make_user(test_settings, "admin", password=None)
+    token = make_invitation(test_settings, user)
+    assert client.get(f"/uitnodiging/{token}").status_code == 200
+
+    async def eight_days_old(session):
+        past = datetime.now(UTC) - timedelta(seconds=1)
+        await session.execute(update(Invitation).where(Invitation.user_id == user).values(expires_at=past))
+
+    in_session(test_settings, eight_days_old)
+    page = client.get(f"/uitnodiging/{token}")
+    assert page.status_code == 404
+    assert "verlopen of al gebruikt" in page.text
+    assert accept(client, token).status_code == 404
+
+
+def test_an_invitation_is_valid_for_seven_days(test_settings):
+    user = make_user(test_settings, "admin", password=None)
+    make_invitation(test_settings, user)
+
+    async def expiry(session):
+        return await session.scalar(select(Invitation.expires_at).where(Invitation.user_id == user))
+
+    left = in_session(test_settings, expiry) - datetime.now(UTC)
+    assert timedelta(days=6, hours=23) < left <= timedelta(days=7)
+
+
+def test_a_new_invitation_invalidates_the_old_one(test_settings, client):
+    user = make_user(test_settings, "admin", password=None)
+    old = make_invitation(test_settings, user)
+    new = make_invitation(test_settings, user)
+    assert client.get(f"/uitnodiging/{old}").status_code == 404
+    assert accept(client, old).status_code == 404
+    assert accept(client, new).status_code == 303
+
+
+# --- deactivated accounts ----------------------------------------------------------------------
+
+
+def test_a_deactivated_user_cannot_log_in_and_gets_the_generic_message(test_settings, client, make_client):
+    admin = make_user(test_settings, "admin", email="beheer@test.example")
+    user = make_user(test_settings, "referrer", email="m.smit@test.example")
+    admin_token = make_token(test_settings, admin)
+    assert (
+        client.patch(f"/api/v1/users/{user}", json={"active": False}, headers=api(client, admin_token)).status_code
+        == 200
+    )
+    assert_refused(login(make_client(), "m.smit@test.example", PASSWORD))
+
+
+def test_deactivation_through_the_api_stops_token_and_browser_at_once(test_settings, client, make_client):
+    admin = make_user(test_settings, "admin", email="beheer@test.example")
+    user = make_user(test_settings, "youth_worker", location_ids=(make_location(test_settings),))
+    admin_token = make_token(test_settings, admin)
+    their_token = make_token(test_settings, user)
+    their_browser = login_as(test_settings, make_client(), user)
+    assert client.get("/api/v1/me", headers=api(client, their_token)).status_code == 200
+
+    client.patch(f"/api/v1/users/{user}", json={"active": False}, headers=api(client, admin_token))
+
+    assert client.get("/api/v1/me", headers=api(client, their_token)).status_code == 401
+    page = their_browser.get("/account/wachtwoord", follow_redirects=False)
+    assert page.status_code == 303
+    assert page.headers["location"].startswith("/inloggen")
+
+
+def test_deactivation_through_the_web_form_stops_token_and_browser_at_once(test_settings, client, make_client):
+    vaart = make_location(test_settings)
+    admin = make_user(test_settings, "admin", email="beheer@test.example")
+    user = make_user(test_settings, "coordinator", location_ids=(vaart,), email="c@test.example", name="Co Ordinator")
+    their_token = make_token(test_settings, user)
+    their_browser = login_as(test_settings, make_client(), user)
+    login_as(test_settings, client, admin)
+    response = post_form(
+        client,
+        f"/beheer/gebruikers/{user}",
+        {
+            "name": "Co Ordinator",
+            "email": "c@test.example",
+            "role": "coordinator",
+            "location_ids": str(vaart),
+        },
+    )
+    assert response.status_code == 303
+    assert client.get("/api/v1/me", headers=api(client, their_token)).status_code == 401
+    page = their_browser.get("/", follow_redirects=False)
+    assert page.status_code == 303
+    assert page.headers["location"].startswith("/inloggen")
+    # A form the user still had open is refused as well: it leads to the log-in page, not to a change.
+    token = csrf_token(their_browser, "/inloggen")
+    posted = their_browser.post(
+        "/account/wachtwoord",
+        data={
+            "_csrf_token": token,
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "repeat_password": NEW_PASSWORD,
+        },
+        follow_redirects=False,
+    )
+    assert posted.status_code == 303
+    assert posted.headers["location"].startswith("/inloggen")
