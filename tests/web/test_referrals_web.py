@@ -389,6 +389,7 @@ def test_a_refused_move_shows_the_reason_on_the_page_never_an_error(cast, make_c
     assert "Van ‘ingediend’" in html.unescape(response.text) or "Van 'ingediend'" in html.unescape(response.text)
     assert "notice-error" in response.text
     assert "Noor Bakker" in response.text  # the dossier itself, with the message on it
+    assert response.headers["hx-push-url"] == f"/aanmeldingen/{referral_id}"  # a reload shows the dossier
 
     response = move(coordinator, referral_id, "nonsense")
     assert response.status_code == 422

@@ -203,9 +203,13 @@ async def _refused(
     """The page again with the refusal on it; nothing of the refused step is kept."""
     await db_session.rollback()
     if isinstance(problem, InvalidInput):
-        return await _referral_page(request, actor, db_session, referral_id, status_code=422, **context)
-    return await _referral_page(request, actor, db_session, referral_id, status_code=409, notice=problem.message,
-                                **context)
+        response = await _referral_page(request, actor, db_session, referral_id, status_code=422, **context)
+    else:
+        response = await _referral_page(request, actor, db_session, referral_id, status_code=409,
+                                        notice=problem.message, **context)
+    # A boosted form would otherwise put the action's URL in the address bar, which a reload cannot GET.
+    response.headers["HX-Push-Url"] = f"{BASE}/{referral_id}"
+    return response
 
 
 @post(f"{BASE}/{{referral_id:uuid}}/berichten", name="referral_message", guards=[require_referrer_or_coordinator])
