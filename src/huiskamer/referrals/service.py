@@ -130,9 +130,9 @@ async def submit_referral(db: AsyncSession, actor: Actor, data: ReferralInput) -
     if not locations:
         raise Conflict("Er zijn nog geen locaties om een kind voor aan te melden.")
     _check_age(data, locations)
-    if actor.is_coordinator and data.preferred_location_ids and not (
-        set(data.preferred_location_ids) & actor.location_ids
-    ):
+    # Also with nothing ticked: "no preference" could send the referral to locations the coordinator does not
+    # coordinate, and it would vanish from their own inbox.
+    if actor.is_coordinator and not set(data.preferred_location_ids) & actor.location_ids:
         raise InvalidInput({"preferred_location_ids": "Kies minstens één van uw eigen locaties."})
     source = data.source
     organisation: Organisation | None = None
