@@ -142,6 +142,11 @@ def test_a_coordinator_must_choose_one_of_their_own_locations(cast, make_client)
     response = post(coordinator, "/aanmeldingen/nieuw", form_fields([cast.location_b]))
     assert response.status_code == 422
     assert "eigen locaties" in error_next_to(response.text, "preferred_location_ids")
+    # "No preference" could send it to another location's inbox, out of the coordinator's own sight.
+    response = post(coordinator, "/aanmeldingen/nieuw", form_fields([], **{"child.neighbourhood": "Kruidenwijk"}))
+    assert response.status_code == 422
+    assert "eigen locaties" in error_next_to(response.text, "preferred_location_ids")
+    assert count_referrals(cast.settings) == 0
     assert submit_form(coordinator, [cast.location_a])
 
 
