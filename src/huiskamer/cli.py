@@ -103,6 +103,8 @@ def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     _ensure_secret_for_workers()
+    # Links in e-mails and invitations point here unless the operator says otherwise.
+    os.environ.setdefault("HUISKAMER_BASE_URL", f"http://{host}:{port}")
     Settings.from_env().require_secret()
     uvicorn.run(
         "huiskamer.app:create_app",

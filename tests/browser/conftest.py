@@ -3,7 +3,9 @@ in Debian's Chromium. Without Chromium they skip locally, and fail in CI (confte
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import secrets
 import socket
 import subprocess
@@ -46,7 +48,7 @@ def _browser_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     if not postgres:
         return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('browser') / 'browser.sqlite'}"
     base = make_url(normalise_database_url(postgres))
-    name = f"huiskamer_browser_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    name = f"huiskamer_browser_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
     admin_url = base.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -73,24 +75,37 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     }
     command = [sys.executable, "-c", "from huiskamer.cli import main; main()", "serve", "--port", str(port),
                "--workers", "2"]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    with log.open("wb") as output:
+        # A session of its own, so that stopping it stops uvicorn's worker processes too.
+        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)  # noqa: S603
     base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a busy 2-core machine can take a while to start two workers
     while time.monotonic() < deadline:
         try:
-            if httpx.get(base_url + "/health", timeout=1).status_code == 200:
+            if httpx.get(base_url + "/health", timeout=2).status_code == 200:
                 break
         except httpx.HTTPError:
-            time.sleep(0.2)
+            pass
+        if process.poll() is not None:
+            break
+        time.sleep(0.3)
     else:
-        process.kill()
-        raise RuntimeError("de testserver startte niet: " + (process.stderr.read() or b"").decode()[-2000:])
+        _stop(process)
+        raise RuntimeError("de testserver startte niet: " + log.read_text()[-2000:])
+    if process.poll() is not None:
+        raise RuntimeError("de testserver stopte: " + log.read_text()[-2000:])
     yield base_url
-    process.terminate()
+    _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
     try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=15)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="session")

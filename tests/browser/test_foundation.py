@@ -15,7 +15,7 @@ START_PAGE_TEXT = {
     "admin": "U bent beheerder",
     "coordinator": "U bent coördinator",
     "youth_worker": "U bent kinderwerker",
-    "referrer": "U bent verwijzer",
+    "referrer": "Mijn aanmeldingen",
 }
 
 

@@ -256,6 +256,8 @@ async def accept_invitation(db: AsyncSession, raw: str, new: str, repeat: str) -
         raise InvalidInput({"repeat_password": "De twee wachtwoorden zijn niet gelijk."})
     invitation.used_at = _now()
     user.password_hash = hash_password(new)
+    # Also a password reset: whoever was logged in with the old password is logged out.
+    await db.execute(delete(UserSession).where(UserSession.user_id == user.id))
     return user
 
 
