@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 import aiosmtplib
@@ -16,12 +16,15 @@ from huiskamer.mail.models import OutboxEmail
 logger = logging.getLogger("huiskamer.mail")
 
 MAX_ATTEMPTS = 12
-CLAIM_SECONDS = 120
+# How long a worker holds the one e-mail it is sending: longer than a send can take (a few SMTP commands, each
+# with the settings' timeout), so that no other worker takes it over halfway.
+CLAIM_SECONDS = 300
 BATCH = 20
+CANDIDATES = 5  # due e-mails looked at per claim; another worker may have claimed the first ones
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def enqueue(db: AsyncSession, to_address: str, subject: str, body: str) -> None:
@@ -35,8 +38,12 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
-async def _claim(db: AsyncSession, now: datetime) -> list[OutboxEmail]:
-    """Claims due e-mails for this process; a claim another worker made first is skipped (safe across workers)."""
+async def _claim(db: AsyncSession, now: datetime) -> OutboxEmail | None:
+    """Claims the next due e-mail for this worker, or None. A claim another worker made first is skipped.
+
+    One e-mail at a time, right before it is sent: a claim on a whole batch could run out while earlier mails
+    of the batch are still being sent to a slow server, and another worker would then send the rest again.
+    """
     due = (
         await db.scalars(
             select(OutboxEmail.id)
@@ -47,10 +54,9 @@ async def _claim(db: AsyncSession, now: datetime) -> list[OutboxEmail]:
                 or_(OutboxEmail.locked_until.is_(None), OutboxEmail.locked_until < now),
             )
             .order_by(OutboxEmail.next_attempt_at)
-            .limit(BATCH)
+            .limit(CANDIDATES)
         )
     ).all()
-    claimed: list[OutboxEmail] = []
     for email_id in due:
         result = await db.execute(
             update(OutboxEmail)
@@ -62,11 +68,10 @@ async def _claim(db: AsyncSession, now: datetime) -> list[OutboxEmail]:
             .values(locked_until=now + timedelta(seconds=CLAIM_SECONDS))
         )
         if result.rowcount == 1:
-            claimed.append(email_id)
+            await db.commit()
+            return await db.get(OutboxEmail, email_id, populate_existing=True)
     await db.commit()
-    if not claimed:
-        return []
-    return list((await db.scalars(select(OutboxEmail).where(OutboxEmail.id.in_(claimed)))).all())
+    return None
 
 
 def _message(smtp: SmtpSettings, email: OutboxEmail) -> EmailMessage:
@@ -87,18 +92,22 @@ async def _send(smtp: SmtpSettings, email: OutboxEmail) -> None:
         username=smtp.username or None,
         password=smtp.password or None,
         use_tls=smtp.security == "tls",
-        start_tls=True if smtp.security == "starttls" else False,
+        start_tls=smtp.security == "starttls",
         timeout=smtp.timeout_seconds,
     )
 
 
 async def deliver_due(sessions: async_sessionmaker[AsyncSession], smtp: SmtpSettings | None) -> int:
-    """Sends what is due; returns how many went out. Without SMTP settings nothing is sent and nothing is lost."""
+    """Sends what is due (at most a batch); returns how many went out. Without SMTP settings nothing is sent
+    and nothing is lost."""
     if smtp is None:
         return 0
     sent = 0
     async with sessions() as db:
-        for email in await _claim(db, _now()):
+        for _ in range(BATCH):
+            email = await _claim(db, _now())
+            if email is None:
+                break
             try:
                 await _send(smtp, email)
             except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
@@ -110,6 +119,7 @@ async def deliver_due(sessions: async_sessionmaker[AsyncSession], smtp: SmtpSett
             else:
                 email.attempts += 1
                 email.sent_at = _now()
+                email.last_error = None
                 email.locked_until = None
                 sent += 1
             await db.commit()

@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Response
 
 from huiskamer.auth.actor import Actor
+from huiskamer.auth.guards import require_coordinator, require_referrer_or_coordinator
 from huiskamer.errors import InvalidInput
 from huiskamer.referrals import service
 from huiskamer.referrals.models import Referral
@@ -20,6 +21,8 @@ from huiskamer.site.templating import today
 from huiskamer.validation import format_phone
 
 API_PAGE_SIZE = 500
+# The role is checked before the body is read: a youth worker or beheerder gets 403, whatever they send.
+REFERRAL_ROLES = [require_referrer_or_coordinator]
 
 
 def _at(value: Any) -> str | None:
@@ -112,14 +115,14 @@ async def _placement_json(db: DbSession, referral: Referral) -> dict[str, Any] |
     return placement_json(placement) if placement else None
 
 
-@post("/api/v1/referrals", name="api_referral_submit", tags=["referrals"], status_code=201)
+@post("/api/v1/referrals", name="api_referral_submit", tags=["referrals"], status_code=201, guards=REFERRAL_ROLES)
 async def submit(request: Request[Any, Any, Any], actor: CurrentActor, db_session: DbSession) -> dict[str, Any]:
     data = parse_referral_input(await json_body(request), today=today())
     referral = await service.submit_referral(db_session, actor, data)
     return await referral_json(db_session, actor, referral)
 
 
-@get("/api/v1/referrals", name="api_referrals", tags=["referrals"])
+@get("/api/v1/referrals", name="api_referrals", tags=["referrals"], guards=REFERRAL_ROLES)
 async def list_referrals(
     request: Request[Any, Any, Any],
     actor: CurrentActor,
@@ -152,14 +155,14 @@ async def list_referrals(
     return body
 
 
-@get("/api/v1/referrals/{referral_id:uuid}", name="api_referral", tags=["referrals"])
+@get("/api/v1/referrals/{referral_id:uuid}", name="api_referral", tags=["referrals"], guards=REFERRAL_ROLES)
 async def show(referral_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession) -> dict[str, Any]:
     referral = await service.get_referral(db_session, actor, referral_id)
     return await referral_json(db_session, actor, referral)
 
 
 @post("/api/v1/referrals/{referral_id:uuid}/transitions", name="api_referral_move", tags=["referrals"],
-      status_code=200)
+      status_code=200, guards=[require_coordinator])
 async def transition(
     request: Request[Any, Any, Any], referral_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession,
     settings: AppSettings,
@@ -170,7 +173,7 @@ async def transition(
 
 
 @post("/api/v1/referrals/{referral_id:uuid}/withdraw", name="api_referral_withdraw", tags=["referrals"],
-      status_code=200)
+      status_code=200, guards=REFERRAL_ROLES)
 async def withdraw(
     referral_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession, settings: AppSettings
 ) -> dict[str, Any]:
@@ -179,7 +182,7 @@ async def withdraw(
 
 
 @post("/api/v1/referrals/{referral_id:uuid}/messages", name="api_referral_message", tags=["referrals"],
-      status_code=201)
+      status_code=201, guards=REFERRAL_ROLES)
 async def message(
     request: Request[Any, Any, Any], referral_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession,
     settings: AppSettings,
