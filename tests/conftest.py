@@ -149,7 +149,18 @@ def make_client(test_settings: Settings) -> Iterator:
 
 def run(coro):
     """Run a coroutine from a synchronous test (factories use their own engine)."""
-    return asyncio.run(coro)
+    from tests.factories import run_coroutine
+
+    return run_coroutine(coro)
+
+
+# --- order: the browser tests last ---------------------------------------------------------------
+# Playwright's sync API keeps an event loop running in the main thread while a browser is open; the other
+# tests drive asyncio themselves, so they go first, and the browser tests open and close per module.
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: "/browser/" in str(item.path))
 
 
 # --- CI: a skip is a failure --------------------------------------------------------------------

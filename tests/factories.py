@@ -6,6 +6,7 @@ They write through the same services as the app, with an engine of their own.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import itertools
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -44,7 +45,17 @@ def in_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]])
         finally:
             await engine.dispose()
 
-    return asyncio.run(go())
+    return run_coroutine(go())
+
+
+def run_coroutine(coro: Awaitable[T]) -> T:
+    """``asyncio.run``, also from a browser test where Playwright keeps a loop running in this thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)  # type: ignore[arg-type]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()  # type: ignore[arg-type]
 
 
 def make_location(

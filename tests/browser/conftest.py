@@ -108,7 +108,7 @@ def _stop(process: subprocess.Popen) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(live_server: str) -> Iterator:  # the server (and its asyncio set-up) first
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is niet geïnstalleerd (apt-get install chromium)")
