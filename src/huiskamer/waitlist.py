@@ -1,7 +1,7 @@
 """The waitlist policy: who is first in line for a free seat at one location, and why.
 
 Pure: this module imports only the standard library and does no I/O. The rules are in
-``docs/waitlist-policy.md``; the names ``Urgency``, ``Candidate``, ``LocationSeats``, ``PolicyConfig``,
+``../shared/docs/waitlist-policy.md``; the names ``Urgency``, ``Candidate``, ``LocationSeats``, ``PolicyConfig``,
 ``rank``, ``propose``, ``RankedEntry`` and ``Proposal`` (with their fields) are a fixed contract.
 
 A score is counted in days, so that every part of it reads naturally to a parent:
@@ -146,9 +146,7 @@ class Candidate:
         what = f"candidate {self.id!r}"
         for name in ("waiting_since", "date_of_birth"):
             if not _is_plain_date(getattr(self, name)):
-                raise InvalidCandidate(
-                    f"{what}: {name} must be a date, got {getattr(self, name)!r}", field=name
-                )
+                raise InvalidCandidate(f"{what}: {name} must be a date, got {getattr(self, name)!r}", field=name)
         try:
             urgency = Urgency(self.urgency)
         except ValueError:
@@ -162,16 +160,13 @@ class Candidate:
                 field="neighbourhood",
             )
         location_ids = _str_collection(self.location_ids, what, InvalidCandidate, "location_ids")
-        requested = frozenset(
-            _str_collection(self.requested_weekdays, what, InvalidCandidate, "requested_weekdays")
-        )
+        requested = frozenset(_str_collection(self.requested_weekdays, what, InvalidCandidate, "requested_weekdays"))
         if not requested:
             raise InvalidCandidate(f"{what}: requested_weekdays is empty", field="requested_weekdays")
         unknown = requested - _WEEKDAY_SET
         if unknown:
             raise InvalidCandidate(
-                f"{what}: unknown weekday {', '.join(map(repr, sorted(unknown)))} "
-                f"(expected {', '.join(WEEKDAYS)})",
+                f"{what}: unknown weekday {', '.join(map(repr, sorted(unknown)))} (expected {', '.join(WEEKDAYS)})",
                 field="requested_weekdays",
             )
         if not _is_int(self.minimum_days) or not 1 <= self.minimum_days <= len(requested):
@@ -180,9 +175,7 @@ class Candidate:
                 f"(the number of requested weekdays), got {self.minimum_days!r}",
                 field="minimum_days",
             )
-        siblings = frozenset(
-            _str_collection(self.sibling_location_ids, what, InvalidCandidate, "sibling_location_ids")
-        )
+        siblings = frozenset(_str_collection(self.sibling_location_ids, what, InvalidCandidate, "sibling_location_ids"))
         object.__setattr__(self, "urgency", urgency)
         object.__setattr__(self, "location_ids", location_ids)
         object.__setattr__(self, "requested_weekdays", requested)
@@ -206,19 +199,13 @@ class LocationSeats:
         if not isinstance(self.id, str) or not self.id:
             raise InvalidLocation(f"location id must be a non-empty string, got {self.id!r}", field="id")
         what = f"location {self.id!r}"
-        neighbourhoods = frozenset(
-            _str_collection(self.neighbourhoods, what, InvalidLocation, "neighbourhoods")
-        )
+        neighbourhoods = frozenset(_str_collection(self.neighbourhoods, what, InvalidLocation, "neighbourhoods"))
         for name in ("min_age", "max_age"):
             value = getattr(self, name)
             if not _is_int(value) or not 0 <= value <= 150:
-                raise InvalidLocation(
-                    f"{what}: {name} must be a whole number of years, got {value!r}", field=name
-                )
+                raise InvalidLocation(f"{what}: {name} must be a whole number of years, got {value!r}", field=name)
         if self.min_age > self.max_age:
-            raise InvalidLocation(
-                f"{what}: min_age {self.min_age} is above max_age {self.max_age}", field="min_age"
-            )
+            raise InvalidLocation(f"{what}: min_age {self.min_age} is above max_age {self.max_age}", field="min_age")
         if not isinstance(self.free_seats, Mapping):
             raise InvalidLocation(
                 f"{what}: free_seats must map weekdays to seat counts, got {self.free_seats!r}",
@@ -260,9 +247,7 @@ class PolicyConfig:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if not _is_int(value):
-                raise InvalidPolicy(
-                    f"weight {f.name} must be a whole number of days, got {value!r}", field=f.name
-                )
+                raise InvalidPolicy(f"weight {f.name} must be a whole number of days, got {value!r}", field=f.name)
             if value < 0:
                 raise InvalidPolicy(f"weight {f.name} must not be negative, got {value}", field=f.name)
         if not self.urgency_normal <= self.urgency_elevated <= self.urgency_high:
@@ -577,9 +562,7 @@ def _dutch_date(day: date) -> str:
 
 def _position_with(entries: list[RankedEntry], key: tuple[int, date, str], skip: str) -> int:
     """The rank a child with sort ``key`` would get among ``entries`` (itself, ``skip``, left out)."""
-    return 1 + sum(
-        1 for e in entries if e.candidate_id != skip and (-e.score, e.waiting_since, e.candidate_id) < key
-    )
+    return 1 + sum(1 for e in entries if e.candidate_id != skip and (-e.score, e.waiting_since, e.candidate_id) < key)
 
 
 def why_here(
@@ -598,18 +581,14 @@ def why_here(
     entries = rank(everyone, location, on, config)
     me = next((c for c in everyone if c.id == candidate_id), None)
     if me is None:
-        raise UnknownCandidate(
-            f"candidate {candidate_id!r} is not among the candidates", field="candidate_id"
-        )
+        raise UnknownCandidate(f"candidate {candidate_id!r} is not among the candidates", field="candidate_id")
     mine = next((e for e in entries if e.candidate_id == candidate_id), None)
     if mine is None:
         reasons, moves = _not_eligible(me, location, on)
         return WhyHere(candidate_id, on, None, None, None, None, None, reasons, moves)
 
     if mine.rank == 1:
-        return WhyHere(
-            candidate_id, on, mine, None, None, None, None, (), ("Staat bovenaan: geen kind gaat voor.",)
-        )
+        return WhyHere(candidate_id, on, mine, None, None, None, None, (), ("Staat bovenaan: geen kind gaat voor.",))
 
     above = entries[mine.rank - 2]
     k = above.rank
@@ -646,14 +625,9 @@ def why_here(
         changed = dataclasses.replace(me, sibling_location_ids=me.sibling_location_ids | {location.id})
         new = _position_with(entries, key_of(changed), candidate_id)
         moves.append(
-            f"Een plaatsing van een broer of zus op deze locatie telt {_days(config.sibling)}: "
-            f"{_then(new, mine.rank)}."
+            f"Een plaatsing van een broer of zus op deze locatie telt {_days(config.sibling)}: {_then(new, mine.rank)}."
         )
-    if (
-        me.neighbourhood not in location.neighbourhoods
-        and location.neighbourhoods
-        and config.neighbourhood > 0
-    ):
+    if me.neighbourhood not in location.neighbourhoods and location.neighbourhoods and config.neighbourhood > 0:
         changed = dataclasses.replace(me, neighbourhood=min(location.neighbourhoods))
         new = _position_with(entries, key_of(changed), candidate_id)
         moves.append(
@@ -688,17 +662,14 @@ def _waiting_move(me: Candidate, above: RankedEntry, on: date, needed: int, k: i
         return days, f"Over {_days(days)} staat het kind boven nummer {k}, als verder niets verandert."
     if window > 0:
         return None, (
-            f"Wachten alleen is niet genoeg: het verschil met nummer {k} "
-            f"wordt hooguit {_days(window)} kleiner."
+            f"Wachten alleen is niet genoeg: het verschil met nummer {k} wordt hooguit {_days(window)} kleiner."
         )
     if me.waiting_since <= on and above.waiting_since <= on:
         return None, f"Wachten alleen brengt het kind niet boven nummer {k}: dat kind wacht even lang mee."
     return None, f"Wachten alleen brengt het kind niet boven nummer {k}."
 
 
-def _not_eligible(
-    me: Candidate, location: LocationSeats, on: date
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _not_eligible(me: Candidate, location: LocationSeats, on: date) -> tuple[tuple[str, ...], tuple[str, ...]]:
     reasons: list[str] = []
     moves: list[str] = []
     if location.id not in me.location_ids:
