@@ -1,6 +1,6 @@
 """A small, deliberately naive model of the waitlist policy, to check ``huiskamer.waitlist`` against.
 
-Written straight from ``docs/waitlist-policy.md`` and differently from the module: ages by counting
+Written straight from ``../shared/docs/waitlist-policy.md`` and differently from the module: ages by counting
 birthdays, scores by adding up the table, order by a comparison function, proposals by handing out seats one
 at a time and taking them back when a child does not reach its minimum.
 """
@@ -74,9 +74,7 @@ def proposals(
     candidates: list[Candidate], location: LocationSeats, start_date: date, config: PolicyConfig
 ) -> list[tuple[str, frozenset[str]]]:
     """(candidate id, weekdays), in rank order, by taking seats one by one and undoing a short-handed try."""
-    seats = {
-        day: location.free_seats.get(day, 0) for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-    }
+    seats = {day: location.free_seats.get(day, 0) for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
     by_id = {c.id: c for c in candidates}
     out = []
     for candidate_id, _ in ranking(candidates, location, start_date, config):
