@@ -4,6 +4,8 @@ shows the message, and axe finds no WCAG 2.1 A/AA violation on the pages of issu
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from huiskamer.demo import demo_logins
@@ -65,3 +67,36 @@ def test_skip_link_is_the_first_thing_the_keyboard_reaches(new_page):
     assert focused.strip() == "Naar de inhoud"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "inhoud"
+
+
+ADMIN_PAGES = [
+    ("/beheer/locaties", "locaties"),
+    ("/beheer/locaties/nieuw", "locatie-nieuw"),
+    ("/beheer/gebruikers", "gebruikers"),
+    ("/beheer/gebruikers/nieuw", "gebruiker-nieuw"),
+    ("/beheer/audit", "audit"),
+    ("/account/wachtwoord", "wachtwoord"),
+]
+
+
+def test_administration_pages_and_forms_have_no_accessibility_violations(new_page):
+    for label, width in WIDTHS.items():
+        page = new_page(width)
+        log_in(page, "beheer@deschoor.example")
+        for path, name in ADMIN_PAGES:
+            page.goto(path)
+            assert page.get_by_role("heading", level=1).is_visible(), path
+            screenshot(page, f"beheer-{name}-{label}")
+            assert axe_violations(page) == [], path
+
+
+def test_a_location_form_with_mistakes_shows_them_next_to_the_fields_accessibly(new_page):
+    page = new_page(360)
+    log_in(page, "beheer@deschoor.example")
+    page.goto("/beheer/locaties/nieuw")
+    page.get_by_label("Naam").first.fill("")
+    page.get_by_role("button", name=re.compile("opslaan|aanmaken|Locatie", re.IGNORECASE)).last.click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".error-summary").is_visible()
+    screenshot(page, "beheer-locatie-fouten-telefoon")
+    assert axe_violations(page) == []
