@@ -12,7 +12,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from huiskamer.audit.hook import AuditActor, acting_as
 from huiskamer.auth.models import User
 from huiskamer.auth.users import create_user, parse_user_input
+from huiskamer.fakes import FakeLocation, FakePerson, fake_referrals
 from huiskamer.locations.models import ClosureDay, Location, LocationCapacity
+from huiskamer.referrals.models import (
+    Child,
+    Referral,
+    ReferralEvent,
+    ReferralLocation,
+    ReferralMessage,
+    ReferralRead,
+)
+from huiskamer.referrals.rules import Status
 
 DEMO_PASSWORD = "huiskamer-demo"  # noqa: S105 - printed for the demo on purpose
 
@@ -120,6 +130,7 @@ async def load_demo(session: AsyncSession) -> list[DemoLogin] | None:
             session.add(location)
             locations.append(location)
         await session.flush()
+        users: list[User] = []
         for role, name, email, location_indexes, organisation in PEOPLE:
             raw: dict[str, object] = {
                 "email": email,
@@ -129,8 +140,58 @@ async def load_demo(session: AsyncSession) -> list[DemoLogin] | None:
             }
             if organisation:
                 raw["organisation"] = {"name": organisation[0], "type": organisation[1]}
-            await create_user(session, None, parse_user_input(raw, creating=True), password=DEMO_PASSWORD)
+            users.append(
+                await create_user(session, None, parse_user_input(raw, creating=True), password=DEMO_PASSWORD)
+            )
+        await _load_referrals(session, locations, users)
     return demo_logins()
+
+
+# Who refers how often: mostly the school, then the GGD and the wijkagent; coordinators on behalf of parents.
+REFERRER_WEIGHTS = {"school": 6.0, "ggd": 2.0, "police": 1.5}
+COORDINATOR_REFERRAL_WEIGHT = 1.5
+DEMO_REFERRALS = 72
+DEMO_DUPLICATES = 4
+# More new and open referrals than a year's end state would have: the inbox is what the demo is about.
+DEMO_STATUS_WEIGHTS = {
+    Status.SUBMITTED: 8, Status.IN_REVIEW: 6, Status.INTAKE_PLANNED: 5, Status.INTAKE_DONE: 2, Status.WAITLISTED: 14,
+    Status.OFFERED: 2, Status.PLACED: 12, Status.CLOSED: 10, Status.REJECTED: 6, Status.WITHDRAWN: 3,
+}
+
+
+async def _load_referrals(session: AsyncSession, locations: list[Location], users: list[User]) -> None:
+    """Referrals in every status with histories and messages over the last months, and a few possible duplicates.
+
+    Statuses past 'intake planned' are written as history rows directly: the intake, offer and placement records
+    of those children are not part of the demo.
+    """
+    fake_locations = [
+        FakeLocation(location.id, tuple(location.neighbourhoods), weight=float(max(demo.seats.values())))
+        for location, demo in zip(locations, LOCATIONS, strict=True)
+    ]
+    coordinators = [
+        FakePerson(u.id, u.name, "coordinator", location_ids=tuple(u.location_ids), weight=COORDINATOR_REFERRAL_WEIGHT)
+        for u in users if u.role == "coordinator"
+    ]
+    referrers = [
+        FakePerson(u.id, u.name, "referrer", source=u.organisation.type, organisation_id=u.organisation_id,
+                   weight=REFERRER_WEIGHTS.get(u.organisation.type, 1.0))
+        for u in users if u.role == "referrer" and u.organisation is not None
+    ]
+    rows = fake_referrals(
+        DEMO_REFERRALS, locations=fake_locations, referrers=[*referrers, *coordinators], coordinators=coordinators,
+        seed=20261, days=240, every_status=True, duplicates=DEMO_DUPLICATES, status_weights=DEMO_STATUS_WEIGHTS,
+    )
+    # Children and referrals first: the rows after them point at them.
+    session.add_all(Child(**row) for row in rows.children)
+    await session.flush()
+    session.add_all(Referral(**row) for row in rows.referrals)
+    await session.flush()
+    session.add_all(ReferralLocation(**row) for row in rows.referral_locations)
+    session.add_all(ReferralEvent(**row) for row in rows.referral_events)
+    session.add_all(ReferralMessage(**row) for row in rows.referral_messages)
+    session.add_all(ReferralRead(**row) for row in rows.referral_reads)
+    await session.flush()
 
 
 def print_logins(logins: list[DemoLogin], base_url: str) -> None:

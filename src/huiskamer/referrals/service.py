@@ -4,13 +4,14 @@ duplicates check. The referrer sees only their own referrals; a coordinator thos
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from uuid import UUID
 
-from sqlalchemy import Select, and_, delete, exists, func, or_, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import raiseload
 
 from huiskamer.audit.hook import record_view
 from huiskamer.auth.actor import Actor
@@ -68,13 +69,14 @@ def scoped_referrals(actor: Actor) -> Select[tuple[Referral]]:
     if actor.is_referrer:
         return query.where(Referral.submitted_by_id == actor.id)
     if actor.is_coordinator:
-        return query.where(
-            exists().where(
-                ReferralLocation.referral_id == Referral.id,
-                ReferralLocation.location_id.in_(actor.location_ids or [UUID(int=0)]),
-            )
-        )
+        # "id IN (the referrals of my locations)": the database starts from the location index and looks the
+        # few referrals up, instead of testing every referral of the city (an EXISTS per row).
+        return query.where(Referral.id.in_(_referral_ids_for(actor.location_ids or {UUID(int=0)})))
     return query.where(False)
+
+
+def _referral_ids_for(location_ids: Iterable[UUID]) -> Select[tuple[UUID]]:
+    return select(ReferralLocation.referral_id).where(ReferralLocation.location_id.in_(list(location_ids)))
 
 
 async def get_referral(db: AsyncSession, actor: Actor, referral_id: UUID, *, log_view: bool = True) -> Referral:
@@ -219,9 +221,7 @@ def _apply_filters(query: Select[tuple[Referral]], filters: InboxFilters) -> Sel
     elif filters.status:
         query = query.where(Referral.status == filters.status)
     if filters.location_id:
-        query = query.where(
-            exists().where(ReferralLocation.referral_id == Referral.id, ReferralLocation.location_id == filters.location_id)
-        )
+        query = query.where(Referral.id.in_(_referral_ids_for([filters.location_id])))
     if filters.source:
         query = query.where(Referral.source == filters.source)
     if filters.date_from:
@@ -238,19 +238,22 @@ async def _duplicate_child_ids(db: AsyncSession, children: Sequence[Child]) -> s
     if not children:
         return set()
     other = Child.__table__.alias("other")
-    keys = {(c.match_key, c.date_of_birth) for c in children}
-    rows = await db.execute(
-        select(Child.id)
-        .join(other, and_(other.c.match_key == Child.match_key, other.c.date_of_birth == Child.date_of_birth,
-                          other.c.id != Child.id))
+    same_elsewhere = (
+        select(other.c.id)
         .where(
-            Child.id.in_([c.id for c in children]),
-            or_(*(and_(Child.match_key == k, Child.date_of_birth == d) for k, d in keys)),
-            Child.distinct_confirmed.is_(False),
+            other.c.match_key == Child.match_key,
+            other.c.date_of_birth == Child.date_of_birth,
+            other.c.id != Child.id,
             other.c.distinct_confirmed.is_(False),
         )
+        .exists()
     )
-    return {row[0] for row in rows}
+    found = await db.scalars(
+        select(Child.id).where(
+            Child.id.in_({c.id for c in children}), Child.distinct_confirmed.is_(False), same_elsewhere
+        )
+    )
+    return set(found)
 
 
 async def _unread_ids(db: AsyncSession, actor: Actor, referrals: Sequence[Referral]) -> set[UUID]:
@@ -279,6 +282,8 @@ async def list_referrals(db: AsyncSession, actor: Actor, filters: InboxFilters) 
         ordered = filtered.order_by(Referral.submitted_at.desc(), Referral.id)
     page = max(filters.page, 1)
     size = filters.page_size
+    # A list shows no locations: loading them for every row (selectin) would cost more than the list itself.
+    ordered = ordered.options(raiseload(Referral.locations))
     found = (await db.scalars(ordered.limit(size + 1).offset((page - 1) * size))).all()
     has_next = len(found) > size
     found = found[:size]
