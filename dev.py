@@ -104,7 +104,9 @@ def main(argv: list[str]) -> None:
         replace_process([uv, "run", "--frozen", "huiskamer", "start", *rest])
     ensure_chromium()
     if action == "test":
-        replace_process([uv, "run", "--frozen", "pytest", *rest])
+        # Two workers (the machines here have two cores), a test file per worker at a time.
+        parallel = [] if any(arg.startswith(("-n", "--numprocesses")) for arg in rest) else ["-n", "2", "--dist", "loadfile"]
+        replace_process([uv, "run", "--frozen", "pytest", *parallel, *rest])
 
 
 if __name__ == "__main__":

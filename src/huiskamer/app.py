@@ -24,15 +24,19 @@ from huiskamer.auth.guards import PUBLIC, require_login
 from huiskamer.auth.middleware import AuthenticationMiddleware
 from huiskamer.config import Settings
 from huiskamer.db import alchemy_config
+from huiskamer.intake import api as intake_api
+from huiskamer.intake import catalogue_web as goal_catalogue_web
+from huiskamer.intake import web as intake_web
 from huiskamer.locations import api as locations_api
 from huiskamer.locations import web as locations_web
-from huiskamer.intake import api as intake_api
 from huiskamer.placements import api as placements_api
+from huiskamer.placements import web as placements_web
 from huiskamer.referrals import api as referrals_api
 from huiskamer.referrals import web as referrals_web
 from huiskamer.site import web as site_web
 from huiskamer.site.deps import dependencies
 from huiskamer.site.errors import handle_exception
+from huiskamer.site.htmx import push_boosted_url
 from huiskamer.site.security import security_headers
 from huiskamer.site.templating import template_config
 from huiskamer.worker import running_in_background
@@ -67,7 +71,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *referrals_web.routes,
             *referrals_api.routes,
             *intake_api.routes,
+            *intake_web.routes,
+            *goal_catalogue_web.routes,
             *placements_api.routes,
+            *placements_web.routes,
             *audit_web.routes,
             create_static_files_router(path="/static", directories=[settings.static_dir], opt=PUBLIC, name="static"),
         ],
@@ -94,7 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[JsonRenderPlugin()],
         ),
         state=State({"huiskamer_settings": settings, "huiskamer_alchemy": alchemy}),
-        before_send=[security_headers],
+        before_send=[security_headers, push_boosted_url],
         lifespan=[_worker_lifespan(settings, alchemy)],
         request_max_body_size=2 * 1024 * 1024,
         debug=False,
