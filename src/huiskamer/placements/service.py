@@ -23,6 +23,8 @@ from huiskamer.referrals.models import Referral
 from huiskamer.referrals.rules import MoveRequest, Status
 from huiskamer.validation import WEEKDAY_NAMES_NL, WEEKDAYS
 
+BUSY = "Het is op dit moment erg druk. Probeer het over een paar seconden opnieuw."
+
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -48,17 +50,35 @@ async def lock_location(db: AsyncSession, location_id: UUID) -> Location:
     """Serialises everyone who takes seats at this location until this transaction ends.
 
     PostgreSQL: a row lock on the location. SQLite: a write to the location row takes the database's write
-    lock at once (what BEGIN IMMEDIATE does), so nobody else can take a seat in between.
+    lock at once (what BEGIN IMMEDIATE does), so nobody else can take a seat in between. It must be the first
+    write of the transaction (reads before it are not part of it), and whatever was read before it is read
+    again after it (``populate_existing``), because another process may have changed it in the meantime.
     """
-    if db.get_bind().dialect.name == "postgresql":
-        location = await db.scalar(select(Location).where(Location.id == location_id).with_for_update())
-    else:
-        table = Location.__table__
-        await db.execute(update(table).where(table.c.id == location_id).values(active=table.c.active))
-        location = await db.get(Location, location_id)
+    try:
+        if db.get_bind().dialect.name == "postgresql":
+            query = select(Location).where(Location.id == location_id).with_for_update()
+            location = await db.scalar(query.execution_options(populate_existing=True))
+        else:
+            table = Location.__table__
+            await db.execute(update(table).where(table.c.id == location_id).values(active=table.c.active))
+            location = await db.get(Location, location_id, populate_existing=True)
+    except OperationalError as error:  # the busy timeout ran out: tell the coordinator, never a 500
+        await db.rollback()
+        raise Conflict(BUSY) from error
     if location is None:
         raise NotFound("Deze locatie bestaat niet.")
     return location
+
+
+async def _lock_referral(db: AsyncSession, referral: Referral) -> None:
+    """Re-reads the referral after the location lock, locked itself on PostgreSQL.
+
+    The location lock serialises one location; a child can be offered seats at two locations at once, and its
+    status must change only once. (SQLite's write lock covers the whole database already.) A separate statement,
+    because FOR UPDATE cannot go with the outer join that loads the child.
+    """
+    await db.execute(select(Referral.id).where(Referral.id == referral.id).with_for_update())
+    await db.refresh(referral)
 
 
 def _live_claims(location_id: UUID, from_date: date, today: date):
@@ -100,7 +120,7 @@ async def _commit(db: AsyncSession) -> None:
         await db.commit()
     except OperationalError as error:
         await db.rollback()
-        raise Conflict("Het is op dit moment erg druk. Probeer het over een paar seconden opnieuw.") from error
+        raise Conflict(BUSY) from error
 
 
 def _check_request(request: SeatRequest, today: date, referral: Referral) -> None:
@@ -134,7 +154,7 @@ async def offer_seat(db: AsyncSession, actor: Actor, settings: Settings, request
     referral = await _referral_for_seat(db, actor, request)
     _check_request(request, today, referral)
     location = await lock_location(db, request.location_id)
-    await db.refresh(referral)
+    await _lock_referral(db, referral)
     if referral.status != Status.WAITLISTED.value:
         raise Conflict("Alleen een kind op de wachtlijst kan een plaats aangeboden krijgen.")
     await _check_capacity(db, location, request.weekdays, request.start_date, today)
@@ -187,7 +207,7 @@ async def place(db: AsyncSession, actor: Actor, settings: Settings, request: Sea
     referral = await _referral_for_seat(db, actor, request)
     _check_request(request, today, referral)
     location = await lock_location(db, request.location_id)
-    await db.refresh(referral)
+    await _lock_referral(db, referral)
     if referral.status != Status.WAITLISTED.value:
         raise Conflict("Alleen een kind op de wachtlijst kan direct worden geplaatst.")
     await _check_capacity(db, location, request.weekdays, request.start_date, today)
@@ -196,18 +216,30 @@ async def place(db: AsyncSession, actor: Actor, settings: Settings, request: Sea
     return placement
 
 
-async def _open_offer_in_scope(db: AsyncSession, actor: Actor, offer_id: UUID, today: date) -> tuple[Offer, Referral]:
+def _check_answerable(offer: Offer, today: date) -> None:
+    if offer.status != "open":
+        raise Conflict("Op dit aanbod is al gereageerd.")
+    if offer.respond_by < today:
+        raise Conflict("Dit aanbod is verlopen: de reactiedatum is voorbij. Bied zo nodig opnieuw een plaats aan.")
+
+
+async def _open_offer_locked(
+    db: AsyncSession, actor: Actor, offer_id: UUID, today: date
+) -> tuple[Offer, Referral, Location]:
+    """The open offer in scope, read again under the location lock: two answers to one offer at the same
+    moment (a double click, two coordinators) must not both go through."""
     if not actor.is_coordinator:
         raise Forbidden("Alleen een coördinator legt het antwoord van de familie vast.")
     offer = await db.get(Offer, offer_id)
     if offer is None or offer.location_id not in actor.location_ids:
         raise NotFound("Dit aanbod bestaat niet, of u heeft er geen toegang toe.")
     referral = await referrals.get_referral(db, actor, offer.referral_id, log_view=False)
-    if offer.status != "open":
-        raise Conflict("Op dit aanbod is al gereageerd.")
-    if offer.respond_by < today:
-        raise Conflict("Dit aanbod is verlopen: de reactiedatum is voorbij. Bied zo nodig opnieuw een plaats aan.")
-    return offer, referral
+    _check_answerable(offer, today)
+    location = await lock_location(db, offer.location_id)
+    await db.refresh(offer)
+    await _lock_referral(db, referral)
+    _check_answerable(offer, today)
+    return offer, referral, location
 
 
 async def _release_offer(db: AsyncSession, offer: Offer, status: str) -> None:
@@ -232,10 +264,19 @@ async def expire_offers(db: AsyncSession, settings: Settings, today: date) -> in
     Capacity counts are already right before this runs (an offer's claims lapse by date); this records it.
     """
     overdue = (await db.scalars(select(Offer).where(Offer.status == "open", Offer.respond_by < today))).all()
+    expired = 0
     for offer in overdue:
         await lock_location(db, offer.location_id)
+        # Every server process runs this job: another may have recorded this offer since we read the list.
+        await db.refresh(offer)
+        if offer.status != "open":
+            await db.commit()
+            continue
         await _release_offer(db, offer, "expired")
+        expired += 1
         referral = await db.get(Referral, offer.referral_id)
+        if referral is not None:
+            await _lock_referral(db, referral)
         if referral is not None and referral.status == Status.OFFERED.value:
             await referrals.move_by_system(
                 db,
@@ -244,13 +285,12 @@ async def expire_offers(db: AsyncSession, settings: Settings, today: date) -> in
                 MoveRequest(to=Status.WAITLISTED, reason="Het aanbod is verlopen: er is niet op tijd gereageerd."),
             )
         await db.commit()
-    return len(overdue)
+    return expired
 
 
 async def accept_offer(db: AsyncSession, actor: Actor, settings: Settings, offer_id: UUID, today: date) -> Placement:
     """The family said yes: the offer's seats become a placement (they were held, so they are still free)."""
-    offer, referral = await _open_offer_in_scope(db, actor, offer_id, today)
-    location = await lock_location(db, offer.location_id)
+    offer, referral, location = await _open_offer_locked(db, actor, offer_id, today)
     await _release_offer(db, offer, "accepted")
     start = max(offer.start_date, today)
     await _check_capacity(db, location, offer.weekdays, start, today)
@@ -263,8 +303,7 @@ async def decline_offer(
     db: AsyncSession, actor: Actor, settings: Settings, offer_id: UUID, reason: str | None, today: date
 ) -> Offer:
     """The family said no: the seats are free again and the child waits on with its original waiting_since."""
-    offer, referral = await _open_offer_in_scope(db, actor, offer_id, today)
-    await lock_location(db, offer.location_id)
+    offer, referral, _location = await _open_offer_locked(db, actor, offer_id, today)
     await _release_offer(db, offer, "declined")
     offer.decline_reason = reason
     await referrals.move(
