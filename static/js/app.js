@@ -16,3 +16,12 @@ document.addEventListener("htmx:afterSettle", function () {
   var summary = document.getElementById("foutmeldingen");
   if (summary) summary.focus();
 });
+// Print buttons ([data-print]) are hidden until this script runs: without it, the browser's own print works.
+function showPrintButtons(root) {
+  (root || document).querySelectorAll("[data-print]").forEach(function (button) { button.hidden = false; });
+}
+document.addEventListener("DOMContentLoaded", function () { showPrintButtons(document); });
+document.addEventListener("htmx:load", function (event) { showPrintButtons(event.target); });
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) window.print();
+});

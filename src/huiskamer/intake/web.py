@@ -1,0 +1,107 @@
+"""HTML page for the intake conversation: the coordinator records what was agreed with parent and child, and the
+child goes on the waitlist. The rules are in ``intake.schemas`` and ``intake.service`` (the API uses the same)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from huiskamer.auth import service as auth_service
+from huiskamer.auth.actor import Actor
+from huiskamer.auth.guards import require_coordinator
+from huiskamer.errors import Conflict, InvalidInput
+from huiskamer.intake import form, service
+from huiskamer.intake.choices import intake_choices, list_in_dutch, location_names
+from huiskamer.intake.models import DIMENSIONS
+from huiskamer.intake.schemas import parse_intake_input
+from huiskamer.placements.pages import weekday_names
+from huiskamer.site.deps import AppSettings, CurrentActor, DbSession, form_data
+from huiskamer.site.templating import page, today
+
+URL = "/aanmeldingen/{referral_id:uuid}/intake"
+
+
+async def _form_page(
+    request: Request[Any, Any, Any],
+    actor: Actor,
+    db_session: DbSession,
+    referral_id: UUID,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    choices = await intake_choices(db_session, actor, referral_id, today())
+    names = {item.code: item.name for item in choices.catalogue}
+    if values is None:
+        values = form.first_values(choices.referral, choices.intake, choices.sibling_ids, names, today())
+    return page(
+        request,
+        "intake/form.html",
+        status_code=status_code,
+        title=f"Intakegesprek {choices.referral.child.full_name}",
+        choices=choices,
+        referral=choices.referral,
+        child=choices.referral.child,
+        values=values,
+        errors=errors or {},
+        notice=notice,
+        goal_options=[(item.code, item.name) for item in choices.catalogue],
+        dimensions=DIMENSIONS,
+        own_goals=[form.own_goal_fields(n) for n in range(1, form.OWN_GOALS + 1)],
+        preferences=range(1, form.PREFERENCES + 1),
+        sibling_numbers=range(1, form.SIBLINGS + 1),
+        weekday_names=weekday_names,
+    )
+
+
+@get(URL, name="intake_form", guards=[require_coordinator])
+async def intake_form(
+    request: Request[Any, Any, Any], referral_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession
+) -> Template:
+    return await _form_page(request, actor, db_session, referral_id)
+
+
+@post(URL, name="intake_hold", guards=[require_coordinator])
+async def intake_hold(
+    request: Request[Any, Any, Any],
+    referral_id: FromPath[UUID],
+    actor: CurrentActor,
+    db_session: DbSession,
+    settings: AppSettings,
+) -> Template | Redirect:
+    posted = await form_data(request)
+    raw = form.raw_intake(posted)
+    try:
+        data = parse_intake_input(raw.data, today=today(), catalogue=await service.catalogue_names(db_session))
+        referral, _intake, _created = await service.hold_intake(db_session, actor, settings, referral_id, data, today())
+    except InvalidInput as invalid:
+        await db_session.rollback()
+        return await _form_page(
+            request, actor, db_session, referral_id,
+            values=form.shown_values(posted), errors=form.form_errors(invalid.errors, raw), status_code=422,
+        )
+    except Conflict as conflict:
+        await db_session.rollback()
+        return await _form_page(
+            request, actor, db_session, referral_id,
+            values=form.shown_values(posted), notice=conflict.message, status_code=409,
+        )
+    location_id = form.first_location(data.preferred_location_ids, actor.location_ids)
+    where = list_in_dutch(await location_names(db_session, data.preferred_location_ids))
+    if actor.session_id is not None:
+        await auth_service.push_flash(
+            db_session,
+            actor.session_id,
+            f"Het intakegesprek is vastgelegd: {referral.child.full_name} staat op de wachtlijst van {where}.",
+        )
+    target = f"/locaties/{location_id}/wachtlijst" if location_id else f"/aanmeldingen/{referral.id}"
+    return Redirect(target, status_code=303)
+
+
+routes = [intake_form, intake_hold]
