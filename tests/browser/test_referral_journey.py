@@ -69,10 +69,10 @@ def test_referrer_submits_coordinator_plans_intake_referrer_sees_it(new_page, la
     coordinator.get_by_label("Datum en tijd van het intakegesprek").fill(when)
     coordinator.get_by_role("button", name="Intake plannen").click()
     coordinator.wait_for_load_state("networkidle")
-    expect(coordinator.get_by_role("main")).to_contain_text("intake gepland", ignore_case=True)
+    expect(coordinator.get_by_role("main")).to_contain_text("intake gepland", ignore_case=True, timeout=20_000)
     coordinator.get_by_label("Nieuw bericht").fill("De intake is gepland; ik bel de ouders.")
     coordinator.get_by_role("button", name="Bericht versturen").click()
-    expect(coordinator.get_by_role("main")).to_contain_text("ik bel de ouders")
+    expect(coordinator.locator("#berichten")).to_contain_text("ik bel de ouders", timeout=20_000)
     screenshot(coordinator, f"dossier-{label}")
     assert axe_violations(coordinator) == []
 
@@ -81,7 +81,7 @@ def test_referrer_submits_coordinator_plans_intake_referrer_sees_it(new_page, la
     assert "intake gepland" in row.inner_text().lower()
     assert "nieuw" in row.inner_text().lower()
     row.get_by_role("link").first.click()
-    expect(referrer.get_by_role("main")).to_contain_text("ik bel de ouders")
+    expect(referrer.get_by_role("main")).to_contain_text("ik bel de ouders", timeout=20_000)
     page_text = referrer.get_by_role("main").inner_text()
     assert "ik bel de ouders" in page_text
     assert "15:30" not in page_text  # the referrer never sees the intake's time

@@ -20,7 +20,9 @@ from huiskamer.referrals.rules import MOVES, WITHDRAWABLE, Status
 from huiskamer.waitlist import age_on
 from tests.factories import in_session
 
-DIAGNOSES = re.compile(r"adhd|add\b|autis|ass\b|pdd|odd\b|depress|angststoornis|hechtingsstoornis|dyslex", re.I)
+DIAGNOSES = re.compile(
+    r"\b(adhd|add|autis\w*|ass|pdd|odd|depress\w*|angststoornis|hechtingsstoornis|dyslex\w*)\b", re.I
+)
 
 
 def load(settings) -> dict:
