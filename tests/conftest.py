@@ -6,7 +6,6 @@ In CI (CI=true) a skipped test fails the run: browser and PostgreSQL tests must 
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 from collections.abc import Iterator

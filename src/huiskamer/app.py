@@ -42,7 +42,7 @@ from huiskamer.site.templating import template_config
 from huiskamer.worker import running_in_background
 
 
-def _worker_lifespan(settings: Settings, alchemy: SQLAlchemyAsyncConfig):  # noqa: ANN202
+def _worker_lifespan(settings: Settings, alchemy: SQLAlchemyAsyncConfig):
     @asynccontextmanager
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
         if not settings.run_worker:

@@ -10,35 +10,35 @@ from huiskamer.auth.models import (
     UserLocation,
     UserSession,
 )
-from huiskamer.intake.models import GoalCatalogueItem, Goal, Intake, SiblingLink
+from huiskamer.intake.models import Goal, GoalCatalogueItem, Intake, SiblingLink
 from huiskamer.locations.models import ClosureDay, Location, LocationCapacity
 from huiskamer.mail.models import OutboxEmail
 from huiskamer.placements.models import Offer, Placement, SeatClaim
 from huiskamer.referrals.models import Child, Referral, ReferralEvent, ReferralLocation, ReferralMessage, ReferralRead
 
 __all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Child",
+    "ClosureDay",
     "Goal",
     "GoalCatalogueItem",
     "Intake",
+    "Invitation",
+    "Location",
+    "LocationCapacity",
+    "LoginThrottle",
     "Offer",
+    "Organisation",
+    "OutboxEmail",
     "Placement",
-    "SeatClaim",
-    "SiblingLink",
-    "Child",
     "Referral",
     "ReferralEvent",
     "ReferralLocation",
     "ReferralMessage",
     "ReferralRead",
-    "ApiToken",
-    "AuditEvent",
-    "ClosureDay",
-    "Invitation",
-    "Location",
-    "LocationCapacity",
-    "LoginThrottle",
-    "Organisation",
-    "OutboxEmail",
+    "SeatClaim",
+    "SiblingLink",
     "User",
     "UserLocation",
     "UserSession",

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -78,7 +78,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("server") / "server.log"
     with log.open("wb") as output:
         # A session of its own, so that stopping it stops uvicorn's worker processes too.
-        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)  # noqa: S603
+        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120  # a busy 2-core machine can take a while to start two workers
     while time.monotonic() < deadline:
@@ -121,11 +121,11 @@ def browser(live_server: str) -> Iterator:  # the server (and its asyncio set-up
 
 
 @pytest.fixture
-def new_page(browser, live_server):  # noqa: ANN001, ANN201
+def new_page(browser, live_server):
     """``new_page(width)`` gives a fresh browser context (no cookies) at that viewport width."""
     contexts = []
 
-    def make(width: int = 1280):  # noqa: ANN202
+    def make(width: int = 1280):
         context = browser.new_context(viewport={"width": width, "height": 900}, base_url=live_server, locale="nl-NL")
         contexts.append(context)
         return context.new_page()
@@ -135,7 +135,7 @@ def new_page(browser, live_server):  # noqa: ANN001, ANN201
         context.close()
 
 
-def log_in(page, email: str, password: str = DEMO_PASSWORD) -> None:  # noqa: ANN001
+def log_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.goto("/inloggen")
     page.get_by_label("E-mailadres").fill(email)
     page.get_by_label("Wachtwoord").fill(password)
@@ -143,14 +143,14 @@ def log_in(page, email: str, password: str = DEMO_PASSWORD) -> None:  # noqa: AN
     page.wait_for_load_state("networkidle")
 
 
-def screenshot(page, name: str) -> Path:  # noqa: ANN001
+def screenshot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
 
 
-def axe_violations(page) -> list[str]:  # noqa: ANN001
+def axe_violations(page) -> list[str]:
     """WCAG 2.0/2.1 A and AA violations that axe-core finds on the page, as readable lines."""
     from axe_playwright_python.sync_playwright import Axe
 

@@ -56,7 +56,7 @@ WRITE_METHODS = {"POST", "PUT", "PATCH"}
 NOT_FUZZED = {("/uitloggen", "POST")}
 
 
-def write_routes(app, *, api_routes: bool) -> list[tuple[str, str]]:  # noqa: ANN001
+def write_routes(app, *, api_routes: bool) -> list[tuple[str, str]]:
     found = []
     for route in app.routes:
         if not isinstance(route, HTTPRoute) or route.path.startswith(("/static", "/schema")):
@@ -73,14 +73,14 @@ def fill(path: str, known_ids: list[str]) -> str:
 
 
 @pytest.fixture
-def cast(test_settings):  # noqa: ANN001, ANN201
+def cast(test_settings):
     location = make_location(test_settings)
     admin = make_user(test_settings, "admin")
     coordinator = make_user(test_settings, "coordinator", location_ids=(location,))
     return {"settings": test_settings, "location": str(location), "admin": admin, "coordinator": coordinator}
 
 
-def _check_api_answer(response, where: str) -> None:  # noqa: ANN001
+def _check_api_answer(response, where: str) -> None:
     assert response.status_code < 500, (where, response.status_code, response.text[:500])
     if response.status_code == 422:
         body = response.json()
@@ -98,7 +98,7 @@ def test_api_endpoints_answer_nonsense_with_messages_never_500(app, client, cast
 
     @settings(max_examples=25)
     @given(body=json_body, as_raw=st.booleans())
-    def check(body, as_raw) -> None:  # noqa: ANN001
+    def check(body, as_raw) -> None:
         for path, method in routes:
             for known in ([cast["location"]], []):
                 url = fill(path, known)
@@ -124,7 +124,7 @@ def test_forms_answer_nonsense_with_a_page_never_500(app, client, cast):
 
     @settings(max_examples=25)
     @given(form=form_body)
-    def check(form) -> None:  # noqa: ANN001
+    def check(form) -> None:
         for path, method in routes:
             for known in ([cast["location"]], []):
                 url = fill(path, known)

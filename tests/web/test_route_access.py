@@ -45,7 +45,7 @@ def _fill(path: str) -> str:
     return re.sub(r"\{(\w+)(?::(\w+))?\}", value, path)
 
 
-def all_routes(app) -> list[tuple[str, str]]:  # noqa: ANN001
+def all_routes(app) -> list[tuple[str, str]]:
     found = []
     for route in app.routes:
         if not isinstance(route, HTTPRoute):
