@@ -77,10 +77,7 @@ def read_text(
         errors.add(field, f"{label.capitalize()} moet tekst zijn.")
         return None
     text = unicodedata.normalize("NFC", value).strip()
-    if not multiline:
-        text = " ".join(text.split())
-    else:
-        text = text.replace("\r\n", "\n")
+    text = text.replace("\r\n", "\n") if multiline else " ".join(text.split())
     if _CONTROL.search(text) or (not multiline and "\n" in text):
         errors.add(field, f"{label.capitalize()} bevat tekens die niet zijn toegestaan.")
         return None
