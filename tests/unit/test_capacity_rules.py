@@ -183,3 +183,31 @@ def test_a_week_of_examples_reads_as_expected() -> None:
     assert peak_load("mon", [(date(2026, 9, 8), date(2026, 9, 12))], mon_7) == 0
     assert peak_load("tue", [(date(2026, 9, 8), date(2026, 9, 12))], mon_7) == 1
     assert peak_load("mon", [(mon_7, sun_13)], mon_14) == 0
+
+
+@unit
+@given(
+    weekday=weekdays,
+    tail=st.lists(st.tuples(st.integers(0, 20), st.one_of(st.none(), st.integers(0, 20))), max_size=5),
+    from_back=st.integers(0, 20),
+)
+def test_the_last_days_of_the_calendar_do_not_overflow(
+    weekday: str, tail: list[tuple[int, int | None]], from_back: int
+) -> None:
+    """Intervals and from-dates in the last weeks before 31 December 9999 give the same peak as the brute count
+    over the dates that exist; they never raise an overflow."""
+    spans: list[Interval] = []
+    for start_back, end_back in tail:
+        start = date.max - timedelta(days=start_back)
+        end = None if end_back is None else max(start, date.max - timedelta(days=end_back))
+        spans.append((start, end))
+    from_date = date.max - timedelta(days=from_back)
+    expected = 0
+    day = from_date
+    while True:
+        if weekday_of(day) == weekday:
+            expected = max(expected, sum(covers(span, day) for span in spans))
+        if day == date.max:
+            break
+        day += timedelta(days=1)
+    assert peak_load(weekday, spans, from_date) == expected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -108,6 +109,8 @@ def parse_intake_input(raw: Any, *, today: date, catalogue: Mapping[str, str]) -
             persons.extend(part for part in (" ".join(p.split()) for p in line.splitlines()) if part)
         if any(len(p) > 120 for p in persons) or len(persons) > 10:
             errors.add("collection_persons", "Hoogstens 10 namen van elk hoogstens 120 tekens.")
+        elif any(unicodedata.category(ch) == "Cc" for p in persons for ch in p):
+            errors.add("collection_persons", "De namen bevatten tekens die niet zijn toegestaan.")
     allergies = read_text(data, "allergies", errors, label="allergieën", required=False, max_length=500, multiline=True)
     safety = read_text(
         data, "safety_notes", errors, label="de veiligheidsafspraken", required=False, max_length=1000, multiline=True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -19,17 +19,21 @@ from huiskamer.placements.models import Offer, Placement
 from huiskamer.placements.schemas import parse_decline, parse_end, parse_seat_request
 from huiskamer.site.deps import AppSettings, CurrentActor, DbSession, json_body
 from huiskamer.site.templating import today
-from huiskamer.validation import parse_date
+from huiskamer.validation import WEEKDAYS, parse_date
 
 MAX_ITEMS = 500
 
 
 def _date_param(value: str | None, field: str) -> date:
+    now = today()
     if value in (None, ""):
-        return today()
+        return now
     parsed = parse_date(value)
     if parsed is None:
         raise InvalidInput({field: "Geef een datum als JJJJ-MM-DD."})
+    earliest, latest = now - timedelta(days=5 * 365), now + timedelta(days=2 * 365)
+    if not earliest <= parsed <= latest:
+        raise InvalidInput({field: f"Kies een datum tussen {earliest.isoformat()} en {latest.isoformat()}."})
     return parsed
 
 
@@ -117,8 +121,6 @@ async def proposals(
 
 
 def _weekday_order(day: str) -> int:
-    from huiskamer.validation import WEEKDAYS
-
     return WEEKDAYS.index(day)
 
 
@@ -185,7 +187,9 @@ async def end(
     settings: AppSettings,
 ) -> dict[str, Any]:
     end_date, code, reason = parse_end(await json_body(request))
-    placement = await placements.end_placement(db_session, actor, settings, placement_id, end_date, code, reason)
+    placement = await placements.end_placement(
+        db_session, actor, settings, placement_id, end_date, code, reason, today=today()
+    )
     return placement_json(placement)
 
 

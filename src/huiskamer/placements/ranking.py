@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from huiskamer.auth.actor import Actor
@@ -36,10 +36,39 @@ from huiskamer.waitlist import (
 
 
 @dataclass(frozen=True)
+class WaitingReferral:
+    id: UUID
+    waiting_since: date | None
+
+
+@dataclass(frozen=True)
+class WaitingChildFacts:
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    neighbourhood: str | None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+@dataclass(frozen=True)
+class WaitingIntake:
+    held_on: date
+    urgency: str
+    requested_weekdays: list[str]
+    minimum_days: int
+
+
+@dataclass(frozen=True)
 class WaitingChild:
-    referral: Referral
-    child: Child
-    intake: Intake
+    """What the waitlist shows of one waiting child: read as plain columns, not as full records (a long list
+    would otherwise build thousands of ORM objects, with every goal and location loaded alongside)."""
+
+    referral: WaitingReferral
+    child: WaitingChildFacts
+    intake: WaitingIntake
 
 
 @dataclass(frozen=True)
@@ -66,43 +95,70 @@ async def _location_in_scope(db: AsyncSession, actor: Actor, location_id: UUID) 
     return location
 
 
-async def _sibling_locations(db: AsyncSession, referral_ids: list[UUID], on: date) -> dict[UUID, set[str]]:
+def _waiting_ids(location_id: UUID) -> Select[tuple[UUID]]:
+    """The referrals waiting at this location, as a subquery (no list of hundreds of ids sent back and forth)."""
+    return (
+        select(Referral.id)
+        .join(ReferralLocation, ReferralLocation.referral_id == Referral.id)
+        .where(ReferralLocation.location_id == location_id, Referral.status == Status.WAITLISTED.value)
+    )
+
+
+async def _sibling_locations(db: AsyncSession, location_id: UUID, on: date) -> dict[UUID, set[str]]:
     """For each waiting child, the locations where a brother or sister is placed on ``on``."""
     rows = await db.execute(
         select(SiblingLink.referral_id, Placement.location_id)
         .join(Placement, Placement.referral_id == SiblingLink.sibling_referral_id)
         .where(
-            SiblingLink.referral_id.in_(referral_ids),
+            SiblingLink.referral_id.in_(_waiting_ids(location_id)),
             Placement.start_date <= on,
             or_(Placement.end_date.is_(None), Placement.end_date >= on),
         )
     )
     found: dict[UUID, set[str]] = defaultdict(set)
-    for referral_id, location_id in rows.all():
-        found[referral_id].add(str(location_id))
+    for referral_id, placed_at in rows.all():
+        found[referral_id].add(str(placed_at))
     return found
 
 
 async def _waiting_at(db: AsyncSession, location_id: UUID) -> list[WaitingChild]:
     rows = await db.execute(
-        select(Referral, Child, Intake)
+        select(
+            Referral.id,
+            Referral.waiting_since,
+            Child.given_name,
+            Child.family_name,
+            Child.date_of_birth,
+            Child.neighbourhood,
+            Intake.held_on,
+            Intake.urgency,
+            Intake.requested_weekdays,
+            Intake.minimum_days,
+        )
         .join(Child, Child.id == Referral.child_id)
         .join(Intake, Intake.referral_id == Referral.id)
         .join(ReferralLocation, ReferralLocation.referral_id == Referral.id)
         .where(ReferralLocation.location_id == location_id, Referral.status == Status.WAITLISTED.value)
     )
-    return [WaitingChild(referral=r, child=c, intake=i) for r, c, i in rows.all()]
+    return [
+        WaitingChild(
+            referral=WaitingReferral(rid, waiting_since),
+            child=WaitingChildFacts(given, family, born, neighbourhood),
+            intake=WaitingIntake(held_on, urgency, list(weekdays or ()), minimum),
+        )
+        for rid, waiting_since, given, family, born, neighbourhood, held_on, urgency, weekdays, minimum in rows.all()
+    ]
 
 
-async def _acceptable(db: AsyncSession, referral_ids: list[UUID]) -> dict[UUID, tuple[str, ...]]:
+async def _acceptable(db: AsyncSession, location_id: UUID) -> dict[UUID, tuple[str, ...]]:
     rows = await db.execute(
         select(ReferralLocation.referral_id, ReferralLocation.location_id)
-        .where(ReferralLocation.referral_id.in_(referral_ids))
+        .where(ReferralLocation.referral_id.in_(_waiting_ids(location_id)))
         .order_by(ReferralLocation.referral_id, ReferralLocation.rank)
     )
     found: dict[UUID, list[str]] = defaultdict(list)
-    for referral_id, location_id in rows.all():
-        found[referral_id].append(str(location_id))
+    for referral_id, acceptable in rows.all():
+        found[referral_id].append(str(acceptable))
     return {key: tuple(value) for key, value in found.items()}
 
 
@@ -120,9 +176,8 @@ async def load_waitlist(db: AsyncSession, actor: Actor, location_id: UUID, on: d
     """The ranked waitlist of a location on a date, with what the explanations and the page need."""
     location = await _location_in_scope(db, actor, location_id)
     waiting = await _waiting_at(db, location.id)
-    ids = [w.referral.id for w in waiting]
-    acceptable = await _acceptable(db, ids)
-    siblings = await _sibling_locations(db, ids, on)
+    acceptable = await _acceptable(db, location.id)
+    siblings = await _sibling_locations(db, location.id, on)
     candidates = [
         Candidate(
             id=str(w.referral.id),

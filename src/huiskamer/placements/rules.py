@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from huiskamer.validation import WEEKDAYS
 
 ONE_DAY = timedelta(days=1)
+LAST_DAY = date.max.toordinal()
 
 
 def weekday_of(day: date) -> str:
@@ -26,19 +27,24 @@ def peak_load(weekday: str, intervals: Iterable[tuple[date, date | None]], from_
     """The most claims that hold a seat on the same ``weekday`` on any such day on or after ``from_date``.
 
     Each interval is (start, end or None for open-ended). Only the days that are ``weekday`` count: a claim
-    ending on a Wednesday and one starting the Tuesday before share no Monday.
+    ending on a Wednesday and one starting the Tuesday before share no Monday. Days are counted as ordinals,
+    so that a claim ending on 31 December 9999 does not overflow the calendar.
     """
-    events: list[tuple[date, int]] = []
+    index = WEEKDAYS.index(weekday)
+    events: list[tuple[int, int]] = []
     for start, end in intervals:
-        first = first_on_or_after(max(start, from_date), weekday)
+        begin = max(start, from_date)
+        first = begin.toordinal() + (index - begin.weekday()) % 7
+        if first > LAST_DAY:
+            continue
         if end is not None:
-            last = last_on_or_before(end, weekday)
+            last = end.toordinal() - (end.weekday() - index) % 7
             if last < first:
                 continue
-            events.append((last + ONE_DAY, -1))
+            events.append((last + 1, -1))
         events.append((first, 1))
     # On one day, a claim that ended the day before is gone before the next one counts.
-    events.sort(key=lambda event: (event[0], event[1]))
+    events.sort()
     load = peak = 0
     for _, delta in events:
         load += delta

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import or_, select, update
@@ -123,16 +123,28 @@ async def _commit(db: AsyncSession) -> None:
         raise Conflict(BUSY) from error
 
 
+# How far ahead a seat can be given, answered or ended: far enough for any plan, near enough that a typing error
+# (2062 for 2026) is caught, and an offer cannot hold a seat for ever.
+MAX_START_AHEAD = timedelta(days=2 * 365)
+MAX_RESPOND_AHEAD = timedelta(days=365)
+MAX_END_AHEAD = timedelta(days=2 * 365)
+
+
 def _check_request(request: SeatRequest, today: date, referral: Referral) -> None:
     problems: dict[str, str] = {}
     if not request.weekdays:
         problems["weekdays"] = "Kies minstens één dag."
     if request.start_date < today:
         problems["start_date"] = "De startdatum kan niet in het verleden liggen."
+    elif request.start_date > today + MAX_START_AHEAD:
+        problems["start_date"] = "Kies een startdatum binnen twee jaar."
     if request.location_id not in referral.location_ids:
         problems["location_id"] = "Dit kind staat niet op de wachtlijst van deze locatie."
-    if isinstance(request, OfferRequest) and request.respond_by < today:
-        problems["respond_by"] = "De reactiedatum kan niet in het verleden liggen."
+    if isinstance(request, OfferRequest):
+        if request.respond_by < today:
+            problems["respond_by"] = "De reactiedatum kan niet in het verleden liggen."
+        elif request.respond_by > today + MAX_RESPOND_AHEAD:
+            problems["respond_by"] = "Kies een reactiedatum binnen een jaar."
     if problems:
         raise InvalidInput(problems)
 
@@ -321,8 +333,13 @@ async def end_placement(
     end_date: date,
     reason_code: str,
     reason: str | None = None,
+    today: date | None = None,
 ) -> Placement:
     """Ends a placement with a closing reason (uitstroom): the referral is closed, the seats free the next day."""
+    if today is None:
+        from huiskamer.site.templating import today as amsterdam_today
+
+        today = amsterdam_today()
     if not actor.is_coordinator:
         raise Forbidden("Alleen een coördinator kan een plaatsing beëindigen.")
     placement = await db.get(Placement, placement_id)
@@ -332,6 +349,8 @@ async def end_placement(
         raise Conflict("Deze plaatsing is al beëindigd.")
     if end_date < placement.start_date:
         raise InvalidInput({"end_date": "De einddatum kan niet voor de startdatum liggen."})
+    if end_date > today + MAX_END_AHEAD:
+        raise InvalidInput({"end_date": "Kies een einddatum binnen twee jaar."})
     await referrals.move(
         db,
         actor,
