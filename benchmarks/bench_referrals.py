@@ -73,8 +73,18 @@ TABLES = {
     "referral_messages": ReferralMessage.__table__,
     "referral_reads": ReferralRead.__table__,
 }
-SOURCES = ("school", "school", "school", "school", "ggd", "social_team", "police", "youth_mental_health", "gp",
-           "youth_care")
+SOURCES = (
+    "school",
+    "school",
+    "school",
+    "school",
+    "ggd",
+    "social_team",
+    "police",
+    "youth_mental_health",
+    "gp",
+    "youth_care",
+)
 SEED = 2026
 
 
@@ -96,7 +106,7 @@ def _uuid(faker: ReferralFaker) -> UUID:
 async def _insert(engine: AsyncEngine, table: Any, rows: Sequence[dict[str, Any]]) -> None:
     for start in range(0, len(rows), BATCH):
         async with engine.begin() as connection:
-            await connection.execute(insert(table), list(rows[start:start + BATCH]))
+            await connection.execute(insert(table), list(rows[start : start + BATCH]))
 
 
 async def build(url: str, size: int, *, one_city: bool = False) -> Cast:
@@ -104,9 +114,13 @@ async def build(url: str, size: int, *, one_city: bool = False) -> Cast:
     engine = create_async_engine(url)
     install_sqlite_pragmas(engine.sync_engine)
     now = datetime.now(UTC)
-    faker = ReferralFaker(locations=[FakeLocation(UUID(int=1), ("x",))],
-                          referrers=[FakePerson(UUID(int=1), "x", "referrer")],
-                          coordinators=[FakePerson(UUID(int=1), "x", "coordinator")], now=now, seed=SEED)
+    faker = ReferralFaker(
+        locations=[FakeLocation(UUID(int=1), ("x",))],
+        referrers=[FakePerson(UUID(int=1), "x", "referrer")],
+        coordinators=[FakePerson(UUID(int=1), "x", "coordinator")],
+        now=now,
+        seed=SEED,
+    )
     neighbourhoods = list(POSTCODES)
     locations: list[FakeLocation] = []
     location_rows, capacity_rows = [], []
@@ -117,39 +131,101 @@ async def build(url: str, size: int, *, one_city: bool = False) -> Cast:
         served = (neighbourhoods[n % len(neighbourhoods)], neighbourhoods[(n * 7 + 3) % len(neighbourhoods)])
         location = FakeLocation(_uuid(faker), tuple(name + town for name in served), weight=seats)
         locations.append(location)
-        location_rows.append({"id": location.id, "name": f"Huiskamer {n + 1:02d}", "address": "Almere",
-                              "neighbourhoods": list(location.neighbourhoods), "min_age": 4, "max_age": 12,
-                              "active": True, "created_at": now, "updated_at": now})
-        capacity_rows += [{"id": _uuid(faker), "location_id": location.id, "weekday": day, "seats": seats}
-                          for day in ("mon", "tue", "wed", "thu", "fri")]
-    organisations = [{"id": _uuid(faker), "name": f"Organisatie {n:04d}", "type": SOURCES[n % len(SOURCES)],
-                      "created_at": now, "updated_at": now} for n in range(ORGANISATIONS_PER_10K * size // 10_000)]
+        location_rows.append(
+            {
+                "id": location.id,
+                "name": f"Huiskamer {n + 1:02d}",
+                "address": "Almere",
+                "neighbourhoods": list(location.neighbourhoods),
+                "min_age": 4,
+                "max_age": 12,
+                "active": True,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        capacity_rows += [
+            {"id": _uuid(faker), "location_id": location.id, "weekday": day, "seats": seats}
+            for day in ("mon", "tue", "wed", "thu", "fri")
+        ]
+    organisations = [
+        {
+            "id": _uuid(faker),
+            "name": f"Organisatie {n:04d}",
+            "type": SOURCES[n % len(SOURCES)],
+            "created_at": now,
+            "updated_at": now,
+        }
+        for n in range(ORGANISATIONS_PER_10K * size // 10_000)
+    ]
     user_rows, link_rows = [], []
     coordinators: list[FakePerson] = []
     for n, location in enumerate(locations):
-        person = FakePerson(_uuid(faker), f"Coördinator {n:02d}", "coordinator", location_ids=(location.id,),
-                            weight=3.0)
+        person = FakePerson(
+            _uuid(faker), f"Coördinator {n:02d}", "coordinator", location_ids=(location.id,), weight=3.0
+        )
         coordinators.append(person)
-        user_rows.append({"id": person.id, "email": f"coordinator{n}@bench.example", "name": person.name,
-                          "role": "coordinator", "organisation_id": None, "active": True, "email_notifications": False,
-                          "created_at": now, "updated_at": now})
+        user_rows.append(
+            {
+                "id": person.id,
+                "email": f"coordinator{n}@bench.example",
+                "name": person.name,
+                "role": "coordinator",
+                "organisation_id": None,
+                "active": True,
+                "email_notifications": False,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
         link_rows.append({"id": _uuid(faker), "user_id": person.id, "location_id": location.id})
     referrers: list[FakePerson] = []
     for n in range(max(REFERRERS_PER_10K * size // 10_000, 20)):
         organisation = organisations[n % len(organisations)]
-        person = FakePerson(_uuid(faker), f"Verwijzer {n:04d}", "referrer", source=organisation["type"],
-                            organisation_id=organisation["id"])
+        person = FakePerson(
+            _uuid(faker),
+            f"Verwijzer {n:04d}",
+            "referrer",
+            source=organisation["type"],
+            organisation_id=organisation["id"],
+        )
         referrers.append(person)
-        user_rows.append({"id": person.id, "email": f"verwijzer{n}@bench.example", "name": person.name,
-                          "role": "referrer", "organisation_id": organisation["id"], "active": True,
-                          "email_notifications": n % 3 == 0, "created_at": now, "updated_at": now})
+        user_rows.append(
+            {
+                "id": person.id,
+                "email": f"verwijzer{n}@bench.example",
+                "name": person.name,
+                "role": "referrer",
+                "organisation_id": organisation["id"],
+                "active": True,
+                "email_notifications": n % 3 == 0,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
     portal = referrers[0]
 
-    rows = fake_referrals(PORTAL_REFERRALS, locations=locations, referrers=[portal], coordinators=coordinators,
-                          now=now, seed=SEED + 1, days=365)
-    rows.extend(fake_referrals(size - PORTAL_REFERRALS, locations=locations,
-                               referrers=[*referrers[1:], *coordinators], coordinators=coordinators, now=now,
-                               seed=SEED + 2, days=365, duplicates=size // 200))
+    rows = fake_referrals(
+        PORTAL_REFERRALS,
+        locations=locations,
+        referrers=[portal],
+        coordinators=coordinators,
+        now=now,
+        seed=SEED + 1,
+        days=365,
+    )
+    rows.extend(
+        fake_referrals(
+            size - PORTAL_REFERRALS,
+            locations=locations,
+            referrers=[*referrers[1:], *coordinators],
+            coordinators=coordinators,
+            now=now,
+            seed=SEED + 2,
+            days=365,
+            duplicates=size // 200,
+        )
+    )
 
     await _insert(engine, Location.__table__, location_rows)
     await _insert(engine, LocationCapacity.__table__, capacity_rows)
@@ -164,8 +240,9 @@ async def build(url: str, size: int, *, one_city: bool = False) -> Cast:
 
     big = locations[0].id
     in_scope = {link["referral_id"] for link in rows.referral_locations if link["location_id"] == big}
-    open_ = sum(1 for r in rows.referrals if r["id"] in in_scope and r["status"] not in
-                {"closed", "rejected", "withdrawn"})
+    open_ = sum(
+        1 for r in rows.referrals if r["id"] in in_scope and r["status"] not in {"closed", "rejected", "withdrawn"}
+    )
     return Cast(coordinators[0].id, portal.id, len(in_scope), open_)
 
 
@@ -240,8 +317,13 @@ def measure(url: str, cast: Cast, runs: int, explain: bool = False) -> list[tupl
 
     from huiskamer.app import create_app
 
-    settings = Settings(database_url=url, secret_key=secrets.token_hex(32), dev_mode=True, run_worker=False,
-                        base_url="http://bench.local")
+    settings = Settings(
+        database_url=url,
+        secret_key=secrets.token_hex(32),
+        dev_mode=True,
+        run_worker=False,
+        base_url="http://bench.local",
+    )
     coordinator_token, coordinator_session = asyncio.run(_credentials(url, settings, cast.coordinator))
     referrer_token, referrer_session = asyncio.run(_credentials(url, settings, cast.referrer))
     results = []
@@ -280,8 +362,9 @@ def _sync(url: str) -> str:
 def postgres_database(server: str, size: int) -> tuple[str, str]:
     base = make_url(server)
     name = f"huiskamer_bench_{size}_{os.getpid()}"
-    admin = create_engine(_sync(base.set(database="postgres").render_as_string(hide_password=False)),
-                          isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        _sync(base.set(database="postgres").render_as_string(hide_password=False)), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -290,15 +373,18 @@ def postgres_database(server: str, size: int) -> tuple[str, str]:
 
 
 def drop_postgres_database(server: str, name: str) -> None:
-    admin = create_engine(_sync(make_url(server).set(database="postgres").render_as_string(hide_password=False)),
-                          isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        _sync(make_url(server).set(database="postgres").render_as_string(hide_password=False)),
+        isolation_level="AUTOCOMMIT",
+    )
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
 
-def run_one(backend: str, size: int, runs: int, server: str, directory: str, explain: bool = False,
-            one_city: bool = False) -> list[tuple[str, ...]]:
+def run_one(
+    backend: str, size: int, runs: int, server: str, directory: str, explain: bool = False, one_city: bool = False
+) -> list[tuple[str, ...]]:
     dropped = None
     if backend == "sqlite":
         url = sqlite_url(directory, size)
@@ -308,16 +394,19 @@ def run_one(backend: str, size: int, runs: int, server: str, directory: str, exp
         upgrade_database(Settings(database_url=url))
         started = time.perf_counter()
         cast = asyncio.run(build(url, size, one_city=one_city))
-        print(f"  {backend} {size:,}: gevuld in {time.perf_counter() - started:.0f} s; de coördinator ziet "
-              f"{cast.coordinator_scope:,} aanmeldingen, {cast.coordinator_open:,} open; load {os.getloadavg()[0]:.1f}",
-              flush=True)
+        print(
+            f"  {backend} {size:,}: gevuld in {time.perf_counter() - started:.0f} s; de coördinator ziet "
+            f"{cast.coordinator_scope:,} aanmeldingen, {cast.coordinator_open:,} open; load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
         rows = []
         for label, median, p95, size_label in measure(url, cast, runs, explain):
             verdict = "ok" if p95 < 100 else "TE TRAAG"
             scope = f"{cast.coordinator_scope:,}" if label.startswith("coörd") else "300"
             rows.append((backend, f"{size:,}", scope, label, f"{median:.1f}", f"{p95:.1f}", size_label, verdict))
-            print(f"    {label:<36} mediaan {median:6.1f} ms   p95 {p95:6.1f} ms   {size_label:>7}  {verdict}",
-                  flush=True)
+            print(
+                f"    {label:<36} mediaan {median:6.1f} ms   p95 {p95:6.1f} ms   {size_label:>7}  {verdict}", flush=True
+            )
         return rows
     finally:
         if dropped:
@@ -330,10 +419,15 @@ def main() -> None:
     parser.add_argument("--backends", nargs="+", choices=["sqlite", "postgresql"], default=["sqlite", "postgresql"])
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--explain", action="store_true", help="print the plans of the slowest queries")
-    parser.add_argument("--one-city", action="store_true",
-                        help="keep 40 locations at every size: the large location's inbox grows with the table")
-    parser.add_argument("--postgres", default=os.environ.get("HUISKAMER_BENCH_POSTGRES_URL",
-                                                             "postgresql+asyncpg://postgres@127.0.0.1:5432"))
+    parser.add_argument(
+        "--one-city",
+        action="store_true",
+        help="keep 40 locations at every size: the large location's inbox grows with the table",
+    )
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("HUISKAMER_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432"),
+    )
     args = parser.parse_args()
     install_audit_hook()
     table: list[tuple[str, ...]] = []

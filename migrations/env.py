@@ -22,7 +22,7 @@ def _url() -> str:
     return config.attributes.get("database_url") or Settings.from_env().database_url
 
 
-def _compare_type(context, inspected_column, metadata_column, inspected_type, metadata_type):  # noqa: ANN001, ANN202
+def _compare_type(context, inspected_column, metadata_column, inspected_type, metadata_type):
     # SQLite reports advanced-alchemy's GUID as NUMERIC(16): the same storage, not a change.
     if context.dialect.name == "sqlite" and metadata_type.__class__.__module__.startswith("advanced_alchemy"):
         return False

@@ -6,11 +6,11 @@ Create Date: 2026-11-23 11:13:26.952295+00:00
 """
 
 from collections.abc import Sequence
+from datetime import UTC
 
 import advanced_alchemy.types
 import sqlalchemy as sa
 from alembic import op
-
 
 revision: str = "cb800e5eaeb5"
 down_revision: str | None = "1442e1730465"
@@ -226,10 +226,10 @@ DEFAULT_GOALS = (
 
 
 def _seed_goal_catalogue(table: sa.Table) -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
     from uuid import uuid4
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     op.bulk_insert(
         table,
         [

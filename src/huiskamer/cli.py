@@ -90,7 +90,8 @@ def _ensure_secret_for_workers() -> None:
     if not os.environ.get("HUISKAMER_SECRET_KEY"):
         if os.environ.get("HUISKAMER_DEV", "").lower() not in {"1", "true", "yes", "ja", "on"}:
             raise click.ClickException(
-                "HUISKAMER_SECRET_KEY ontbreekt. Zet een lange willekeurige waarde, of HUISKAMER_DEV=1 om lokaal te testen."
+                "HUISKAMER_SECRET_KEY ontbreekt. Zet een lange willekeurige waarde, "
+                "of HUISKAMER_DEV=1 om lokaal te testen."
             )
         os.environ["HUISKAMER_SECRET_KEY"] = secrets.token_hex(32)
 
@@ -148,7 +149,12 @@ def user() -> None:
 @click.option("--organisation", default=None, help="Naam van de verwijzende organisatie.")
 @click.option("--organisation-type", default=None, help="school, ggd, youth_mental_health, police, ...")
 def user_create(
-    email: str, name: str, role: str, locations: tuple[str, ...], organisation: str | None, organisation_type: str | None
+    email: str,
+    name: str,
+    role: str,
+    locations: tuple[str, ...],
+    organisation: str | None,
+    organisation_type: str | None,
 ) -> None:
     from huiskamer.auth import service as auth_service
     from huiskamer.auth.users import create_user, parse_user_input
@@ -167,7 +173,9 @@ def user_create(
         created = await create_user(session, None, parse_user_input(raw, creating=True), password=password)
         link = None
         if password is None:
-            link = auth_service.invitation_url(settings, await auth_service.create_invitation(session, settings, created))
+            link = auth_service.invitation_url(
+                settings, await auth_service.create_invitation(session, settings, created)
+            )
         return created.id, link
 
     try:
@@ -189,7 +197,9 @@ def token() -> None:
     pass
 
 
-@token.command("create", help="Maakt een nieuw API-token; alleen de hash wordt bewaard. Het token staat op de laatste regel.")
+@token.command(
+    "create", help="Maakt een nieuw API-token; alleen de hash wordt bewaard. Het token staat op de laatste regel."
+)
 @click.option("--email", required=True)
 def token_create(email: str) -> None:
     from sqlalchemy import select

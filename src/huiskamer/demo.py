@@ -140,9 +140,7 @@ async def load_demo(session: AsyncSession) -> list[DemoLogin] | None:
             }
             if organisation:
                 raw["organisation"] = {"name": organisation[0], "type": organisation[1]}
-            users.append(
-                await create_user(session, None, parse_user_input(raw, creating=True), password=DEMO_PASSWORD)
-            )
+            users.append(await create_user(session, None, parse_user_input(raw, creating=True), password=DEMO_PASSWORD))
         await _load_referrals(session, locations, users)
     return demo_logins()
 
@@ -154,8 +152,16 @@ DEMO_REFERRALS = 72
 DEMO_DUPLICATES = 4
 # More new and open referrals than a year's end state would have: the inbox is what the demo is about.
 DEMO_STATUS_WEIGHTS = {
-    Status.SUBMITTED: 8, Status.IN_REVIEW: 6, Status.INTAKE_PLANNED: 5, Status.INTAKE_DONE: 2, Status.WAITLISTED: 14,
-    Status.OFFERED: 2, Status.PLACED: 12, Status.CLOSED: 10, Status.REJECTED: 6, Status.WITHDRAWN: 3,
+    Status.SUBMITTED: 8,
+    Status.IN_REVIEW: 6,
+    Status.INTAKE_PLANNED: 5,
+    Status.INTAKE_DONE: 2,
+    Status.WAITLISTED: 14,
+    Status.OFFERED: 2,
+    Status.PLACED: 12,
+    Status.CLOSED: 10,
+    Status.REJECTED: 6,
+    Status.WITHDRAWN: 3,
 }
 
 
@@ -171,16 +177,31 @@ async def _load_referrals(session: AsyncSession, locations: list[Location], user
     ]
     coordinators = [
         FakePerson(u.id, u.name, "coordinator", location_ids=tuple(u.location_ids), weight=COORDINATOR_REFERRAL_WEIGHT)
-        for u in users if u.role == "coordinator"
+        for u in users
+        if u.role == "coordinator"
     ]
     referrers = [
-        FakePerson(u.id, u.name, "referrer", source=u.organisation.type, organisation_id=u.organisation_id,
-                   weight=REFERRER_WEIGHTS.get(u.organisation.type, 1.0))
-        for u in users if u.role == "referrer" and u.organisation is not None
+        FakePerson(
+            u.id,
+            u.name,
+            "referrer",
+            source=u.organisation.type,
+            organisation_id=u.organisation_id,
+            weight=REFERRER_WEIGHTS.get(u.organisation.type, 1.0),
+        )
+        for u in users
+        if u.role == "referrer" and u.organisation is not None
     ]
     rows = fake_referrals(
-        DEMO_REFERRALS, locations=fake_locations, referrers=[*referrers, *coordinators], coordinators=coordinators,
-        seed=20261, days=240, every_status=True, duplicates=DEMO_DUPLICATES, status_weights=DEMO_STATUS_WEIGHTS,
+        DEMO_REFERRALS,
+        locations=fake_locations,
+        referrers=[*referrers, *coordinators],
+        coordinators=coordinators,
+        seed=20261,
+        days=240,
+        every_status=True,
+        duplicates=DEMO_DUPLICATES,
+        status_weights=DEMO_STATUS_WEIGHTS,
     )
     # Children and referrals first: the rows after them point at them.
     session.add_all(Child(**row) for row in rows.children)

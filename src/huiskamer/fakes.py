@@ -25,29 +25,154 @@ from huiskamer.referrals.service import match_key
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 GIRLS = (
-    "Noor", "Emma", "Julia", "Sara", "Yara", "Lina", "Fenna", "Mila", "Zoë", "Nora", "Aya", "Hiba", "Maryam",
-    "Salma", "Esra", "Elif", "Shanaya", "Priya", "Anouk", "Lotte", "Saar", "Fleur", "Britt", "Jasmijn", "Amira",
-    "Ivy", "Naomi", "Kiki", "Lieke", "Sofia", "Ilse", "Chaima", "Rania", "Dewi", "Rosalie", "Tess", "Isa",
+    "Noor",
+    "Emma",
+    "Julia",
+    "Sara",
+    "Yara",
+    "Lina",
+    "Fenna",
+    "Mila",
+    "Zoë",
+    "Nora",
+    "Aya",
+    "Hiba",
+    "Maryam",
+    "Salma",
+    "Esra",
+    "Elif",
+    "Shanaya",
+    "Priya",
+    "Anouk",
+    "Lotte",
+    "Saar",
+    "Fleur",
+    "Britt",
+    "Jasmijn",
+    "Amira",
+    "Ivy",
+    "Naomi",
+    "Kiki",
+    "Lieke",
+    "Sofia",
+    "Ilse",
+    "Chaima",
+    "Rania",
+    "Dewi",
+    "Rosalie",
+    "Tess",
+    "Isa",
 )
 BOYS = (
-    "Daan", "Sem", "Lucas", "Levi", "Finn", "Milan", "Noah", "Bram", "Luuk", "Thijs", "Mohammed", "Adam", "Ayoub",
-    "Yusuf", "Ilias", "Rayan", "Emir", "Kerem", "Jayden", "Dylan", "Jesse", "Stijn", "Ravi", "Quincy", "Damian",
-    "Sven", "Mees", "Owen", "Jurre", "Zakaria", "Anass", "Tygo", "Kenji", "Jaydon", "Mats", "Ruben", "Omar",
+    "Daan",
+    "Sem",
+    "Lucas",
+    "Levi",
+    "Finn",
+    "Milan",
+    "Noah",
+    "Bram",
+    "Luuk",
+    "Thijs",
+    "Mohammed",
+    "Adam",
+    "Ayoub",
+    "Yusuf",
+    "Ilias",
+    "Rayan",
+    "Emir",
+    "Kerem",
+    "Jayden",
+    "Dylan",
+    "Jesse",
+    "Stijn",
+    "Ravi",
+    "Quincy",
+    "Damian",
+    "Sven",
+    "Mees",
+    "Owen",
+    "Jurre",
+    "Zakaria",
+    "Anass",
+    "Tygo",
+    "Kenji",
+    "Jaydon",
+    "Mats",
+    "Ruben",
+    "Omar",
 )
 FAMILY_NAMES = (
-    "de Jong", "Jansen", "de Vries", "van den Berg", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder",
-    "Bos", "Vos", "Peters", "Hendriks", "van Dijk", "Dekker", "El Idrissi", "Yilmaz", "Kaya", "Öztürk", "Bouali",
-    "Ramdin", "Sewdien", "Baldew", "Martina", "Cijntje", "Asante", "Mensah", "Kowalski", "Nowak", "Haddou",
-    "El Amrani", "Tahiri", "Demir", "Çelik", "Wijngaarde", "Pinas", "Kromodimedjo", "Nguyen", "Bruinsma",
-    "Postma", "Veenstra", "Schouten", "Koster", "van Leeuwen", "Brouwer", "Hoekstra", "Koç", "Ait Taleb",
+    "de Jong",
+    "Jansen",
+    "de Vries",
+    "van den Berg",
+    "Bakker",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "de Boer",
+    "Mulder",
+    "Bos",
+    "Vos",
+    "Peters",
+    "Hendriks",
+    "van Dijk",
+    "Dekker",
+    "El Idrissi",
+    "Yilmaz",
+    "Kaya",
+    "Öztürk",
+    "Bouali",
+    "Ramdin",
+    "Sewdien",
+    "Baldew",
+    "Martina",
+    "Cijntje",
+    "Asante",
+    "Mensah",
+    "Kowalski",
+    "Nowak",
+    "Haddou",
+    "El Amrani",
+    "Tahiri",
+    "Demir",
+    "Çelik",
+    "Wijngaarde",
+    "Pinas",
+    "Kromodimedjo",
+    "Nguyen",
+    "Bruinsma",
+    "Postma",
+    "Veenstra",
+    "Schouten",
+    "Koster",
+    "van Leeuwen",
+    "Brouwer",
+    "Hoekstra",
+    "Koç",
+    "Ait Taleb",
 )
 GUARDIAN_GIVEN = ("M.", "S.", "A.", "J.", "N.", "F.", "R.", "K.", "Y.", "L.", "D.", "H.", "E.", "G.", "P.")
 GUARDIAN_ROLES = ("moeder", "vader", "oma", "pleegmoeder", "tante")
 MAIL_DOMAINS = ("ziggo.example", "gmail.example", "hotmail.example", "kpnmail.example", "outlook.example")
 SCHOOLS = (
-    "Basisschool De Regenboog", "De Zevensprong", "Het Palet", "De Kameleon", "Letterland", "De Wereldwijzer",
-    "Het Baken", "De Vlinderboom", "De Polderster", "De Ark", "Het Mozaïek", "De Meander", "Het Kompas",
-    "De Windroos", "Al Ghazali", "De Bouwsteen",
+    "Basisschool De Regenboog",
+    "De Zevensprong",
+    "Het Palet",
+    "De Kameleon",
+    "Letterland",
+    "De Wereldwijzer",
+    "Het Baken",
+    "De Vlinderboom",
+    "De Polderster",
+    "De Ark",
+    "Het Mozaïek",
+    "De Meander",
+    "Het Kompas",
+    "De Windroos",
+    "Al Ghazali",
+    "De Bouwsteen",
 )
 
 # Almere neighbourhoods and their four-digit postcodes (the letters are added at random).
@@ -103,12 +228,8 @@ REASONS: dict[str, tuple[str, ...]] = {
         "Het gezin wil graag dat {name} in een kleine groep oefent met samenspelen en samenwerken.",
         "{name} vindt het lastig om voor zichzelf op te komen; oefenen in een veilige groep zou helpen.",
     ),
-    "gp": (
-        "{name} zit veel binnen en speelt weinig met andere kinderen; ouders vragen om een plek na school.",
-    ),
-    "youth_care": (
-        "{name} woont sinds kort in een pleeggezin in de wijk en zoekt aansluiting bij leeftijdgenoten.",
-    ),
+    "gp": ("{name} zit veel binnen en speelt weinig met andere kinderen; ouders vragen om een plek na school.",),
+    "youth_care": ("{name} woont sinds kort in een pleeggezin in de wijk en zoekt aansluiting bij leeftijdgenoten.",),
     "guardian": (
         "Moeder vraagt zelf om hulp: '{name} maakt moeilijk vriendjes en zit veel binnen.'",
         "Ouders werken allebei in ploegendienst en willen dat {name} na school leert samenspelen.",
@@ -140,10 +261,16 @@ CLOSE_TEXTS: dict[str, tuple[str, ...]] = {
     "no_contact": ("Na drie pogingen geen contact met het gezin gekregen.",),
     "other": ("Kind komt nu naar de huiskamer van een andere organisatie.",),
 }
-REJECT_WEIGHTS = {"outside_target_group": 3, "outside_area": 2, "needs_specialist_care": 2, "no_consent": 1,
-                  "other": 1}
-CLOSE_AFTER_PLACEMENT = {"goals_reached": 8, "moved_to_bso": 4, "aged_out": 3, "moved_house": 2,
-                         "guardian_stopped": 2, "referred_to_youth_care": 1, "other": 1}
+REJECT_WEIGHTS = {"outside_target_group": 3, "outside_area": 2, "needs_specialist_care": 2, "no_consent": 1, "other": 1}
+CLOSE_AFTER_PLACEMENT = {
+    "goals_reached": 8,
+    "moved_to_bso": 4,
+    "aged_out": 3,
+    "moved_house": 2,
+    "guardian_stopped": 2,
+    "referred_to_youth_care": 1,
+    "other": 1,
+}
 CLOSE_FROM_WAITLIST = {"moved_house": 3, "guardian_stopped": 3, "no_contact": 2, "moved_to_bso": 2}
 
 COORDINATOR_MESSAGES = (
@@ -166,12 +293,26 @@ REFERRER_MESSAGES = (
 
 # How a year of referrals in a city ends up (the benchmark); the demo asks for every status at least once.
 STATUS_WEIGHTS: dict[Status, float] = {
-    Status.SUBMITTED: 4, Status.IN_REVIEW: 5, Status.INTAKE_PLANNED: 5, Status.INTAKE_DONE: 2,
-    Status.WAITLISTED: 22, Status.OFFERED: 2, Status.PLACED: 25, Status.CLOSED: 20, Status.REJECTED: 10,
+    Status.SUBMITTED: 4,
+    Status.IN_REVIEW: 5,
+    Status.INTAKE_PLANNED: 5,
+    Status.INTAKE_DONE: 2,
+    Status.WAITLISTED: 22,
+    Status.OFFERED: 2,
+    Status.PLACED: 25,
+    Status.CLOSED: 20,
+    Status.REJECTED: 10,
     Status.WITHDRAWN: 5,
 }
-WEEKDAY_SETS = (("mon", "tue", "thu"), ("mon", "wed", "fri"), ("tue", "thu"), ("mon", "tue", "wed", "thu", "fri"),
-                ("wed", "fri"), ("mon", "thu"), ("tue", "wed", "thu"))
+WEEKDAY_SETS = (
+    ("mon", "tue", "thu"),
+    ("mon", "wed", "fri"),
+    ("tue", "thu"),
+    ("mon", "tue", "wed", "thu", "fri"),
+    ("wed", "fri"),
+    ("mon", "thu"),
+    ("tue", "wed", "thu"),
+)
 
 
 @dataclass(frozen=True)
@@ -215,8 +356,7 @@ class FakeRows:
 
     @staticmethod
     def tables() -> tuple[str, ...]:
-        return ("children", "referrals", "referral_locations", "referral_events", "referral_messages",
-                "referral_reads")
+        return ("children", "referrals", "referral_locations", "referral_events", "referral_messages", "referral_reads")
 
 
 @dataclass
@@ -232,8 +372,16 @@ class _Step:
 class ReferralFaker:
     """Makes referrals one by one from a seeded random generator; see ``fake_referrals``."""
 
-    def __init__(self, *, locations: Sequence[FakeLocation], referrers: Sequence[FakePerson],
-                 coordinators: Sequence[FakePerson], now: datetime, seed: int = 2026, days: int = 300) -> None:
+    def __init__(
+        self,
+        *,
+        locations: Sequence[FakeLocation],
+        referrers: Sequence[FakePerson],
+        coordinators: Sequence[FakePerson],
+        now: datetime,
+        seed: int = 2026,
+        days: int = 300,
+    ) -> None:
         if not locations or not referrers or not coordinators:
             raise ValueError("Nodig: minstens één locatie, één verwijzer en één coördinator.")
         self.random = random.Random(seed)
@@ -317,8 +465,9 @@ class ReferralFaker:
             Status.WITHDRAWN: (2, 40),
         }.get(step, (1, 5))
 
-    def steps(self, path: list[Status], submitter: FakePerson, coordinator: FakePerson, start: datetime,
-              duplicate_of: bool) -> list[_Step]:
+    def steps(
+        self, path: list[Status], submitter: FakePerson, coordinator: FakePerson, start: datetime, duplicate_of: bool
+    ) -> list[_Step]:
         steps = [_Step(Status.SUBMITTED, start, submitter)]
         for to in path[1:]:
             at = self.after(steps[-1].at, *self.delays(to))
@@ -352,13 +501,21 @@ class ReferralFaker:
         """When the referral came in: recent for the first statuses, longer ago for the later ones."""
         recent = {Status.SUBMITTED: 12, Status.IN_REVIEW: 20, Status.INTAKE_PLANNED: 30, Status.INTAKE_DONE: 40}
         if final in recent:
-            return self.working_time(self.now - timedelta(days=self.random.uniform(0, recent[final])),
-                                     not_before=self.now - timedelta(days=self.days + 400))
+            return self.working_time(
+                self.now - timedelta(days=self.random.uniform(0, recent[final])),
+                not_before=self.now - timedelta(days=self.days + 400),
+            )
         days = self.random.uniform(min(30 + 12 * len(path), self.days - 1), self.days)
         return self.working_time(self.now - timedelta(days=days), not_before=self.now - timedelta(days=self.days + 400))
 
-    def make(self, rows: FakeRows, final: Status, *, submitter: FakePerson | None = None,
-             same_child_as: dict[str, Any] | None = None) -> dict[str, Any]:
+    def make(
+        self,
+        rows: FakeRows,
+        final: Status,
+        *,
+        submitter: FakePerson | None = None,
+        same_child_as: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         r = self.random
         submitter = submitter or r.choices(self.referrers, weights=[p.weight for p in self.referrers])[0]
         by_coordinator = submitter.role == "coordinator"
@@ -389,16 +546,24 @@ class ReferralFaker:
             low, high = (11, 12) if final is Status.CLOSED and r.random() < 0.2 else (4, 11)
             age_days = r.randrange(low * 365 + 30, high * 365 + 330)
             child = {
-                "id": self.uuid(), "given_name": given, "family_name": family,
+                "id": self.uuid(),
+                "given_name": given,
+                "family_name": family,
                 "date_of_birth": start.date() - timedelta(days=age_days),
-                "postcode": self.postcode(neighbourhood), "neighbourhood": neighbourhood,
+                "postcode": self.postcode(neighbourhood),
+                "neighbourhood": neighbourhood,
                 "school": r.choice(SCHOOLS) if r.random() < 0.9 else None,
-                "match_key": match_key(given, family), "distinct_confirmed": False,
-                "created_at": start, "updated_at": start,
+                "match_key": match_key(given, family),
+                "distinct_confirmed": False,
+                "created_at": start,
+                "updated_at": start,
             }
         if no_preference:
-            serving = [loc for loc in self.locations
-                       if (child["neighbourhood"] or "").lower() in {n.lower() for n in loc.neighbourhoods}]
+            serving = [
+                loc
+                for loc in self.locations
+                if (child["neighbourhood"] or "").lower() in {n.lower() for n in loc.neighbourhoods}
+            ]
             preferred = serving or list(self.locations)
         coordinator = self.coordinator_for(preferred)
         steps = self.steps(path, submitter, coordinator, start, duplicate_of=same_child_as is not None)
@@ -427,16 +592,26 @@ class ReferralFaker:
         if len(steps) > 1 and r.random() < 0.75:
             first_at = self.after(steps[1].at, 0, 2)
             if first_at < self.now:
-                messages.append(self.message(referral_id, coordinator, first_at, child["given_name"],
-                                             COORDINATOR_MESSAGES[r.randrange(0, 2)]))
+                messages.append(
+                    self.message(
+                        referral_id, coordinator, first_at, child["given_name"], COORDINATOR_MESSAGES[r.randrange(0, 2)]
+                    )
+                )
                 if not by_coordinator and r.random() < 0.6:
                     reply_at = self.after(first_at, 0, 1.5)
                     if reply_at < self.now:
-                        messages.append(self.message(referral_id, submitter, reply_at, child["given_name"],
-                                                     r.choice(REFERRER_MESSAGES)))
+                        messages.append(
+                            self.message(
+                                referral_id, submitter, reply_at, child["given_name"], r.choice(REFERRER_MESSAGES)
+                            )
+                        )
         for step in steps:
-            text = {Status.INTAKE_PLANNED: COORDINATOR_MESSAGES[2], Status.WAITLISTED: COORDINATOR_MESSAGES[3],
-                    Status.OFFERED: COORDINATOR_MESSAGES[4], Status.PLACED: COORDINATOR_MESSAGES[5]}.get(step.to)
+            text = {
+                Status.INTAKE_PLANNED: COORDINATOR_MESSAGES[2],
+                Status.WAITLISTED: COORDINATOR_MESSAGES[3],
+                Status.OFFERED: COORDINATOR_MESSAGES[4],
+                Status.PLACED: COORDINATOR_MESSAGES[5],
+            }.get(step.to)
             at = step.at + timedelta(minutes=r.randrange(3, 40))
             if text and r.random() < 0.5 and at < self.now:
                 messages.append(self.message(referral_id, coordinator, at, child["given_name"], text))
@@ -447,14 +622,26 @@ class ReferralFaker:
         waitlisted = next((s.at for s in steps if s.to is Status.WAITLISTED), None)
         reached_waitlist = waitlisted is not None and steps[-1].to is not Status.REJECTED
         referral = {
-            "id": referral_id, "child_id": child["id"], "submitted_by_id": submitter.id,
-            "organisation_id": submitter.organisation_id, "source": source, "reason": reason,
-            "guardian_informed": True, "guardian_name": guardian_name, "guardian_phone": self.phone(),
-            "guardian_email": email, "requested_weekdays": list(r.choice(WEEKDAY_SETS)),
-            "no_location_preference": no_preference, "status": steps[-1].to.value, "submitted_at": start,
-            "status_changed_at": steps[-1].at, "intake_planned_at": last_planned,
+            "id": referral_id,
+            "child_id": child["id"],
+            "submitted_by_id": submitter.id,
+            "organisation_id": submitter.organisation_id,
+            "source": source,
+            "reason": reason,
+            "guardian_informed": True,
+            "guardian_name": guardian_name,
+            "guardian_phone": self.phone(),
+            "guardian_email": email,
+            "requested_weekdays": list(r.choice(WEEKDAY_SETS)),
+            "no_location_preference": no_preference,
+            "status": steps[-1].to.value,
+            "submitted_at": start,
+            "status_changed_at": steps[-1].at,
+            "intake_planned_at": last_planned,
             "waiting_since": waitlisted.astimezone(AMSTERDAM).date() if reached_waitlist else None,
-            "referrer_visible_change_at": visible, "created_at": start, "updated_at": steps[-1].at,
+            "referrer_visible_change_at": visible,
+            "created_at": start,
+            "updated_at": steps[-1].at,
         }
         rows.children.append(child)  # a second referral of the same child is a child record of its own
         rows.referrals.append(referral)
@@ -464,23 +651,39 @@ class ReferralFaker:
         )
         previous: Status | None = None
         for step in steps:
-            rows.referral_events.append({
-                "id": self.uuid(), "referral_id": referral_id, "at": step.at, "actor_id": step.by.id,
-                "actor_label": step.by.label, "from_status": previous.value if previous else None,
-                "to_status": step.to.value, "reason_code": step.reason_code, "reason": step.reason,
-                "planned_at": step.planned_at,
-            })
+            rows.referral_events.append(
+                {
+                    "id": self.uuid(),
+                    "referral_id": referral_id,
+                    "at": step.at,
+                    "actor_id": step.by.id,
+                    "actor_label": step.by.label,
+                    "from_status": previous.value if previous else None,
+                    "to_status": step.to.value,
+                    "reason_code": step.reason_code,
+                    "reason": step.reason,
+                    "planned_at": step.planned_at,
+                }
+            )
             previous = step.to
         rows.referral_messages.extend(messages)
         # The submitter has read everything, except (now and then) the latest change.
         seen = visible if r.random() < 0.75 or len(steps) == 1 else steps[-1].at - timedelta(minutes=1)
-        rows.referral_reads.append({"id": self.uuid(), "referral_id": referral_id, "user_id": submitter.id,
-                                    "seen_at": max(seen, start)})
+        rows.referral_reads.append(
+            {"id": self.uuid(), "referral_id": referral_id, "user_id": submitter.id, "seen_at": max(seen, start)}
+        )
         return child
 
     def message(self, referral_id: UUID, author: FakePerson, at: datetime, name: str, text: str) -> dict[str, Any]:
-        return {"id": self.uuid(), "referral_id": referral_id, "at": at, "author_id": author.id,
-                "author_name": author.name, "from_referrer": author.role == "referrer", "text": text.format(name=name)}
+        return {
+            "id": self.uuid(),
+            "referral_id": referral_id,
+            "at": at,
+            "author_id": author.id,
+            "author_name": author.name,
+            "from_referrer": author.role == "referrer",
+            "text": text.format(name=name),
+        }
 
     def location_by_id(self, location_id: UUID) -> FakeLocation:
         return next(loc for loc in self.locations if loc.id == location_id)
@@ -507,8 +710,14 @@ def fake_referrals(
     """``count`` referrals (plus ``duplicates`` second referrals of an already referred child by another
     referrer), with histories over the last ``days`` days. With ``every_status`` the first ones cover every
     status once; the rest follow ``status_weights``."""
-    faker = ReferralFaker(locations=locations, referrers=referrers, coordinators=coordinators,
-                          now=now or datetime.now(UTC), seed=seed, days=days)
+    faker = ReferralFaker(
+        locations=locations,
+        referrers=referrers,
+        coordinators=coordinators,
+        now=now or datetime.now(UTC),
+        seed=seed,
+        days=days,
+    )
     weights = dict(status_weights or STATUS_WEIGHTS)
     rows = FakeRows()
     made: list[tuple[dict[str, Any], UUID]] = []

@@ -1,5 +1,6 @@
 """Imports every table, so that metadata (and Alembic) know them all."""
 
+from huiskamer.attendance.models import Attendance, Concern
 from huiskamer.audit.models import AuditEvent
 from huiskamer.auth.models import (
     ApiToken,
@@ -13,16 +14,22 @@ from huiskamer.auth.models import (
 from huiskamer.intake.models import Goal, GoalCatalogueItem, Intake, SiblingLink
 from huiskamer.locations.models import ClosureDay, Location, LocationCapacity
 from huiskamer.mail.models import OutboxEmail
+from huiskamer.organisation.models import OrganisationSettings
 from huiskamer.placements.models import Offer, Placement, SeatClaim
+from huiskamer.progress.models import Evaluation, GoalEvaluation, ProgressNote
 from huiskamer.referrals.models import Child, Referral, ReferralEvent, ReferralLocation, ReferralMessage, ReferralRead
 
 __all__ = [
     "ApiToken",
+    "Attendance",
     "AuditEvent",
     "Child",
     "ClosureDay",
+    "Concern",
+    "Evaluation",
     "Goal",
     "GoalCatalogueItem",
+    "GoalEvaluation",
     "Intake",
     "Invitation",
     "Location",
@@ -30,8 +37,10 @@ __all__ = [
     "LoginThrottle",
     "Offer",
     "Organisation",
+    "OrganisationSettings",
     "OutboxEmail",
     "Placement",
+    "ProgressNote",
     "Referral",
     "ReferralEvent",
     "ReferralLocation",

@@ -73,8 +73,16 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "HUISKAMER_SECRET_KEY": secrets.token_hex(32),
         "HUISKAMER_BASE_URL": f"http://127.0.0.1:{port}",
     }
-    command = [sys.executable, "-c", "from huiskamer.cli import main; main()", "serve", "--port", str(port),
-               "--workers", "2"]
+    command = [
+        sys.executable,
+        "-c",
+        "from huiskamer.cli import main; main()",
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        "2",
+    ]
     log = tmp_path_factory.mktemp("server") / "server.log"
     with log.open("wb") as output:
         # A session of its own, so that stopping it stops uvicorn's worker processes too.

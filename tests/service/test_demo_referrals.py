@@ -100,8 +100,16 @@ def test_the_generator_is_deterministic_with_a_seed():
     now = datetime(2026, 11, 23, 12, tzinfo=UTC)
 
     def make(seed: int):
-        return fake_referrals(30, locations=[location], referrers=[referrer, coordinator],
-                              coordinators=[coordinator], now=now, seed=seed, every_status=True, duplicates=2)
+        return fake_referrals(
+            30,
+            locations=[location],
+            referrers=[referrer, coordinator],
+            coordinators=[coordinator],
+            now=now,
+            seed=seed,
+            every_status=True,
+            duplicates=2,
+        )
 
     assert make(7) == make(7)
     assert make(7).referrals != make(8).referrals

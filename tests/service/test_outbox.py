@@ -123,8 +123,13 @@ def wants_email(settings: Settings, user_id: UUID, wanted: bool) -> None:
 def cast(test_settings, client) -> dict[str, Any]:
     location = make_location(test_settings, "Huiskamer De Vaart")
     coordinator = make_user(test_settings, "coordinator", location_ids=(location,), password=None)
-    referrer = make_user(test_settings, "referrer", email="m.smit@regenboog.example", password=None,
-                         organisation=("Basisschool De Regenboog", "school"))
+    referrer = make_user(
+        test_settings,
+        "referrer",
+        email="m.smit@regenboog.example",
+        password=None,
+        organisation=("Basisschool De Regenboog", "school"),
+    )
     wants_email(test_settings, referrer, True)
     return {
         "location": location,
@@ -135,15 +140,18 @@ def cast(test_settings, client) -> dict[str, Any]:
 
 
 def move(client, cast, referral: str, **body: Any):
-    return client.post(f"/api/v1/referrals/{referral}/transitions", json=body,
-                       headers=api(client, cast["coordinator"]))
+    return client.post(f"/api/v1/referrals/{referral}/transitions", json=body, headers=api(client, cast["coordinator"]))
 
 
 CHILD_DATA = [
     *referral_body()["child"].values(),
     *referral_body()["guardian"].values(),
     referral_body()["reason"],
-    "+31612345678", "06 12345678", "Noor", "Bakker", "schoolplein",
+    "+31612345678",
+    "06 12345678",
+    "Noor",
+    "Bakker",
+    "schoolplein",
 ]
 
 
@@ -176,8 +184,9 @@ def test_a_status_change_reaches_the_referrer_by_email_without_child_data(test_s
 def test_a_coordinators_message_reaches_the_referrer_by_email_without_its_text(test_settings, client, cast):
     referral = submit(client, cast["referrer"], [cast["location"]])
     text = "Noor is welkom op het intakegesprek; neem het groeiboekje mee."
-    response = client.post(f"/api/v1/referrals/{referral}/messages", json={"text": text},
-                           headers=api(client, cast["coordinator"]))
+    response = client.post(
+        f"/api/v1/referrals/{referral}/messages", json={"text": text}, headers=api(client, cast["coordinator"])
+    )
     assert response.status_code == 201
     port = free_port()
     with smtp_server(port, Inbox()) as inbox:
@@ -198,8 +207,9 @@ def test_a_referrer_who_did_not_ask_for_email_gets_none(test_settings, client, c
     wants_email(test_settings, cast["referrer_id"], False)
     referral = submit(client, cast["referrer"], [cast["location"]])
     assert move(client, cast, referral, to="in_review").status_code == 200
-    client.post(f"/api/v1/referrals/{referral}/messages", json={"text": "Hallo"},
-                headers=api(client, cast["coordinator"]))
+    client.post(
+        f"/api/v1/referrals/{referral}/messages", json={"text": "Hallo"}, headers=api(client, cast["coordinator"])
+    )
     assert outbox(test_settings) == []
     port = free_port()
     with smtp_server(port, Inbox()) as inbox:
@@ -214,8 +224,9 @@ def test_every_mail_in_the_outbox_carries_only_the_notice_and_a_link(test_settin
     referral = submit(client, cast["referrer"], [cast["location"]])
     move(client, cast, referral, to="in_review")
     move(client, cast, referral, to="intake_planned", planned_at="2030-09-01T15:30:00+02:00")
-    client.post(f"/api/v1/referrals/{referral}/messages", json={"text": "Tot dan!"},
-                headers=api(client, cast["coordinator"]))
+    client.post(
+        f"/api/v1/referrals/{referral}/messages", json={"text": "Tot dan!"}, headers=api(client, cast["coordinator"])
+    )
     move(client, cast, referral, to="rejected", reason_code="other", reason="Noor gaat naar de bso van Bakker.")
     rows = outbox(test_settings)
     assert len(rows) == 4
@@ -295,8 +306,9 @@ def test_two_workers_at_the_same_time_never_send_a_mail_twice(test_settings):
 
     async def both() -> list[int]:
         async with sessions_for(test_settings) as first, sessions_for(test_settings) as second:
-            return list(await asyncio.gather(deliver_due(first, smtp_settings(port)),
-                                             deliver_due(second, smtp_settings(port))))
+            return list(
+                await asyncio.gather(deliver_due(first, smtp_settings(port)), deliver_due(second, smtp_settings(port)))
+            )
 
     with smtp_server(port, Inbox(delay=0.02)) as inbox:
         sent = asyncio.run(both())

@@ -62,10 +62,10 @@ def referral_body(location_ids: list[Any] | tuple[Any, ...] = (), **overrides: A
     return body
 
 
-
 def submit(client: Any, token: str, location_ids: list[Any] | tuple[Any, ...] = (), **overrides: Any) -> str:
-    response = client.post("/api/v1/referrals", json=referral_body(location_ids, **overrides),
-                           headers=api(client, token))
+    response = client.post(
+        "/api/v1/referrals", json=referral_body(location_ids, **overrides), headers=api(client, token)
+    )
     assert response.status_code == 201, response.text
     return response.json()["id"]
 
@@ -82,8 +82,7 @@ def row_counts(settings: Settings) -> dict[str, int]:
 
     async def work(session: AsyncSession) -> dict[str, int]:
         return {
-            model.__tablename__: await session.scalar(select(func.count()).select_from(model)) or 0
-            for model in TABLES
+            model.__tablename__: await session.scalar(select(func.count()).select_from(model)) or 0 for model in TABLES
         }
 
     return in_session(settings, work)
@@ -112,12 +111,12 @@ def put_in_status(settings: Settings, referral_id: str, status: str) -> None:
 
     async def work(session: AsyncSession) -> None:
         rid = UUID(referral_id)
-        current, at = (await session.execute(
-            select(Referral.status, Referral.submitted_at).where(Referral.id == rid))).one()
+        current, at = (
+            await session.execute(select(Referral.status, Referral.submitted_at).where(Referral.id == rid))
+        ).one()
         for step in PATH_TO[status]:
             at += timedelta(microseconds=100)  # between the submission and whatever the test does next
-            session.add(ReferralEvent(referral_id=rid, at=at, actor_label="test", from_status=current,
-                                      to_status=step))
+            session.add(ReferralEvent(referral_id=rid, at=at, actor_label="test", from_status=current, to_status=step))
             current = step
         await session.execute(update(Referral).where(Referral.id == rid).values(status=status, status_changed_at=at))
 

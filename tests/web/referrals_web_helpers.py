@@ -138,6 +138,7 @@ def count_children(settings: Settings) -> int:
 
 def put_in_status(settings: Settings, referral_id: str, status: str) -> None:
     """Puts a referral straight into a status that a later feature (intake, placement) brings it to."""
+
     async def work(session: AsyncSession) -> None:
         rid = UUID(referral_id)
         current = await session.scalar(select(Referral.status).where(Referral.id == rid))

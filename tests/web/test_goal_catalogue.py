@@ -61,7 +61,8 @@ def goal_by_name(settings, name: str) -> GoalCatalogueItem | None:
 def audit_changes(settings, record_id: UUID) -> list[tuple[str, dict]]:
     async def work(session):
         rows = await session.scalars(
-            select(AuditEvent).where(AuditEvent.table_name == "goal_catalogue", AuditEvent.record_id == str(record_id))
+            select(AuditEvent)
+            .where(AuditEvent.table_name == "goal_catalogue", AuditEvent.record_id == str(record_id))
             .order_by(AuditEvent.at)
         )
         return [(event.action, event.changes) for event in rows]
@@ -130,7 +131,7 @@ def test_changing_a_goal_keeps_its_code_and_is_audited(test_settings, client):
     assert response.status_code == 303
     after = goal_by_name(test_settings, "Vriendschappen sluiten")
     assert after.id == item.id and after.code == "friends" and after.kind == "theme"
-    (action, changes), = audit_changes(test_settings, item.id)
+    ((action, changes),) = audit_changes(test_settings, item.id)
     assert action == "update" and "name" in changes and "kind" in changes
 
 
@@ -151,9 +152,15 @@ def test_an_inactive_goal_is_kept_but_no_longer_offered_at_the_intake(test_setti
     assert "Omgaan met geld" not in coordinator.get(f"/aanmeldingen/{rid}/intake").text
     refused = coordinator.post(
         f"/api/v1/referrals/{rid}/intake",
-        json={"held_on": "2026-01-05", "goals": [{"code": "money"}], "urgency": "normal",
-              "requested_weekdays": ["mon"], "preferred_location_ids": [str(cast.a)],
-              "collection_persons": [], "consent_data_processing": True},
+        json={
+            "held_on": "2026-01-05",
+            "goals": [{"code": "money"}],
+            "urgency": "normal",
+            "requested_weekdays": ["mon"],
+            "preferred_location_ids": [str(cast.a)],
+            "collection_persons": [],
+            "consent_data_processing": True,
+        },
         headers=api(coordinator, cast.token_a),
     )
     assert refused.status_code == 422

@@ -17,24 +17,83 @@ from tests.factories import api, csrf_token, login_as, make_location, make_token
 
 # Field names the app's forms and endpoints read; hypothesis mixes them with made-up ones.
 KNOWN_FIELDS = [
-    "name", "email", "role", "location_ids", "organisation", "organisation.name", "organisation.type", "active",
-    "address", "neighbourhoods", "min_age", "max_age", "capacity", "capacity.mon", "capacity.wed", "closure_days",
-    "password", "current_password", "new_password", "repeat_password", "next", "q", "person", "table",
-    "record_id", "date_from", "date_to", "page", "text", "to", "reason", "reason_code", "planned_at",
-    "child", "guardian", "source", "guardian_informed", "preferred_location_ids", "requested_weekdays",
+    "name",
+    "email",
+    "role",
+    "location_ids",
+    "organisation",
+    "organisation.name",
+    "organisation.type",
+    "active",
+    "address",
+    "neighbourhoods",
+    "min_age",
+    "max_age",
+    "capacity",
+    "capacity.mon",
+    "capacity.wed",
+    "closure_days",
+    "password",
+    "current_password",
+    "new_password",
+    "repeat_password",
+    "next",
+    "q",
+    "person",
+    "table",
+    "record_id",
+    "date_from",
+    "date_to",
+    "page",
+    "text",
+    "to",
+    "reason",
+    "reason_code",
+    "planned_at",
+    "child",
+    "guardian",
+    "source",
+    "guardian_informed",
+    "preferred_location_ids",
+    "requested_weekdays",
 ]
 
 hostile_text = st.one_of(
     st.text(max_size=40),
-    st.sampled_from([
-        "", " ", "x" * 10_000, "<script>alert(1)</script>", "\x00\x01\x1b[31m", "'; DROP TABLE users; --",
-        "2026-02-30", "31-13-2020", "9999-99-99", "-1", "1e309", "NaN", "null", "[]", "{}", "😀" * 50,
-        "\u202e\u200b", "%00", "../../etc/passwd", "mon", "zaterdag", "admin", "referrer",
-    ]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "x" * 10_000,
+            "<script>alert(1)</script>",
+            "\x00\x01\x1b[31m",
+            "'; DROP TABLE users; --",
+            "2026-02-30",
+            "31-13-2020",
+            "9999-99-99",
+            "-1",
+            "1e309",
+            "NaN",
+            "null",
+            "[]",
+            "{}",
+            "😀" * 50,
+            "\u202e\u200b",
+            "%00",
+            "../../etc/passwd",
+            "mon",
+            "zaterdag",
+            "admin",
+            "referrer",
+        ]
+    ),
 )
 json_scalar = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(10**30), max_value=10**30),
-    st.floats(allow_nan=False, allow_infinity=False), hostile_text,
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=False, allow_infinity=False),
+    hostile_text,
 )
 json_value = st.recursive(
     json_scalar,
@@ -106,8 +165,10 @@ def test_api_endpoints_answer_nonsense_with_messages_never_500(app, client, cast
                     if as_raw:
                         content = json.dumps(body)[:-1] if isinstance(body, dict) and body else "nicht json {"
                         response = client.request(
-                            method, url, content=content.encode(), headers={**api(client, token),
-                                                                             "content-type": "application/json"}
+                            method,
+                            url,
+                            content=content.encode(),
+                            headers={**api(client, token), "content-type": "application/json"},
                         )
                     else:
                         response = client.request(method, url, json=body, headers=api(client, token))

@@ -233,14 +233,42 @@ def test_the_referrer_sees_nothing_of_the_intake(test_settings, client, make_cli
 
 
 INTAKE_FIELDS = [
-    "held_on", "goal_own_1", "goal_own_1_code", "goal_own_2", "goal_codes", "urgency", "urgency_reason",
-    "requested_weekdays", "minimum_days", "preference_1", "preference_2", "sibling_1", "collection_persons",
-    "allergies", "safety_notes", "consent_data_processing",
+    "held_on",
+    "goal_own_1",
+    "goal_own_1_code",
+    "goal_own_2",
+    "goal_codes",
+    "urgency",
+    "urgency_reason",
+    "requested_weekdays",
+    "minimum_days",
+    "preference_1",
+    "preference_2",
+    "sibling_1",
+    "collection_persons",
+    "allergies",
+    "safety_notes",
+    "consent_data_processing",
 ]
 hostile = st.one_of(
     st.text(max_size=30),
-    st.sampled_from(["", "on", "mon", "high", "anger", "2026-02-30", "31-12-2099", "<script>alert(1)</script>",
-                     "x" * 5000, "\x00", "-3", "99", str(UUID(int=9))]),
+    st.sampled_from(
+        [
+            "",
+            "on",
+            "mon",
+            "high",
+            "anger",
+            "2026-02-30",
+            "31-12-2099",
+            "<script>alert(1)</script>",
+            "x" * 5000,
+            "\x00",
+            "-3",
+            "99",
+            str(UUID(int=9)),
+        ]
+    ),
 )
 
 
@@ -253,8 +281,9 @@ def test_nonsense_in_the_intake_form_gives_messages_never_a_500_and_stores_nothi
     @settings(max_examples=30, deadline=None)
     @given(form=st.dictionaries(st.sampled_from(INTAKE_FIELDS), st.one_of(hostile, st.lists(hostile, max_size=3))))
     def check(form) -> None:
-        response = client.post(f"/aanmeldingen/{rid}/intake", data={**form, "_csrf_token": token},
-                               follow_redirects=False)
+        response = client.post(
+            f"/aanmeldingen/{rid}/intake", data={**form, "_csrf_token": token}, follow_redirects=False
+        )
         assert response.status_code == 422, (form, response.status_code, response.text[:300])
         assert "error-summary" in response.text
         assert "<script>alert(1)</script>" not in response.text

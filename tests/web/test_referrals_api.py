@@ -30,8 +30,18 @@ from tests.web.referral_helpers import (
 )
 
 COORDINATOR_ONLY = {"child", "guardian", "source", "reason", "intake", "placement"}
-STATUSES = {"submitted", "in_review", "intake_planned", "intake_done", "waitlisted", "offered", "placed", "closed",
-            "rejected", "withdrawn"}
+STATUSES = {
+    "submitted",
+    "in_review",
+    "intake_planned",
+    "intake_done",
+    "waitlisted",
+    "offered",
+    "placed",
+    "closed",
+    "rejected",
+    "withdrawn",
+}
 
 
 @pytest.fixture
@@ -55,8 +65,9 @@ def as_coordinator(client, cast, referral_id: str) -> dict[str, Any]:
 
 
 def move(client, cast, referral_id: str, **body: Any):
-    return client.post(f"/api/v1/referrals/{referral_id}/transitions", json=body,
-                       headers=api(client, cast["coordinator"]))
+    return client.post(
+        f"/api/v1/referrals/{referral_id}/transitions", json=body, headers=api(client, cast["coordinator"])
+    )
 
 
 def is_rfc3339(value: str) -> bool:
@@ -68,8 +79,9 @@ def is_rfc3339(value: str) -> bool:
 
 
 def test_referrer_submits_and_gets_201_with_id_and_status_submitted(client, cast):
-    response = client.post("/api/v1/referrals", json=referral_body([cast["location"]]),
-                           headers=api(client, cast["referrer"]))
+    response = client.post(
+        "/api/v1/referrals", json=referral_body([cast["location"]]), headers=api(client, cast["referrer"])
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["status"] == "submitted"
@@ -114,18 +126,24 @@ def test_postcode_is_normalised(client, cast, typed):
 
 @pytest.mark.parametrize("typed", ["12345", "0325 AB", "1325 SS", "AB 1325", "1325-A"])
 def test_a_postcode_that_is_not_dutch_is_refused(client, cast, typed):
-    response = client.post("/api/v1/referrals", json=referral_body([cast["location"]], child__postcode=typed),
-                           headers=api(client, cast["referrer"]))
+    response = client.post(
+        "/api/v1/referrals",
+        json=referral_body([cast["location"]], child__postcode=typed),
+        headers=api(client, cast["referrer"]),
+    )
     assert response.status_code == 422
     assert "1325 AB" in errors_of(response)["child.postcode"]
 
 
-@pytest.mark.parametrize(("typed", "shown"), [
-    ("06-12345678", "06 12345678"),
-    ("+31 6 12345678", "06 12345678"),
-    ("036 123 4567", "036 123 4567"),
-    ("+32 470 12 34 56", "+32 470 12 34 56"),
-])
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("06-12345678", "06 12345678"),
+        ("+31 6 12345678", "06 12345678"),
+        ("036 123 4567", "036 123 4567"),
+        ("+32 470 12 34 56", "+32 470 12 34 56"),
+    ],
+)
 def test_dutch_and_international_phone_numbers_are_accepted(client, cast, typed, shown):
     referral = submit(client, cast["referrer"], [cast["location"]], guardian__phone=typed)
     assert as_coordinator(client, cast, referral)["guardian"]["phone"] == shown
@@ -133,8 +151,11 @@ def test_dutch_and_international_phone_numbers_are_accepted(client, cast, typed,
 
 @pytest.mark.parametrize("typed", ["12345", "06-123", "0612345678901234", "bel maar", "+99 123"])
 def test_a_phone_number_that_cannot_exist_is_refused(client, cast, typed):
-    response = client.post("/api/v1/referrals", json=referral_body([cast["location"]], guardian__phone=typed),
-                           headers=api(client, cast["referrer"]))
+    response = client.post(
+        "/api/v1/referrals",
+        json=referral_body([cast["location"]], guardian__phone=typed),
+        headers=api(client, cast["referrer"]),
+    )
     assert response.status_code == 422
     assert "telefoonnummer" in errors_of(response)["guardian.phone"]
 
@@ -142,7 +163,8 @@ def test_a_phone_number_that_cannot_exist_is_refused(client, cast, typed):
 @pytest.mark.parametrize("born", [years_ago(3), years_ago(13, days=1), years_ago(0, days=200)])
 def test_a_child_outside_4_to_12_on_the_intended_start_gets_a_clear_message(client, cast, born):
     response = client.post(
-        "/api/v1/referrals", json=referral_body([cast["location"]], child__date_of_birth=born.isoformat()),
+        "/api/v1/referrals",
+        json=referral_body([cast["location"]], child__date_of_birth=born.isoformat()),
         headers=api(client, cast["referrer"]),
     )
     assert response.status_code == 422
@@ -154,15 +176,23 @@ def test_a_child_outside_4_to_12_on_the_intended_start_gets_a_clear_message(clie
 def test_a_child_who_turns_4_before_the_intended_start_is_welcome(client, cast):
     born = years_ago(4, days=-30)  # four in a month
     start = (datetime.now() + timedelta(days=45)).date()
-    referral = submit(client, cast["referrer"], [cast["location"]], child__date_of_birth=born.isoformat(),
-                      intended_start=start.isoformat())
+    referral = submit(
+        client,
+        cast["referrer"],
+        [cast["location"]],
+        child__date_of_birth=born.isoformat(),
+        intended_start=start.isoformat(),
+    )
     assert as_coordinator(client, cast, referral)["status"] == "submitted"
 
 
 def test_a_date_of_birth_in_the_future_is_refused(client, cast):
     tomorrow = (datetime.now() + timedelta(days=2)).date().isoformat()
-    response = client.post("/api/v1/referrals", json=referral_body([cast["location"]], child__date_of_birth=tomorrow),
-                           headers=api(client, cast["referrer"]))
+    response = client.post(
+        "/api/v1/referrals",
+        json=referral_body([cast["location"]], child__date_of_birth=tomorrow),
+        headers=api(client, cast["referrer"]),
+    )
     assert response.status_code == 422
     assert "toekomst" in errors_of(response)["child.date_of_birth"]
 
@@ -170,8 +200,11 @@ def test_a_date_of_birth_in_the_future_is_refused(client, cast):
 @pytest.mark.parametrize("informed", [False, DROP, None])
 def test_a_child_is_never_referred_behind_its_parents_back(test_settings, client, cast, informed):
     before = row_counts(test_settings)
-    response = client.post("/api/v1/referrals", json=referral_body([cast["location"]], guardian_informed=informed),
-                           headers=api(client, cast["referrer"]))
+    response = client.post(
+        "/api/v1/referrals",
+        json=referral_body([cast["location"]], guardian_informed=informed),
+        headers=api(client, cast["referrer"]),
+    )
     assert response.status_code == 422
     assert "ouders" in errors_of(response)["guardian_informed"]
     assert row_counts(test_settings) == before
@@ -179,8 +212,9 @@ def test_a_child_is_never_referred_behind_its_parents_back(test_settings, client
 
 def test_an_unknown_preferred_location_is_refused(test_settings, client, cast):
     before = row_counts(test_settings)
-    response = client.post("/api/v1/referrals", json=referral_body([cast["location"], UUID(int=7)]),
-                           headers=api(client, cast["referrer"]))
+    response = client.post(
+        "/api/v1/referrals", json=referral_body([cast["location"], UUID(int=7)]), headers=api(client, cast["referrer"])
+    )
     assert response.status_code == 422
     assert set(errors_of(response)) == {"preferred_location_ids"}
     assert row_counts(test_settings) == before
@@ -190,8 +224,9 @@ def test_a_coordinator_refers_on_behalf_of_parents_for_their_own_location(test_s
     elsewhere = make_location(test_settings, "Huiskamer Kruidenhof", neighbourhoods=("Kruidenwijk",))
     referral = submit(client, cast["coordinator"], [cast["location"]], source="guardian")
     assert as_coordinator(client, cast, referral)["source"] == "guardian"
-    response = client.post("/api/v1/referrals", json=referral_body([elsewhere]),
-                           headers=api(client, cast["coordinator"]))
+    response = client.post(
+        "/api/v1/referrals", json=referral_body([elsewhere]), headers=api(client, cast["coordinator"])
+    )
     assert response.status_code == 422
     assert "preferred_location_ids" in errors_of(response)
 
@@ -221,13 +256,17 @@ def test_the_list_answers_items_in_the_callers_scope_with_a_status_filter(test_s
         assert {item["id"] for item in listed.json()["items"]} == {first, second}
         filtered = client.get("/api/v1/referrals?status=in_review", headers=api(client, token)).json()["items"]
         assert [(item["id"], item["status"]) for item in filtered] == [(second, "in_review")]
-        assert client.get("/api/v1/referrals?status=submitted", headers=api(client, token)).json()["items"][0][
-            "id"] == first
+        assert (
+            client.get("/api/v1/referrals?status=submitted", headers=api(client, token)).json()["items"][0]["id"]
+            == first
+        )
 
 
 def test_the_referrers_list_is_newest_first_and_the_coordinators_oldest_first(client, cast):
-    ids = [submit(client, cast["referrer"], [cast["location"]], child__given_name=name)
-           for name in ("Anna", "Bram", "Chaima")]
+    ids = [
+        submit(client, cast["referrer"], [cast["location"]], child__given_name=name)
+        for name in ("Anna", "Bram", "Chaima")
+    ]
     referrer = client.get("/api/v1/referrals", headers=api(client, cast["referrer"])).json()["items"]
     coordinator = client.get("/api/v1/referrals", headers=api(client, cast["coordinator"])).json()["items"]
     assert [i["id"] for i in referrer] == ids[::-1]
@@ -292,8 +331,11 @@ def test_the_referrer_sees_status_dates_history_and_messages_only(client, cast):
     referral = submit(client, cast["referrer"], [cast["location"]])
     assert move(client, cast, referral, to="in_review").status_code == 200
     assert move(client, cast, referral, to="intake_planned", planned_at="2030-09-01T15:30:00+02:00").status_code == 200
-    client.post(f"/api/v1/referrals/{referral}/messages", json={"text": "De intake is op 1 september."},
-                headers=api(client, cast["coordinator"]))
+    client.post(
+        f"/api/v1/referrals/{referral}/messages",
+        json={"text": "De intake is op 1 september."},
+        headers=api(client, cast["coordinator"]),
+    )
 
     response = client.get(f"/api/v1/referrals/{referral}", headers=api(client, cast["referrer"]))
     assert response.status_code == 200
@@ -312,8 +354,14 @@ def test_the_referrer_sees_status_dates_history_and_messages_only(client, cast):
 
 def test_the_referrers_json_holds_no_coordinator_only_key_or_value(client, cast):
     referral = submit(client, cast["referrer"], [cast["location"]])
-    move(client, cast, referral, to="rejected", reason_code="other",
-         reason="Hulpvraag past beter bij specialistische jeugdhulp.")
+    move(
+        client,
+        cast,
+        referral,
+        to="rejected",
+        reason_code="other",
+        reason="Hulpvraag past beter bij specialistische jeugdhulp.",
+    )
     text = client.get(f"/api/v1/referrals/{referral}", headers=api(client, cast["referrer"])).text
     body = json.loads(text)
 
@@ -324,11 +372,21 @@ def test_the_referrers_json_holds_no_coordinator_only_key_or_value(client, cast)
             return {k for v in value for k in keys(v)}
         return set()
 
-    assert not keys(body) & (COORDINATOR_ONLY | {"reason_code", "planned_at", "goals", "urgency", "by",
-                                                  "possible_duplicate_ids", "location_ids"})
+    assert not keys(body) & (
+        COORDINATOR_ONLY
+        | {"reason_code", "planned_at", "goals", "urgency", "by", "possible_duplicate_ids", "location_ids"}
+    )
     body_data = referral_body([cast["location"]])
-    secrets = [*body_data["child"].values(), *body_data["guardian"].values(), body_data["reason"],
-               "+31612345678", "06 12345678", "Hulpvraag", "specialistische", "\"school\""]
+    secrets = [
+        *body_data["child"].values(),
+        *body_data["guardian"].values(),
+        body_data["reason"],
+        "+31612345678",
+        "06 12345678",
+        "Hulpvraag",
+        "specialistische",
+        '"school"',
+    ]
     for value in secrets:
         assert value not in text, value
 
@@ -338,8 +396,12 @@ def test_the_coordinator_sees_the_whole_referral(client, cast):
     body = as_coordinator(client, cast, referral)
     assert {"id", "status", "submitted_at", "history", "messages"} | COORDINATOR_ONLY <= set(body)
     assert body["child"] == {
-        "given_name": "Noor", "family_name": "Bakker", "date_of_birth": years_ago(8, days=40).isoformat(),
-        "postcode": "1325 AB", "neighbourhood": "Stedenwijk", "school": "De Regenboog",
+        "given_name": "Noor",
+        "family_name": "Bakker",
+        "date_of_birth": years_ago(8, days=40).isoformat(),
+        "postcode": "1325 AB",
+        "neighbourhood": "Stedenwijk",
+        "school": "De Regenboog",
     }
     assert body["guardian"] == {"name": "M. Bakker", "phone": "06 12345678", "email": "m.bakker@example.nl"}
     assert body["source"] == "school"
@@ -388,8 +450,9 @@ def test_the_coordinator_moves_a_referral_and_gets_it_back(client, cast):
 def test_a_move_the_status_does_not_allow_is_409_with_a_message(test_settings, client, cast):
     referral = submit(client, cast["referrer"], [cast["location"]])
     for to in ("intake_planned", "submitted", "closed", "withdrawn", "placed", "waitlisted"):
-        response = move(client, cast, referral, to=to, planned_at="2030-09-01T15:30:00+02:00",
-                        reason_code="goals_reached")
+        response = move(
+            client, cast, referral, to=to, planned_at="2030-09-01T15:30:00+02:00", reason_code="goals_reached"
+        )
         assert response.status_code == 409, (to, response.text)
         assert response.json()["detail"]
     assert status_in_db(test_settings, referral) == "submitted"
@@ -403,18 +466,21 @@ def test_no_move_out_of_a_terminal_status(test_settings, client, cast):
     assert "afgewezen" in response.json()["detail"]
 
 
-@pytest.mark.parametrize(("status", "to", "body", "field"), [
-    ("submitted", "rejected", {}, "reason_code"),
-    ("submitted", "rejected", {"reason_code": "goals_reached"}, "reason_code"),
-    ("submitted", "rejected", {"reason_code": "other"}, "reason"),
-    ("submitted", "rejected", {"reason_code": "other", "reason": "   "}, "reason"),
-    ("waitlisted", "closed", {}, "reason_code"),
-    ("waitlisted", "closed", {"reason_code": "duplicate"}, "reason_code"),
-    ("waitlisted", "closed", {"reason_code": "other"}, "reason"),
-    ("in_review", "intake_planned", {}, "planned_at"),
-    ("in_review", "intake_planned", {"planned_at": "morgen om drie uur"}, "planned_at"),
-    ("submitted", "in_review", {"reason_code": "outside_area"}, "reason_code"),
-])
+@pytest.mark.parametrize(
+    ("status", "to", "body", "field"),
+    [
+        ("submitted", "rejected", {}, "reason_code"),
+        ("submitted", "rejected", {"reason_code": "goals_reached"}, "reason_code"),
+        ("submitted", "rejected", {"reason_code": "other"}, "reason"),
+        ("submitted", "rejected", {"reason_code": "other", "reason": "   "}, "reason"),
+        ("waitlisted", "closed", {}, "reason_code"),
+        ("waitlisted", "closed", {"reason_code": "duplicate"}, "reason_code"),
+        ("waitlisted", "closed", {"reason_code": "other"}, "reason"),
+        ("in_review", "intake_planned", {}, "planned_at"),
+        ("in_review", "intake_planned", {"planned_at": "morgen om drie uur"}, "planned_at"),
+        ("submitted", "in_review", {"reason_code": "outside_area"}, "reason_code"),
+    ],
+)
 def test_what_a_move_needs_is_asked_for_per_field(test_settings, client, cast, status, to, body, field):
     referral = submit(client, cast["referrer"], [cast["location"]])
     if status != "submitted":
@@ -428,14 +494,17 @@ def test_what_a_move_needs_is_asked_for_per_field(test_settings, client, cast, s
     assert row_counts(test_settings) == before
 
 
-@pytest.mark.parametrize(("status", "to", "code"), [
-    ("submitted", "rejected", "outside_target_group"),
-    ("in_review", "rejected", "needs_specialist_care"),
-    ("intake_planned", "rejected", "no_consent"),
-    ("waitlisted", "closed", "moved_house"),
-    ("waitlisted", "closed", "guardian_stopped"),
-    ("waitlisted", "closed", "aged_out"),
-])
+@pytest.mark.parametrize(
+    ("status", "to", "code"),
+    [
+        ("submitted", "rejected", "outside_target_group"),
+        ("in_review", "rejected", "needs_specialist_care"),
+        ("intake_planned", "rejected", "no_consent"),
+        ("waitlisted", "closed", "moved_house"),
+        ("waitlisted", "closed", "guardian_stopped"),
+        ("waitlisted", "closed", "aged_out"),
+    ],
+)
 def test_rejecting_and_closing_with_a_code_from_the_list(test_settings, client, cast, status, to, code):
     referral = submit(client, cast["referrer"], [cast["location"]])
     if status != "submitted":
@@ -448,16 +517,18 @@ def test_rejecting_and_closing_with_a_code_from_the_list(test_settings, client, 
 
 def test_other_with_a_reason_text_is_accepted_and_recorded(client, cast):
     referral = submit(client, cast["referrer"], [cast["location"]])
-    response = move(client, cast, referral, to="rejected", reason_code="other",
-                    reason="Gezin is verhuisd naar Lelystad.")
+    response = move(
+        client, cast, referral, to="rejected", reason_code="other", reason="Gezin is verhuisd naar Lelystad."
+    )
     assert response.status_code == 200
     assert response.json()["history"][-1]["reason"] == "Gezin is verhuisd naar Lelystad."
 
 
 def test_a_referrer_cannot_move_their_own_referral(test_settings, client, cast):
     referral = submit(client, cast["referrer"], [cast["location"]])
-    response = client.post(f"/api/v1/referrals/{referral}/transitions", json={"to": "in_review"},
-                           headers=api(client, cast["referrer"]))
+    response = client.post(
+        f"/api/v1/referrals/{referral}/transitions", json={"to": "in_review"}, headers=api(client, cast["referrer"])
+    )
     assert response.status_code == 403
     assert status_in_db(test_settings, referral) == "submitted"
 
@@ -507,12 +578,18 @@ def test_a_coordinator_cannot_withdraw_a_referral(test_settings, client, cast):
 
 def test_messages_go_both_ways_and_show_to_both(client, cast):
     referral = submit(client, cast["referrer"], [cast["location"]])
-    sent = client.post(f"/api/v1/referrals/{referral}/messages", json={"text": "Kunt u de ouders bellen?"},
-                       headers=api(client, cast["coordinator"]))
+    sent = client.post(
+        f"/api/v1/referrals/{referral}/messages",
+        json={"text": "Kunt u de ouders bellen?"},
+        headers=api(client, cast["coordinator"]),
+    )
     assert sent.status_code == 201
     assert {"id", "at", "text"} <= set(sent.json())
-    answer = client.post(f"/api/v1/referrals/{referral}/messages", json={"text": "Ja, ik bel vanmiddag."},
-                         headers=api(client, cast["referrer"]))
+    answer = client.post(
+        f"/api/v1/referrals/{referral}/messages",
+        json={"text": "Ja, ik bel vanmiddag."},
+        headers=api(client, cast["referrer"]),
+    )
     assert answer.status_code == 201
     for token in (cast["referrer"], cast["coordinator"]):
         body = client.get(f"/api/v1/referrals/{referral}", headers=api(client, token)).json()
@@ -523,8 +600,12 @@ def test_messages_go_both_ways_and_show_to_both(client, cast):
 def test_a_message_with_html_is_kept_as_text(client, cast):
     referral = submit(client, cast["referrer"], [cast["location"]])
     text = "<b>Let op</b> <script>alert(1)</script>"
-    assert client.post(f"/api/v1/referrals/{referral}/messages", json={"text": text},
-                       headers=api(client, cast["referrer"])).status_code == 201
+    assert (
+        client.post(
+            f"/api/v1/referrals/{referral}/messages", json={"text": text}, headers=api(client, cast["referrer"])
+        ).status_code
+        == 201
+    )
     assert as_coordinator(client, cast, referral)["messages"][0]["text"] == text
 
 
@@ -534,8 +615,7 @@ def test_youth_workers_and_admins_cannot_send_messages(test_settings, client, ca
     locations = (cast["location"],) if role == "youth_worker" else ()
     token = token_for(test_settings, role, location_ids=locations)
     before = row_counts(test_settings)
-    response = client.post(f"/api/v1/referrals/{referral}/messages", json={"text": "Hallo"},
-                           headers=api(client, token))
+    response = client.post(f"/api/v1/referrals/{referral}/messages", json={"text": "Hallo"}, headers=api(client, token))
     assert response.status_code == 403
     assert row_counts(test_settings) == before
 
@@ -555,8 +635,10 @@ HOSTILE_SUBMISSIONS: list[tuple[dict[str, Any], set[str]]] = [
     ({"child__postcode": {"code": "1325"}}, {"child.postcode"}),
     ({"child__neighbourhood": "\x1b[31mrood"}, {"child.neighbourhood"}),
     ({"child__school": HUGE}, {"child.school"}),
-    ({"child": "Noor Bakker"}, {"child", "child.given_name", "child.family_name", "child.date_of_birth",
-                                "child.postcode"}),
+    (
+        {"child": "Noor Bakker"},
+        {"child", "child.given_name", "child.family_name", "child.date_of_birth", "child.postcode"},
+    ),
     ({"child": None}, {"child.given_name", "child.family_name", "child.date_of_birth", "child.postcode"}),
     ({"guardian": ["M. Bakker"]}, {"guardian", "guardian.name", "guardian.phone"}),
     ({"guardian__email": "niet-een-adres"}, {"guardian.email"}),
@@ -581,8 +663,7 @@ HOSTILE_SUBMISSIONS: list[tuple[dict[str, Any], set[str]]] = [
 
 
 @pytest.mark.parametrize(("overrides", "fields"), HOSTILE_SUBMISSIONS)
-def test_hostile_submissions_get_a_message_per_field_and_store_nothing(test_settings, client, cast, overrides,
-                                                                      fields):
+def test_hostile_submissions_get_a_message_per_field_and_store_nothing(test_settings, client, cast, overrides, fields):
     before = row_counts(test_settings)
     body = referral_body([cast["location"]], **overrides)
     for token in (cast["referrer"], cast["coordinator"]):
@@ -595,12 +676,15 @@ def test_hostile_submissions_get_a_message_per_field_and_store_nothing(test_sett
     assert row_counts(test_settings) == before
 
 
-@pytest.mark.parametrize("raw", [b"", b"{", b"null", b"[]", b"\"text\"", b"12", b"\xff\xfe", b"{\"child\": }",
-                                 json.dumps([referral_body()]).encode()])
+@pytest.mark.parametrize(
+    "raw",
+    [b"", b"{", b"null", b"[]", b'"text"', b"12", b"\xff\xfe", b'{"child": }', json.dumps([referral_body()]).encode()],
+)
 def test_a_body_that_is_no_referral_object_is_422(test_settings, client, cast, raw):
     before = row_counts(test_settings)
-    response = client.post("/api/v1/referrals", content=raw,
-                           headers={**api(client, cast["referrer"]), "content-type": "application/json"})
+    response = client.post(
+        "/api/v1/referrals", content=raw, headers={**api(client, cast["referrer"]), "content-type": "application/json"}
+    )
     assert response.status_code in (400, 422), response.text
     assert response.json()["errors"]
     assert row_counts(test_settings) == before
@@ -633,19 +717,30 @@ def test_hostile_transitions_get_a_message_per_field_and_change_nothing(test_set
     referral = submit(client, cast["referrer"], [cast["location"]])
     put_in_status(test_settings, referral, "in_review")
     before = row_counts(test_settings)
-    response = client.post(f"/api/v1/referrals/{referral}/transitions", json=body,
-                           headers=api(client, cast["coordinator"]))
+    response = client.post(
+        f"/api/v1/referrals/{referral}/transitions", json=body, headers=api(client, cast["coordinator"])
+    )
     assert response.status_code == 422, response.text
     assert field in errors_of(response)
     assert status_in_db(test_settings, referral) == "in_review"
     assert row_counts(test_settings) == before
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({}, "text"), ({"text": ""}, "text"), ({"text": "   "}, "text"), ({"text": HUGE}, "text"),
-    ({"text": 42}, "text"), ({"text": ["hoi"]}, "text"), ({"text": "hoi\x00"}, "text"), ({"text": None}, "text"),
-    ([], ""), (None, ""),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "text"),
+        ({"text": ""}, "text"),
+        ({"text": "   "}, "text"),
+        ({"text": HUGE}, "text"),
+        ({"text": 42}, "text"),
+        ({"text": ["hoi"]}, "text"),
+        ({"text": "hoi\x00"}, "text"),
+        ({"text": None}, "text"),
+        ([], ""),
+        (None, ""),
+    ],
+)
 def test_hostile_messages_get_a_message_per_field_and_store_nothing(test_settings, client, cast, body, field):
     referral = submit(client, cast["referrer"], [cast["location"]])
     before = row_counts(test_settings)
@@ -658,14 +753,27 @@ def test_hostile_messages_get_a_message_per_field_and_store_nothing(test_setting
 
 def test_withdraw_ignores_a_hostile_body(test_settings, client, cast):
     referral = submit(client, cast["referrer"], [cast["location"]])
-    response = client.post(f"/api/v1/referrals/{referral}/withdraw", content=b"\x00{<script>",
-                           headers={**api(client, cast["referrer"]), "content-type": "application/json"})
+    response = client.post(
+        f"/api/v1/referrals/{referral}/withdraw",
+        content=b"\x00{<script>",
+        headers={**api(client, cast["referrer"]), "content-type": "application/json"},
+    )
     assert response.status_code == 200
     assert status_in_db(test_settings, referral) == "withdrawn"
 
 
-@pytest.mark.parametrize("query", ["?page=abc", "?page=-1", "?page=99999999999", "?page=0", "?status=",
-                                   "?page=1&page=2", "?status=submitted&status=closed"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?page=abc",
+        "?page=-1",
+        "?page=99999999999",
+        "?page=0",
+        "?status=",
+        "?page=1&page=2",
+        "?status=submitted&status=closed",
+    ],
+)
 def test_odd_list_queries_never_fail(client, cast, query):
     submit(client, cast["referrer"], [cast["location"]])
     response = client.get("/api/v1/referrals" + query, headers=api(client, cast["coordinator"]))

@@ -36,7 +36,7 @@ def listed_ids(page: str) -> list[str]:
 
 def row_of(page: str, referral_id: str) -> str:
     start = page.index(f'href="/aanmeldingen/{referral_id}"')
-    return page[start:page.index("</tr>", start)]
+    return page[start : page.index("</tr>", start)]
 
 
 def timeline(page: str) -> list[str]:
@@ -129,20 +129,43 @@ def test_the_referral_page_shows_the_timeline_in_dutch_without_anything_of_the_i
 
 def test_the_referrers_pages_hold_none_of_the_coordinator_only_fields(cast, make_client):
     referrer = browser(make_client, cast.settings, cast.referrer_a)
-    referral_id = submit_form(referrer, [cast.location_a], **{
-        "source": "police", "reason": "Vertrouwelijke reden ZWAVEL", "guardian.name": "Gerda Mergelland",
-        "guardian.phone": "0612345678", "guardian.email": "gerda@example.nl", "child.school": "Obs Het Kompas",
-        "child.postcode": "1326 xy"})
+    referral_id = submit_form(
+        referrer,
+        [cast.location_a],
+        **{
+            "source": "police",
+            "reason": "Vertrouwelijke reden ZWAVEL",
+            "guardian.name": "Gerda Mergelland",
+            "guardian.phone": "0612345678",
+            "guardian.email": "gerda@example.nl",
+            "child.school": "Obs Het Kompas",
+            "child.postcode": "1326 xy",
+        },
+    )
     coordinator = browser(make_client, cast.settings, cast.coordinator_a)
     move(coordinator, referral_id, "rejected", reason_code="needs_specialist_care", reason="Interne notitie KOBALT")
 
-    pages = [html.unescape(referrer.get(path).text) for path in (
-        "/", f"/aanmeldingen/{referral_id}", f"/aanmeldingen/{referral_id}/verstuurd", "/?status=rejected")]
+    pages = [
+        html.unescape(referrer.get(path).text)
+        for path in ("/", f"/aanmeldingen/{referral_id}", f"/aanmeldingen/{referral_id}/verstuurd", "/?status=rejected")
+    ]
     assert "Afgewezen" in pages[1]
     for page in pages:
-        for secret in ("ZWAVEL", "Gerda", "Mergelland", "06 12345678", "+31612345678", "gerda@example.nl",
-                       "politie (wijkagent)", "KOBALT", "specialistische zorg", "Het Kompas", "1326 XY", "Bakker",
-                       "Fatima el Amrani"):
+        for secret in (
+            "ZWAVEL",
+            "Gerda",
+            "Mergelland",
+            "06 12345678",
+            "+31612345678",
+            "gerda@example.nl",
+            "politie (wijkagent)",
+            "KOBALT",
+            "specialistische zorg",
+            "Het Kompas",
+            "1326 XY",
+            "Bakker",
+            "Fatima el Amrani",
+        ):
             assert secret not in page, secret
 
 
@@ -150,8 +173,12 @@ def test_messages_go_both_ways_and_htmx_swaps_the_list_in_place(cast, make_clien
     referrer = browser(make_client, cast.settings, cast.referrer_a)
     referral_id = submit_form(referrer, [cast.location_a])
 
-    fragment = post(referrer, f"/aanmeldingen/{referral_id}/berichten", {"text": "Moeder heeft een nieuw nummer."},
-                    **{"HX-Request": "true"})
+    fragment = post(
+        referrer,
+        f"/aanmeldingen/{referral_id}/berichten",
+        {"text": "Moeder heeft een nieuw nummer."},
+        **{"HX-Request": "true"},
+    )
     assert fragment.status_code == 200
     assert "<html" not in fragment.text
     assert 'id="berichten-inhoud"' in fragment.text
@@ -227,8 +254,10 @@ def test_referrer_a_never_sees_messages_or_withdraws_referrer_bs_referral(cast, 
     assert referrer_a.get(f"/aanmeldingen/{theirs}").status_code == 404
     assert referrer_a.get(f"/aanmeldingen/{theirs}/verstuurd").status_code == 404
     assert post(referrer_a, f"/aanmeldingen/{theirs}/berichten", {"text": "Hallo"}).status_code == 404
-    assert post(referrer_a, f"/aanmeldingen/{theirs}/berichten", {"text": "Hallo"},
-                **{"HX-Request": "true"}).status_code == 404
+    assert (
+        post(referrer_a, f"/aanmeldingen/{theirs}/berichten", {"text": "Hallo"}, **{"HX-Request": "true"}).status_code
+        == 404
+    )
     assert post(referrer_a, f"/aanmeldingen/{theirs}/intrekken", {}).status_code == 404
     for action in ("status", "dubbel/koppelen", "dubbel/afwijzen", "dubbel/ander-kind"):
         assert post(referrer_a, f"/aanmeldingen/{theirs}/{action}", {"to": "rejected"}).status_code in (403, 404)
@@ -260,9 +289,7 @@ def test_the_email_preference_is_saved(cast, make_client):
     assert email_notifications(cast.settings, cast.referrer_a) is False
 
 
-def test_the_account_menu_links_to_the_account_page_and_staff_without_referrals_get_no_email_choice(
-    cast, make_client
-):
+def test_the_account_menu_links_to_the_account_page_and_staff_without_referrals_get_no_email_choice(cast, make_client):
     youth_worker = browser(make_client, cast.settings, cast.youth_worker_a)
     assert 'href="/account"' in youth_worker.get("/").text
     page = youth_worker.get("/account").text

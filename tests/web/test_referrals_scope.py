@@ -141,10 +141,19 @@ def test_a_referral_for_a_and_b_is_seen_by_both_coordinators(client, cast):
         body = get(client, cast[coordinator], f"/api/v1/referrals/{both}").json()
         assert body["location_ids"] == [str(cast["b"]), str(cast["a"])]  # in the referrer's order
         assert both in listed_ids(client, cast[coordinator])
-    assert post(client, cast["coordinator_a"], f"/api/v1/referrals/{both}/transitions",
-                {"to": "in_review"}).status_code == 200
-    assert post(client, cast["coordinator_b"], f"/api/v1/referrals/{both}/messages",
-                {"text": "Wij nemen haar graag op in Huiskamer B."}).status_code == 201
+    assert (
+        post(client, cast["coordinator_a"], f"/api/v1/referrals/{both}/transitions", {"to": "in_review"}).status_code
+        == 200
+    )
+    assert (
+        post(
+            client,
+            cast["coordinator_b"],
+            f"/api/v1/referrals/{both}/messages",
+            {"text": "Wij nemen haar graag op in Huiskamer B."},
+        ).status_code
+        == 201
+    )
 
 
 def test_a_referral_without_preference_reaches_the_coordinator_of_the_neighbourhood_only(client, cast):
@@ -190,8 +199,9 @@ def test_youth_workers_and_admins_get_403_on_every_referral_endpoint(test_settin
     for path, method in endpoints:
         url = re.sub(r"\{referral_id(?::uuid)?\}", referral, path)
         for body in (valid_body(path, cast["a"]), {"onzin": "<script>"}):
-            response = client.request(method, url, json=body if method != "GET" else None,
-                                      headers=api(client, cast[role]))
+            response = client.request(
+                method, url, json=body if method != "GET" else None, headers=api(client, cast[role])
+            )
             assert response.status_code == 403, (role, method, path, response.status_code, response.text)
             assert "Noor" not in response.text
     assert row_counts(test_settings) == before

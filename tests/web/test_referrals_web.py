@@ -56,9 +56,13 @@ def test_form_with_one_mistake_keeps_everything_typed_and_shows_the_message_at_t
     referrer = browser(make_client, cast.settings, cast.referrer_a)
     typed = form_fields(
         [cast.location_a],
-        **{"guardian.phone": "06-1234", "child.date_of_birth": years_ago(7).isoformat(),
-           "intended_start": years_ago(0, days=-30).isoformat(), "source": "social_team",
-           "requested_weekdays": ["tue", "fri"]},
+        **{
+            "guardian.phone": "06-1234",
+            "child.date_of_birth": years_ago(7).isoformat(),
+            "intended_start": years_ago(0, days=-30).isoformat(),
+            "source": "social_team",
+            "requested_weekdays": ["tue", "fri"],
+        },
     )
     response = post(referrer, "/aanmeldingen/nieuw", typed)
 
@@ -67,8 +71,18 @@ def test_form_with_one_mistake_keeps_everything_typed_and_shows_the_message_at_t
     assert 'class="error-summary"' in page
     assert "telefoonnummer" in error_next_to(page, "guardian.phone")
     assert page.count('class="error-message"') == 1
-    for value in ("Noor", "Bakker", years_ago(7).isoformat(), years_ago(0, days=-30).isoformat(), "1325 ab",
-                  "Stedenwijk", "Basisschool De Regenboog", "Mirjam Bakker", "06-1234", "m.bakker@example.nl"):
+    for value in (
+        "Noor",
+        "Bakker",
+        years_ago(7).isoformat(),
+        years_ago(0, days=-30).isoformat(),
+        "1325 ab",
+        "Stedenwijk",
+        "Basisschool De Regenboog",
+        "Mirjam Bakker",
+        "06-1234",
+        "m.bakker@example.nl",
+    ):
         assert f'value="{value}"' in page, value
     assert ">Wordt snel boos op het schoolplein en heeft weinig vriendjes.</textarea>" in page
     assert 'value="social_team" selected' in page
@@ -152,8 +166,22 @@ def test_a_coordinator_must_choose_one_of_their_own_locations(cast, make_client)
 
 hostile_value = st.one_of(
     st.text(max_size=30),
-    st.sampled_from(["", "<script>alert(1)</script>", "x" * 5000, "\x00\x1b", "2026-02-30", "mon", "on", "😀" * 40,
-                     "9999-12-31", "1-1-1900", "+", "06"]),
+    st.sampled_from(
+        [
+            "",
+            "<script>alert(1)</script>",
+            "x" * 5000,
+            "\x00\x1b",
+            "2026-02-30",
+            "mon",
+            "on",
+            "😀" * 40,
+            "9999-12-31",
+            "1-1-1900",
+            "+",
+            "06",
+        ]
+    ),
     st.lists(st.sampled_from(["mon", "sat", "x", "", "<b>"]), max_size=3),
 )
 
@@ -182,8 +210,11 @@ def test_hostile_input_in_the_referral_form_never_breaks_it(cast, make_client):
 
 def test_html_typed_in_a_name_is_shown_as_text_never_as_markup(cast, make_client):
     referrer = browser(make_client, cast.settings, cast.referrer_a)
-    referral_id = submit_form(referrer, [cast.location_a], **{
-        "child.given_name": "<script>alert(1)</script>", "child.family_name": "<b>Vet</b>"})
+    referral_id = submit_form(
+        referrer,
+        [cast.location_a],
+        **{"child.given_name": "<script>alert(1)</script>", "child.family_name": "<b>Vet</b>"},
+    )
     coordinator = browser(make_client, cast.settings, cast.coordinator_a)
     pages = {
         "inbox": coordinator.get("/aanmeldingen").text,
@@ -236,13 +267,16 @@ def test_coordinator_of_another_location_gets_404_and_does_not_list_it(cast, mak
 def test_the_inbox_puts_the_longest_waiting_first_with_age_neighbourhood_and_source(cast, make_client):
     referrer = browser(make_client, cast.settings, cast.referrer_a)
     newest = submit_form(referrer, [cast.location_a], **{"child.given_name": "Sem"})
-    oldest = submit_form(referrer, [cast.location_a], **{"child.given_name": "Aya", "source": "police",
-                                                        "child.date_of_birth": years_ago(10).isoformat()})
+    oldest = submit_form(
+        referrer,
+        [cast.location_a],
+        **{"child.given_name": "Aya", "source": "police", "child.date_of_birth": years_ago(10).isoformat()},
+    )
     backdate(cast.settings, oldest, 12)
     coordinator = browser(make_client, cast.settings, cast.coordinator_a)
     page = coordinator.get("/aanmeldingen").text
     assert listed_ids(page) == [oldest, newest]
-    row = page[page.index(oldest):page.index(newest)]
+    row = page[page.index(oldest) : page.index(newest)]
     assert "Aya Bakker" in row
     assert "10 jaar" in row
     assert "Stedenwijk" in row
@@ -272,7 +306,8 @@ def test_counts_per_status_match_and_the_filters_work(cast, make_client):
 
     assert listed_ids(coordinator.get("/aanmeldingen?status=rejected").text) == [rejected]
     assert sorted(listed_ids(coordinator.get("/aanmeldingen?status=alle").text)) == sorted(
-        [submitted, reviewed, rejected])
+        [submitted, reviewed, rejected]
+    )
     assert listed_ids(coordinator.get("/aanmeldingen?status=alle&bron=ggd").text) == [reviewed]
     old = (years_ago(0, days=30)).isoformat()
     assert listed_ids(coordinator.get(f"/aanmeldingen?status=alle&tot={old}").text) == [rejected]
@@ -283,7 +318,8 @@ def test_counts_per_status_match_and_the_filters_work(cast, make_client):
 def test_wrong_filters_get_a_message_and_never_an_error(cast, make_client):
     coordinator = browser(make_client, cast.settings, cast.coordinator_a)
     response = coordinator.get(
-        f"/aanmeldingen?status=kapot&locatie={cast.location_b}&bron=x&van=2026-02-30&tot=gisteren&pagina=-1")
+        f"/aanmeldingen?status=kapot&locatie={cast.location_b}&bron=x&van=2026-02-30&tot=gisteren&pagina=-1"
+    )
     assert response.status_code == 422
     assert "Kies een status" in error_next_to(response.text, "status")
     assert "eigen locaties" in response.text  # location B is not theirs
@@ -330,10 +366,24 @@ def test_the_dossier_shows_everything_to_the_coordinator(cast, make_client):
     referral_id = submit_form(referrer, [cast.location_a])
     coordinator = browser(make_client, cast.settings, cast.coordinator_a)
     page = html.unescape(coordinator.get(f"/aanmeldingen/{referral_id}").text)
-    for expected in ("Noor Bakker", "(8 jaar)", "1325 AB", "Stedenwijk", "Basisschool De Regenboog", "Mirjam Bakker",
-                     'href="tel:+31612345678"', "06 12345678", "m.bakker@example.nl", "Marieke Smit", "De Regenboog",
-                     "Wordt snel boos op het schoolplein", "maandag, donderdag", "Huiskamer De Vaart",
-                     "In behandeling nemen", "Afwijzen"):
+    for expected in (
+        "Noor Bakker",
+        "(8 jaar)",
+        "1325 AB",
+        "Stedenwijk",
+        "Basisschool De Regenboog",
+        "Mirjam Bakker",
+        'href="tel:+31612345678"',
+        "06 12345678",
+        "m.bakker@example.nl",
+        "Marieke Smit",
+        "De Regenboog",
+        "Wordt snel boos op het schoolplein",
+        "maandag, donderdag",
+        "Huiskamer De Vaart",
+        "In behandeling nemen",
+        "Afwijzen",
+    ):
         assert expected in page, expected
 
 
@@ -358,8 +408,13 @@ def test_coordinator_actions_move_the_status_and_the_history_says_who_when_and_w
     assert "Intake verzetten" in page
     assert "Fatima el Amrani (coördinator)" in page
 
-    rejected = move(coordinator, referral_id, "rejected", reason_code="needs_specialist_care",
-                    reason="Hulp van jeugd-ggz past beter.")
+    rejected = move(
+        coordinator,
+        referral_id,
+        "rejected",
+        reason_code="needs_specialist_care",
+        reason="Hulp van jeugd-ggz past beter.",
+    )
     assert rejected.status_code == 303
     page = html.unescape(coordinator.get(f"/aanmeldingen/{referral_id}").text)
     assert "Reden: specialistische zorg nodig: Hulp van jeugd-ggz past beter." in page

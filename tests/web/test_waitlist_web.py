@@ -147,7 +147,7 @@ def test_capacity_counts_placements_and_offers_per_day_and_marks_closure_days(te
     page = client.get(f"/locaties/{cast.a}/capaciteit")
     assert page.status_code == 200
     html = page.text
-    assert cell(html, monday - timedelta(days=7)) .endswith("2 vrij 0 geplaatst · 2 plaatsen")
+    assert cell(html, monday - timedelta(days=7)).endswith("2 vrij 0 geplaatst · 2 plaatsen")
     assert cell(html, monday).endswith("1 vrij 1 geplaatst · 2 plaatsen")
     assert cell(html, tuesday).endswith("1 vrij 0 geplaatst · 1 aangeboden · 2 plaatsen")
     assert cell(html, monday + timedelta(days=7)).endswith("0 vrij vol 1 geplaatst · 1 aangeboden · 2 plaatsen")
@@ -155,9 +155,12 @@ def test_capacity_counts_placements_and_offers_per_day_and_marks_closure_days(te
     assert cell(html, monday + timedelta(days=3)).endswith("1 vrij 1 geplaatst · 2 plaatsen")
     assert "zaterdag" not in html  # no seats at the weekend: no column
     # Ending the placement frees Noor's seats from the day after.
-    end = post_form(client, f"/locaties/{cast.a}/plaatsingen/{placement_id(test_settings, placed)}/beeindigen",
-                    {"end_date": (monday + timedelta(days=7)).isoformat(), "reason_code": "moved_house"},
-                    form_page=f"/locaties/{cast.a}/plaatsingen")
+    end = post_form(
+        client,
+        f"/locaties/{cast.a}/plaatsingen/{placement_id(test_settings, placed)}/beeindigen",
+        {"end_date": (monday + timedelta(days=7)).isoformat(), "reason_code": "moved_house"},
+        form_page=f"/locaties/{cast.a}/plaatsingen",
+    )
     assert end.status_code == 303, end.text
     html = client.get(f"/locaties/{cast.a}/capaciteit").text
     assert cell(html, monday + timedelta(days=7)).endswith("0 vrij vol 1 geplaatst · 1 aangeboden · 2 plaatsen")
@@ -233,8 +236,12 @@ def test_accepting_an_offer_places_the_child(test_settings, client):
     assert offer(client, cast, noor, ["tue", "thu"], start).status_code == 303
     offers = client.get(f"/locaties/{cast.a}/aanbiedingen").text
     assert "Noor Bakker" in offers and "Geaccepteerd" in offers
-    accept = post_form(client, f"/locaties/{cast.a}/aanbiedingen/{open_offer_id(test_settings, noor)}/geaccepteerd",
-                       {}, form_page=f"/locaties/{cast.a}/aanbiedingen")
+    accept = post_form(
+        client,
+        f"/locaties/{cast.a}/aanbiedingen/{open_offer_id(test_settings, noor)}/geaccepteerd",
+        {},
+        form_page=f"/locaties/{cast.a}/aanbiedingen",
+    )
     assert accept.status_code == 303, accept.text
     placements = client.get(accept.headers["location"])
     assert "Noor Bakker is geplaatst: dinsdag en donderdag" in placements.text
@@ -251,8 +258,12 @@ def test_declining_an_offer_frees_the_seat_and_keeps_the_waiting_time(test_setti
     start = next_weekday(0)
     assert offer(client, cast, noor, ["mon"], start).status_code == 303
     offer_id = open_offer_id(test_settings, noor)
-    decline = post_form(client, f"/locaties/{cast.a}/aanbiedingen/{offer_id}/afgeslagen",
-                        {"reason": "De maandag past toch niet."}, form_page=f"/locaties/{cast.a}/aanbiedingen")
+    decline = post_form(
+        client,
+        f"/locaties/{cast.a}/aanbiedingen/{offer_id}/afgeslagen",
+        {"reason": "De maandag past toch niet."},
+        form_page=f"/locaties/{cast.a}/aanbiedingen",
+    )
     assert decline.status_code == 303, decline.text
     offers = client.get(decline.headers["location"]).text
     assert "Noor Bakker staat weer op de wachtlijst" in offers
@@ -280,8 +291,12 @@ def test_an_expired_offer_is_marked_and_its_answer_is_refused_with_a_notice(test
     offers = client.get(f"/locaties/{cast.a}/aanbiedingen").text
     expired = offers[offers.index('id="kop-verlopen"') :]
     assert "Noor Bakker" in expired and "verlopen" in expired
-    accept = post_form(client, f"/locaties/{cast.a}/aanbiedingen/{offer_id}/geaccepteerd", {},
-                       form_page=f"/locaties/{cast.a}/aanbiedingen")
+    accept = post_form(
+        client,
+        f"/locaties/{cast.a}/aanbiedingen/{offer_id}/geaccepteerd",
+        {},
+        form_page=f"/locaties/{cast.a}/aanbiedingen",
+    )
     assert accept.status_code == 409
     assert "Dit aanbod is verlopen" in accept.text
     assert "aangeboden" not in cell(client.get(f"/locaties/{cast.a}/capaciteit?vanaf={start}").text, start)
@@ -295,16 +310,24 @@ def test_ending_a_placement_closes_the_referral_and_bad_input_stays_in_its_form(
     assert place(client, cast, noor, ["mon", "wed"], start).status_code == 303
     pid = placement_id(test_settings, noor)
     url = f"/locaties/{cast.a}/plaatsingen/{pid}/beeindigen"
-    wrong = post_form(client, url, {"end_date": start.isoformat(), "reason_code": "other", "reason": ""},
-                      form_page=f"/locaties/{cast.a}/plaatsingen")
+    wrong = post_form(
+        client,
+        url,
+        {"end_date": start.isoformat(), "reason_code": "other", "reason": ""},
+        form_page=f"/locaties/{cast.a}/plaatsingen",
+    )
     assert wrong.status_code == 422
     row = wrong.text[wrong.text.index(f'id="plaatsing-{pid}"') :]
-    assert "<details class=\"action\" open>" in row[: row.index("</tr>")]
+    assert '<details class="action" open>' in row[: row.index("</tr>")]
     assert "Licht de reden &#39;anders&#39; toe." in row[: row.index("</tr>")]
     assert re.search(r'<option value="other" selected>', row)
     assert status_of(client, cast, noor) == "placed"
-    ended = post_form(client, url, {"end_date": start.isoformat(), "reason_code": "goals_reached"},
-                      form_page=f"/locaties/{cast.a}/plaatsingen")
+    ended = post_form(
+        client,
+        url,
+        {"end_date": start.isoformat(), "reason_code": "goals_reached"},
+        form_page=f"/locaties/{cast.a}/plaatsingen",
+    )
     assert ended.status_code == 303
     page = client.get(ended.headers["location"]).text
     assert "De plaatsing van Noor Bakker is beëindigd" in page
@@ -377,10 +400,16 @@ def test_youth_workers_and_referrers_get_403_on_these_pages(test_settings, busy_
         assert browser.get("/capaciteit").status_code == 403
         seat = {"referral_id": waiting, "weekdays": ["thu"], "start_date": next_weekday(3).isoformat()}
         assert post_form(browser, f"/locaties/{cast.a}/plaatsingen", seat, form_page="/").status_code == 403
-        assert post_form(browser, f"/locaties/{cast.a}/aanbiedingen/{offer_id}/geaccepteerd", {},
-                         form_page="/").status_code == 403
-        assert post_form(browser, f"/locaties/{cast.a}/plaatsingen/{pid}/beeindigen", ending,
-                         form_page="/").status_code == 403
+        assert (
+            post_form(
+                browser, f"/locaties/{cast.a}/aanbiedingen/{offer_id}/geaccepteerd", {}, form_page="/"
+            ).status_code
+            == 403
+        )
+        assert (
+            post_form(browser, f"/locaties/{cast.a}/plaatsingen/{pid}/beeindigen", ending, form_page="/").status_code
+            == 403
+        )
     assert status_of(browser, cast, waiting) == "waitlisted"
 
 
@@ -416,12 +445,36 @@ def test_the_pages_do_not_query_per_child(test_settings, client):
 
 # --- nonsense --------------------------------------------------------------------------------------
 
-SEAT_FIELDS = ["referral_id", "weekdays", "start_date", "respond_by", "voorstel_start", "end_date", "reason_code",
-               "reason", "location_id"]
+SEAT_FIELDS = [
+    "referral_id",
+    "weekdays",
+    "start_date",
+    "respond_by",
+    "voorstel_start",
+    "end_date",
+    "reason_code",
+    "reason",
+    "location_id",
+]
 hostile = st.one_of(
     st.text(max_size=30),
-    st.sampled_from(["", "mon", "zondag", "2026-02-30", "31-12-2099", "1900-01-01", "<script>alert(1)</script>",
-                     "x" * 5000, "\x00", "other", "moved_house", str(UUID(int=7)), "-1"]),
+    st.sampled_from(
+        [
+            "",
+            "mon",
+            "zondag",
+            "2026-02-30",
+            "31-12-2099",
+            "1900-01-01",
+            "<script>alert(1)</script>",
+            "x" * 5000,
+            "\x00",
+            "other",
+            "moved_house",
+            str(UUID(int=7)),
+            "-1",
+        ]
+    ),
 )
 
 
@@ -430,15 +483,21 @@ def test_nonsense_on_every_form_gives_a_page_never_a_500_and_nothing_half_done(t
     token = re.search(r'name="_csrf_token" value="([^"]+)"', client.get(f"/locaties/{cast.a}/plaatsingen").text)
     base = f"/locaties/{cast.a}"
     posts = [
-        f"{base}/aanbiedingen", f"{base}/plaatsingen", f"{base}/aanbiedingen/{offer_id}/afgeslagen",
-        f"{base}/plaatsingen/{pid}/beeindigen", f"/locaties/{UUID(int=3)}/aanbiedingen", "/locaties/kapot/plaatsingen",
+        f"{base}/aanbiedingen",
+        f"{base}/plaatsingen",
+        f"{base}/aanbiedingen/{offer_id}/afgeslagen",
+        f"{base}/plaatsingen/{pid}/beeindigen",
+        f"/locaties/{UUID(int=3)}/aanbiedingen",
+        "/locaties/kapot/plaatsingen",
     ]
     gets = [f"{base}/wachtlijst", f"{base}/wachtlijst/{waiting}", f"{base}/capaciteit", f"{base}/voorstellen"]
     query_names = ["datum", "dag", "urgentie", "vanaf", "start"]
 
     @settings(max_examples=15, deadline=None)
-    @given(form=st.dictionaries(st.sampled_from(SEAT_FIELDS), st.one_of(hostile, st.lists(hostile, max_size=3))),
-           query=st.dictionaries(st.sampled_from(query_names), hostile))
+    @given(
+        form=st.dictionaries(st.sampled_from(SEAT_FIELDS), st.one_of(hostile, st.lists(hostile, max_size=3))),
+        query=st.dictionaries(st.sampled_from(query_names), hostile),
+    )
     def check(form, query) -> None:
         for url in posts:
             response = client.post(url, data={**form, "_csrf_token": token.group(1)}, follow_redirects=False)

@@ -33,8 +33,11 @@ class Cast:
 
 def make_cast(settings: Any, *, seats: dict[str, int] | None = None, closure_days: tuple[Any, ...] = ()) -> Cast:
     a = make_location(
-        settings, "Huiskamer Anemoon", seats=seats or {"mon": 2, "tue": 2, "wed": 2, "thu": 2, "fri": 2},
-        neighbourhoods=("Stedenwijk",), closure_days=closure_days,
+        settings,
+        "Huiskamer Anemoon",
+        seats=seats or {"mon": 2, "tue": 2, "wed": 2, "thu": 2, "fri": 2},
+        neighbourhoods=("Stedenwijk",),
+        closure_days=closure_days,
     )
     b = make_location(settings, "Huiskamer Berk", neighbourhoods=("Kruidenwijk",))
     coordinator_a = make_user(settings, "coordinator", location_ids=(a,))
@@ -42,8 +45,15 @@ def make_cast(settings: Any, *, seats: dict[str, int] | None = None, closure_day
     youth_worker_a = make_user(settings, "youth_worker", location_ids=(a,))
     referrer = make_user(settings, "referrer")
     return Cast(
-        settings, a, b, coordinator_a, coordinator_b, youth_worker_a, referrer,
-        make_token(settings, coordinator_a), make_token(settings, referrer),
+        settings,
+        a,
+        b,
+        coordinator_a,
+        coordinator_b,
+        youth_worker_a,
+        referrer,
+        make_token(settings, coordinator_a),
+        make_token(settings, referrer),
     )
 
 

@@ -45,6 +45,12 @@ TABLE_LABELS_NL: dict[str, str] = {
     "sibling_links": "broers en zussen",
     "offers": "plaatsaanbiedingen",
     "placements": "plaatsingen",
+    "attendance": "aanwezigheid",
+    "concerns": "signalen",
+    "progress_notes": "voortgang op doelen",
+    "evaluations": "evaluaties",
+    "goal_evaluations": "evaluaties per doel",
+    "organisation_settings": "instellingen van de organisatie",
 }
 
 ACTIONS_NL: dict[str, str] = {

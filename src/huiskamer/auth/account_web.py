@@ -15,11 +15,18 @@ from huiskamer.validation import FieldErrors, read_bool
 
 
 async def _account_page(
-    request: Request[Any, Any, Any], actor: Actor, db_session: DbSession, *,
-    errors: dict[str, str] | None = None, status_code: int = 200,
+    request: Request[Any, Any, Any],
+    actor: Actor,
+    db_session: DbSession,
+    *,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
 ) -> Template:
     return page(
-        request, "auth/account.html", status_code=status_code, title="Mijn account",
+        request,
+        "auth/account.html",
+        status_code=status_code,
+        title="Mijn account",
         user=await auth_service.account_of(db_session, actor),
         organisation=await auth_service.organisation_of(db_session, actor),
         may_get_referral_email=auth_service.may_get_referral_email(actor),
@@ -43,7 +50,8 @@ async def account_submit(
         return await _account_page(request, actor, db_session, errors=errors.errors, status_code=422)
     await auth_service.set_email_notifications(db_session, actor, wanted)
     message = (
-        "U krijgt voortaan een e-mail bij een wijziging in uw aanmeldingen." if wanted
+        "U krijgt voortaan een e-mail bij een wijziging in uw aanmeldingen."
+        if wanted
         else "U krijgt geen e-mail meer bij een wijziging in uw aanmeldingen."
     )
     if actor.session_id is not None:

@@ -136,9 +136,7 @@ async def end_all_sessions_and_tokens(db: AsyncSession, user_id: UUID, *, keep_s
     await db.execute(query)
     if keep_session is None:
         await db.execute(
-            update(ApiToken)
-            .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
-            .values(revoked_at=_now())
+            update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None)).values(revoked_at=_now())
         )
 
 
@@ -190,12 +188,12 @@ async def change_password(
         raise NotFound
     errors: dict[str, str] = {}
     if not verify_password(current[:500], user.password_hash):
-        errors["current_password"] = "Uw huidige wachtwoord klopt niet."
+        errors["current_password"] = "Uw huidige wachtwoord klopt niet."  # noqa: S105 (a message, not a password)
     problem = password_problem(new)
     if problem:
         errors["new_password"] = problem
     elif new != repeat:
-        errors["repeat_password"] = "De twee nieuwe wachtwoorden zijn niet gelijk."
+        errors["repeat_password"] = "De twee nieuwe wachtwoorden zijn niet gelijk."  # noqa: S105
     if errors:
         raise InvalidInput(errors)
     user.password_hash = hash_password(new)

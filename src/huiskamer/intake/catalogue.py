@@ -106,9 +106,7 @@ def code_for(name: str) -> str:
 
 async def _free_code(db: AsyncSession, name: str) -> str:
     base = code_for(name)
-    taken = set(
-        (await db.scalars(select(GoalCatalogueItem.code).where(GoalCatalogueItem.code.like(f"{base}%")))).all()
-    )
+    taken = set((await db.scalars(select(GoalCatalogueItem.code).where(GoalCatalogueItem.code.like(f"{base}%")))).all())
     code, n = base, 1
     while code in taken:
         n += 1

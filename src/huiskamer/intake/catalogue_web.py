@@ -90,9 +90,7 @@ async def admin_goal_edit(
     request: Request[Any, Any, Any], goal_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession
 ) -> Template:
     item = await catalogue.get_goal(db_session, actor, goal_id)
-    return _form(
-        request, values=catalogue.form_values(item), item_id=str(item.id), item_name=item.name, code=item.code
-    )
+    return _form(request, values=catalogue.form_values(item), item_id=str(item.id), item_name=item.name, code=item.code)
 
 
 @post(f"{LIST_URL}/{{goal_id:uuid}}", name="admin_goal_update", guards=[require_admin])

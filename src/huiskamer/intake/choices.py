@@ -110,7 +110,7 @@ async def location_names(db: AsyncSession, ids: Sequence[UUID]) -> list[str]:
 
 
 def list_in_dutch(items: Sequence[str]) -> str:
-    """"A", "A en B", "A, B en C"."""
+    """ "A", "A en B", "A, B en C"."""
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " en " + items[-1]

@@ -23,7 +23,13 @@ OWN_GOALS = 3
 PREFERENCES = 3
 SIBLINGS = 2
 TEXT_FIELDS = (
-    "held_on", "urgency", "urgency_reason", "minimum_days", "collection_persons", "allergies", "safety_notes",
+    "held_on",
+    "urgency",
+    "urgency_reason",
+    "minimum_days",
+    "collection_persons",
+    "allergies",
+    "safety_notes",
 )
 LIST_FIELDS = ("goal_codes", "requested_weekdays")
 

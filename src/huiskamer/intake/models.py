@@ -72,6 +72,8 @@ class Goal(UUIDAuditBase):
     description: Mapped[str] = mapped_column(String(300))
     dimension: Mapped[str | None] = mapped_column(String(40), default=None)
     status: Mapped[str] = mapped_column(String(12), default="active")  # active | reached | adjusted | stopped
+    # The date of the evaluation that marked it reached or stopped (reports count goals reached per period).
+    closed_on: Mapped[date | None] = mapped_column(default=None)
     set_on: Mapped[date]
     position: Mapped[int] = mapped_column(Integer, default=0)
 

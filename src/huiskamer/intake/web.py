@@ -83,14 +83,24 @@ async def intake_hold(
     except InvalidInput as invalid:
         await db_session.rollback()
         return await _form_page(
-            request, actor, db_session, referral_id,
-            values=form.shown_values(posted), errors=form.form_errors(invalid.errors, raw), status_code=422,
+            request,
+            actor,
+            db_session,
+            referral_id,
+            values=form.shown_values(posted),
+            errors=form.form_errors(invalid.errors, raw),
+            status_code=422,
         )
     except Conflict as conflict:
         await db_session.rollback()
         return await _form_page(
-            request, actor, db_session, referral_id,
-            values=form.shown_values(posted), notice=conflict.message, status_code=409,
+            request,
+            actor,
+            db_session,
+            referral_id,
+            values=form.shown_values(posted),
+            notice=conflict.message,
+            status_code=409,
         )
     location_id = form.first_location(data.preferred_location_ids, actor.location_ids)
     where = list_in_dutch(await location_names(db_session, data.preferred_location_ids))

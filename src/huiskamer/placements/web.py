@@ -281,8 +281,14 @@ async def proposals_page(
     on, errors = _read_start(start)
     values = {"start": start} if errors else {}
     return await _proposals_page(
-        request, actor, db_session, location_uuid(location_id), on,
-        status_code=422 if errors else 200, errors=errors, values=values,
+        request,
+        actor,
+        db_session,
+        location_uuid(location_id),
+        on,
+        status_code=422 if errors else 200,
+        errors=errors,
+        values=values,
     )
 
 
@@ -494,7 +500,12 @@ async def placement_end(
     except (InvalidInput, Conflict) as refused:
         await db_session.rollback()
         return await _placements_page(
-            request, actor, db_session, location, failed=str(placement_id), values=_form_values(data),
+            request,
+            actor,
+            db_session,
+            location,
+            failed=str(placement_id),
+            values=_form_values(data),
             **_refusal(refused),
         )
     child = await _child_name(db_session, actor, placement.referral_id)

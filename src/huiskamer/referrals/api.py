@@ -46,23 +46,39 @@ async def referral_json(db: DbSession, actor: Actor, referral: Referral) -> dict
     if actor.is_coordinator:
         child = referral.child
         body["history"] = [
-            {"status": e.to_status, "at": _at(e.at), "by": e.actor_label, "reason_code": e.reason_code,
-             "reason": e.reason, "planned_at": _at(e.planned_at)}
+            {
+                "status": e.to_status,
+                "at": _at(e.at),
+                "by": e.actor_label,
+                "reason_code": e.reason_code,
+                "reason": e.reason,
+                "planned_at": _at(e.planned_at),
+            }
             for e in events
         ]
         body["messages"] = [
-            {"at": _at(m.at), "text": m.text, "from": "referrer" if m.from_referrer else "coordinator",
-             "author": m.author_name}
+            {
+                "at": _at(m.at),
+                "text": m.text,
+                "from": "referrer" if m.from_referrer else "coordinator",
+                "author": m.author_name,
+            }
             for m in notes
         ]
         body.update(
             child={
-                "given_name": child.given_name, "family_name": child.family_name,
-                "date_of_birth": child.date_of_birth.isoformat(), "postcode": child.postcode,
-                "neighbourhood": child.neighbourhood, "school": child.school,
+                "given_name": child.given_name,
+                "family_name": child.family_name,
+                "date_of_birth": child.date_of_birth.isoformat(),
+                "postcode": child.postcode,
+                "neighbourhood": child.neighbourhood,
+                "school": child.school,
             },
-            guardian={"name": referral.guardian_name, "phone": format_phone(referral.guardian_phone),
-                      "email": referral.guardian_email},
+            guardian={
+                "name": referral.guardian_name,
+                "phone": format_phone(referral.guardian_phone),
+                "email": referral.guardian_email,
+            },
             source=referral.source,
             reason=referral.reason,
             guardian_informed=referral.guardian_informed,
@@ -89,8 +105,14 @@ async def _intake_json(db: DbSession, referral: Referral) -> dict[str, Any] | No
         "urgency": intake.urgency,
         "urgency_reason": intake.urgency_reason,
         "goals": [
-            {"id": str(g.id), "code": g.code, "description": g.description, "dimension": g.dimension,
-             "status": g.status, "set_on": g.set_on.isoformat()}
+            {
+                "id": str(g.id),
+                "code": g.code,
+                "description": g.description,
+                "dimension": g.dimension,
+                "status": g.status,
+                "set_on": g.set_on.isoformat(),
+            }
             for g in intake.goals
         ],
         "requested_weekdays": intake.requested_weekdays,
@@ -139,8 +161,10 @@ async def list_referrals(
     items = []
     for row in result.rows:
         item = {
-            "id": str(row.referral.id), "status": row.referral.status,
-            "submitted_at": _at(row.referral.submitted_at), "status_changed_at": _at(row.referral.status_changed_at),
+            "id": str(row.referral.id),
+            "status": row.referral.status,
+            "submitted_at": _at(row.referral.submitted_at),
+            "status_changed_at": _at(row.referral.status_changed_at),
             "unread": row.unread,
         }
         if actor.is_coordinator:
@@ -161,10 +185,18 @@ async def show(referral_id: FromPath[UUID], actor: CurrentActor, db_session: DbS
     return await referral_json(db_session, actor, referral)
 
 
-@post("/api/v1/referrals/{referral_id:uuid}/transitions", name="api_referral_move", tags=["referrals"],
-      status_code=200, guards=[require_coordinator])
+@post(
+    "/api/v1/referrals/{referral_id:uuid}/transitions",
+    name="api_referral_move",
+    tags=["referrals"],
+    status_code=200,
+    guards=[require_coordinator],
+)
 async def transition(
-    request: Request[Any, Any, Any], referral_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession,
+    request: Request[Any, Any, Any],
+    referral_id: FromPath[UUID],
+    actor: CurrentActor,
+    db_session: DbSession,
     settings: AppSettings,
 ) -> dict[str, Any]:
     move = parse_move(await json_body(request))
@@ -172,8 +204,13 @@ async def transition(
     return await referral_json(db_session, actor, referral)
 
 
-@post("/api/v1/referrals/{referral_id:uuid}/withdraw", name="api_referral_withdraw", tags=["referrals"],
-      status_code=200, guards=REFERRAL_ROLES)
+@post(
+    "/api/v1/referrals/{referral_id:uuid}/withdraw",
+    name="api_referral_withdraw",
+    tags=["referrals"],
+    status_code=200,
+    guards=REFERRAL_ROLES,
+)
 async def withdraw(
     referral_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession, settings: AppSettings
 ) -> dict[str, Any]:
@@ -181,10 +218,18 @@ async def withdraw(
     return await referral_json(db_session, actor, referral)
 
 
-@post("/api/v1/referrals/{referral_id:uuid}/messages", name="api_referral_message", tags=["referrals"],
-      status_code=201, guards=REFERRAL_ROLES)
+@post(
+    "/api/v1/referrals/{referral_id:uuid}/messages",
+    name="api_referral_message",
+    tags=["referrals"],
+    status_code=201,
+    guards=REFERRAL_ROLES,
+)
 async def message(
-    request: Request[Any, Any, Any], referral_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession,
+    request: Request[Any, Any, Any],
+    referral_id: FromPath[UUID],
+    actor: CurrentActor,
+    db_session: DbSession,
     settings: AppSettings,
 ) -> Response[dict[str, Any]]:
     text = parse_message(await json_body(request))

@@ -34,8 +34,32 @@ WORKDAYS = WEEKDAYS[:5]
 
 
 # Dutch family names start with particles ("de Jong", "van der Berg"): "Fenna de J." is how people abbreviate.
-NAME_PARTICLES = frozenset({"van", "de", "der", "den", "het", "'t", "ter", "ten", "te", "in", "op", "aan", "la", "le",
-                            "du", "da", "di", "del", "von", "zu", "el", "al"})
+NAME_PARTICLES = frozenset(
+    {
+        "van",
+        "de",
+        "der",
+        "den",
+        "het",
+        "'t",
+        "ter",
+        "ten",
+        "te",
+        "in",
+        "op",
+        "aan",
+        "la",
+        "le",
+        "du",
+        "da",
+        "di",
+        "del",
+        "von",
+        "zu",
+        "el",
+        "al",
+    }
+)
 
 
 def child_label(given_name: str, family_name: str) -> str:
@@ -176,8 +200,7 @@ class Submitted:
 async def submitted(db: AsyncSession, actor: Actor, referral_id: UUID) -> Submitted:
     """What the confirmation page after submitting needs: which child, nothing more."""
     referral = await service.get_referral(db, actor, referral_id, log_view=False)
-    return Submitted(referral.id, child_label(referral.child.given_name, referral.child.family_name),
-                     actor.is_referrer)
+    return Submitted(referral.id, child_label(referral.child.given_name, referral.child.family_name), actor.is_referrer)
 
 
 # --- the coordinator's dossier -------------------------------------------------------------------
@@ -263,6 +286,7 @@ async def form_choices(db: AsyncSession, actor: Actor) -> FormChoices:
 
 # --- the inbox filters ---------------------------------------------------------------------------
 
+
 def read_page(value: str | None) -> int:
     """A page number from the query string; anything else is the first page."""
     return int(value) if value and re.fullmatch(r"[1-9][0-9]{0,4}", value) else 1
@@ -306,8 +330,9 @@ def read_inbox_filters(raw: Mapping[str, str | None], actor: Actor) -> tuple[ser
         errors.add("tot", "De einddatum ligt voor de begindatum.")
         days["tot"] = None
     page = read_page(raw.get("pagina"))
-    filters = service.InboxFilters(status=status, location_id=location_id, source=source,
-                                   date_from=days["van"], date_to=days["tot"], page=page)
+    filters = service.InboxFilters(
+        status=status, location_id=location_id, source=source, date_from=days["van"], date_to=days["tot"], page=page
+    )
     return filters, errors.errors
 
 
@@ -334,7 +359,8 @@ def inbox_rows(result: service.InboxPage, today: date) -> list[InboxRow]:
             neighbourhood=row.referral.child.neighbourhood,
             source=SOURCES.get(row.referral.source, row.referral.source),
             submitted_at=row.referral.submitted_at,
-            days_waiting=None if Status(row.referral.status) in rules.TERMINAL
+            days_waiting=None
+            if Status(row.referral.status) in rules.TERMINAL
             else (today - local_day(row.referral.submitted_at)).days,
             status=row.referral.status,
             possible_duplicate=row.possible_duplicate,

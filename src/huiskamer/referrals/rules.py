@@ -129,9 +129,7 @@ def check_move(current: Status, request: MoveRequest, *, via_own_action: bool = 
     if current in TERMINAL:
         raise MoveRefused(f"Deze aanmelding is {status_name(current)}; de status kan niet meer veranderen.")
     if request.to not in MOVES[current]:
-        raise MoveRefused(
-            f"Van '{status_name(current)}' kan een aanmelding niet naar '{status_name(request.to)}'."
-        )
+        raise MoveRefused(f"Van '{status_name(current)}' kan een aanmelding niet naar '{status_name(request.to)}'.")
     if request.to in NEEDS_OWN_ACTION and not via_own_action:
         raise MoveRefused(NEEDS_OWN_ACTION[request.to])
     if current in HOLDS_SEATS and not via_own_action:

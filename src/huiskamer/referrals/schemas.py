@@ -110,9 +110,7 @@ def parse_referral_input(raw: Any, *, today: date) -> ReferralInput:
     guardian_phone = read_phone(data, "guardian.phone", errors)
     guardian_email = read_email(data, "guardian.email", errors, required=False)
     source = read_choice(data, "source", errors, label="wie het kind aanmeldt", choices=SOURCES, required=False)
-    reason = read_text(
-        data, "reason", errors, label="de reden van aanmelding", max_length=MAX_REASON, multiline=True
-    )
+    reason = read_text(data, "reason", errors, label="de reden van aanmelding", max_length=MAX_REASON, multiline=True)
     informed = read_bool(data, "guardian_informed", errors, label="ouders op de hoogte")
     if not informed and "guardian_informed" not in errors.errors:
         errors.add(

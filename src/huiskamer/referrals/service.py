@@ -171,8 +171,16 @@ async def submit_referral(db: AsyncSession, actor: Actor, data: ReferralInput) -
     referral.locations = [ReferralLocation(location_id=loc.id, rank=n) for n, loc in enumerate(locations, 1)]
     db.add(referral)
     await db.flush()
-    db.add(ReferralEvent(referral_id=referral.id, at=now, actor_id=actor.id, actor_label=_actor_label(actor),
-                         from_status=None, to_status=Status.SUBMITTED.value))
+    db.add(
+        ReferralEvent(
+            referral_id=referral.id,
+            at=now,
+            actor_id=actor.id,
+            actor_label=_actor_label(actor),
+            from_status=None,
+            to_status=Status.SUBMITTED.value,
+        )
+    )
     db.add(ReferralRead(referral_id=referral.id, user_id=actor.id, seen_at=now))
     await db.flush()
     return referral
@@ -309,15 +317,20 @@ async def list_referrals(db: AsyncSession, actor: Actor, filters: InboxFilters) 
     ).all()
     has_next = len(found) > size
     found = found[:size]
-    counted = _apply_filters(base, InboxFilters(location_id=filters.location_id, source=filters.source,
-                                                date_from=filters.date_from, date_to=filters.date_to))
+    counted = _apply_filters(
+        base,
+        InboxFilters(
+            location_id=filters.location_id, source=filters.source, date_from=filters.date_from, date_to=filters.date_to
+        ),
+    )
     counts = await _count_by_status(db, counted)
     total = sum(counts.values())
     unread = await _unread_ids(db, actor, found)
     duplicates = await _duplicate_child_ids(db, [r.child for r in found]) if actor.is_coordinator else set()
     rows = [
-        ReferralRow(referral=r, child_name=r.child.full_name, unread=r.id in unread,
-                    possible_duplicate=r.child_id in duplicates)
+        ReferralRow(
+            referral=r, child_name=r.child.full_name, unread=r.id in unread, possible_duplicate=r.child_id in duplicates
+        )
         for r in found
     ]
     return InboxPage(rows=rows, counts=counts, total=total, page=page, has_next=has_next, filters=filters)
@@ -335,8 +348,9 @@ async def _count_by_status(db: AsyncSession, query: Select[tuple[Referral]]) -> 
 async def history(db: AsyncSession, referral: Referral) -> Sequence[ReferralEvent]:
     return (
         await db.scalars(
-            select(ReferralEvent).where(ReferralEvent.referral_id == referral.id).order_by(ReferralEvent.at,
-                                                                                         ReferralEvent.id)
+            select(ReferralEvent)
+            .where(ReferralEvent.referral_id == referral.id)
+            .order_by(ReferralEvent.at, ReferralEvent.id)
         )
     ).all()
 
@@ -397,8 +411,13 @@ async def _record_move(
 
 
 async def move(
-    db: AsyncSession, actor: Actor, settings: Settings, referral_id: UUID, request: MoveRequest,
-    *, via_own_action: bool = False,
+    db: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    referral_id: UUID,
+    request: MoveRequest,
+    *,
+    via_own_action: bool = False,
 ) -> Referral:
     """The coordinator moves a referral to a next status that the rules allow; each move is recorded."""
     referral = await get_referral(db, actor, referral_id, log_view=False)
@@ -442,8 +461,12 @@ async def add_message(
     """A short message between the coordinator and the referrer who submitted it, shown to both."""
     referral = await get_referral(db, actor, referral_id, log_view=False)
     message = ReferralMessage(
-        referral_id=referral.id, at=_now(), author_id=actor.id, author_name=actor.name,
-        from_referrer=actor.is_referrer, text=text,
+        referral_id=referral.id,
+        at=_now(),
+        author_id=actor.id,
+        author_name=actor.name,
+        from_referrer=actor.is_referrer,
+        text=text,
     )
     db.add(message)
     if actor.is_coordinator:
@@ -505,6 +528,9 @@ async def reject_as_duplicate(
     """The new referral is the same child referred again: link it to the known child and reject it."""
     referral = await link_to_child_of(db, actor, referral_id, other_referral_id)
     return await move(
-        db, actor, settings, referral.id,
+        db,
+        actor,
+        settings,
+        referral.id,
         MoveRequest(to=Status.REJECTED, reason_code="duplicate", reason="Dubbele aanmelding van een bekend kind."),
     )

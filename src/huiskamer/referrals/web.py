@@ -71,8 +71,14 @@ async def _referral_form(
     if "source" not in values:
         values["source"] = choices.default_source or ""
     return page(
-        request, "referrals/form.html", status_code=status_code, title="Nieuwe aanmelding",
-        choices=choices, values=values, errors=errors or {}, notice=notice,
+        request,
+        "referrals/form.html",
+        status_code=status_code,
+        title="Nieuwe aanmelding",
+        choices=choices,
+        values=values,
+        errors=errors or {},
+        notice=notice,
     )
 
 
@@ -177,15 +183,30 @@ async def _referral_page(
     if actor.is_referrer:
         view = await pages.open_for_referrer(db_session, actor, referral_id)
         return page(
-            request, "referrals/portal_detail.html", status_code=status_code, title=f"Aanmelding {view.child}",
-            view=view, notice=notice, errors=errors or {}, values=shown,
+            request,
+            "referrals/portal_detail.html",
+            status_code=status_code,
+            title=f"Aanmelding {view.child}",
+            view=view,
+            notice=notice,
+            errors=errors or {},
+            values=shown,
         )
     dossier = await pages.open_dossier(db_session, actor, referral_id, today())
     return page(
-        request, "referrals/detail.html", status_code=status_code,
+        request,
+        "referrals/detail.html",
+        status_code=status_code,
         title=f"Aanmelding {dossier.referral.child.full_name}",
-        dossier=dossier, notice=notice, errors=errors or {}, values=shown, open_action=open_action,
-        reasons=REASONS, reject_reasons=REJECT_REASONS, close_reasons=CLOSE_REASONS, sources=SOURCES,
+        dossier=dossier,
+        notice=notice,
+        errors=errors or {},
+        values=shown,
+        open_action=open_action,
+        reasons=REASONS,
+        reject_reasons=REJECT_REASONS,
+        close_reasons=CLOSE_REASONS,
+        sources=SOURCES,
     )
 
 
@@ -197,16 +218,21 @@ async def referral_page(
 
 
 async def _refused(
-    request: Request[Any, Any, Any], actor: Actor, db_session: DbSession, referral_id: UUID,
-    problem: InvalidInput | Conflict, **context: Any,
+    request: Request[Any, Any, Any],
+    actor: Actor,
+    db_session: DbSession,
+    referral_id: UUID,
+    problem: InvalidInput | Conflict,
+    **context: Any,
 ) -> Template:
     """The page again with the refusal on it; nothing of the refused step is kept."""
     await db_session.rollback()
     if isinstance(problem, InvalidInput):
         response = await _referral_page(request, actor, db_session, referral_id, status_code=422, **context)
     else:
-        response = await _referral_page(request, actor, db_session, referral_id, status_code=409,
-                                        notice=problem.message, **context)
+        response = await _referral_page(
+            request, actor, db_session, referral_id, status_code=409, notice=problem.message, **context
+        )
     # A boosted form would otherwise put the action's URL in the address bar, which a reload cannot GET.
     response.headers["HX-Push-Url"] = f"{BASE}/{referral_id}"
     return response
@@ -214,7 +240,10 @@ async def _refused(
 
 @post(f"{BASE}/{{referral_id:uuid}}/berichten", name="referral_message", guards=[require_referrer_or_coordinator])
 async def referral_message(
-    request: Request[Any, Any, Any], referral_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession,
+    request: Request[Any, Any, Any],
+    referral_id: FromPath[UUID],
+    actor: CurrentActor,
+    db_session: DbSession,
     settings: AppSettings,
 ) -> Template | Redirect:
     data = await form_data(request)
@@ -223,19 +252,26 @@ async def referral_message(
         await service.add_message(db_session, actor, settings, referral_id, parse_message(data))
     except InvalidInput as invalid:
         if not fragment:
-            return await _refused(request, actor, db_session, referral_id, invalid, errors=invalid.errors,
-                                  values=data)
+            return await _refused(request, actor, db_session, referral_id, invalid, errors=invalid.errors, values=data)
         await db_session.rollback()
         return page(
-            request, "referrals/_messages.html", status_code=422, referral_id=referral_id,
+            request,
+            "referrals/_messages.html",
+            status_code=422,
+            referral_id=referral_id,
             messages=await pages.message_thread(db_session, actor, referral_id),
-            errors=invalid.errors, values={k: v for k, v in data.items() if isinstance(v, str)},
+            errors=invalid.errors,
+            values={k: v for k, v in data.items() if isinstance(v, str)},
         )
     if fragment:
         return page(
-            request, "referrals/_messages.html", referral_id=referral_id,
+            request,
+            "referrals/_messages.html",
+            referral_id=referral_id,
             messages=await pages.message_thread(db_session, actor, referral_id),
-            errors={}, values={}, sent=True,
+            errors={},
+            values={},
+            sent=True,
         )
     await _flash(db_session, actor, "Uw bericht is verstuurd.")
     return Redirect(f"{BASE}/{referral_id}#berichten", status_code=303)
@@ -243,7 +279,10 @@ async def referral_message(
 
 @post(f"{BASE}/{{referral_id:uuid}}/intrekken", name="referral_withdraw", guards=[require_referrer_or_coordinator])
 async def referral_withdraw(
-    request: Request[Any, Any, Any], referral_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession,
+    request: Request[Any, Any, Any],
+    referral_id: FromPath[UUID],
+    actor: CurrentActor,
+    db_session: DbSession,
     settings: AppSettings,
 ) -> Template | Redirect:
     try:
@@ -269,7 +308,10 @@ def _move_input(data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 @post(f"{BASE}/{{referral_id:uuid}}/status", name="referral_move", guards=[require_coordinator])
 async def referral_move(
-    request: Request[Any, Any, Any], referral_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession,
+    request: Request[Any, Any, Any],
+    referral_id: FromPath[UUID],
+    actor: CurrentActor,
+    db_session: DbSession,
     settings: AppSettings,
 ) -> Template | Redirect:
     data = await form_data(request)
@@ -278,8 +320,9 @@ async def referral_move(
         referral = await service.move(db_session, actor, settings, referral_id, parse_move(raw))
     except InvalidInput as invalid:
         errors = {f"{to}.{key}" if key in MOVE_FIELDS else key: message for key, message in invalid.errors.items()}
-        return await _refused(request, actor, db_session, referral_id, invalid, errors=errors, values=data,
-                              open_action=to)
+        return await _refused(
+            request, actor, db_session, referral_id, invalid, errors=errors, values=data, open_action=to
+        )
     except Conflict as conflict:
         return await _refused(request, actor, db_session, referral_id, conflict)
     await _flash(db_session, actor, f"De status is nu ‘{status_name(referral.status)}’.")
@@ -308,10 +351,12 @@ async def referral_link(
     return Redirect(f"{BASE}/{referral_id}", status_code=303)
 
 
-@post(f"{BASE}/{{referral_id:uuid}}/dubbel/afwijzen", name="referral_reject_duplicate",
-      guards=[require_coordinator])
+@post(f"{BASE}/{{referral_id:uuid}}/dubbel/afwijzen", name="referral_reject_duplicate", guards=[require_coordinator])
 async def referral_reject_duplicate(
-    request: Request[Any, Any, Any], referral_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession,
+    request: Request[Any, Any, Any],
+    referral_id: FromPath[UUID],
+    actor: CurrentActor,
+    db_session: DbSession,
     settings: AppSettings,
 ) -> Template | Redirect:
     other = await _other_referral(request)
@@ -324,9 +369,7 @@ async def referral_reject_duplicate(
 
 
 @post(f"{BASE}/{{referral_id:uuid}}/dubbel/ander-kind", name="referral_distinct", guards=[require_coordinator])
-async def referral_distinct(
-    referral_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession
-) -> Redirect:
+async def referral_distinct(referral_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession) -> Redirect:
     await service.mark_distinct(db_session, actor, referral_id)
     await _flash(db_session, actor, "Vastgelegd: dit is een ander kind met dezelfde naam en geboortedatum.")
     return Redirect(f"{BASE}/{referral_id}", status_code=303)

@@ -124,7 +124,9 @@ async def password_form(request: Request[Any, Any, Any]) -> Template:
 
 
 @post("/account/wachtwoord", name="password_submit")
-async def password_submit(request: Request[Any, Any, Any], actor: CurrentActor, db_session: DbSession) -> Template | Redirect:
+async def password_submit(
+    request: Request[Any, Any, Any], actor: CurrentActor, db_session: DbSession
+) -> Template | Redirect:
     data = await form_data(request)
 
     def field(name: str) -> str:
@@ -181,5 +183,15 @@ async def invitation_submit(
     return response
 
 
-routes = [home, info, health, login_form, login_submit, logout, password_form, password_submit,
-          invitation_form, invitation_submit]
+routes = [
+    home,
+    info,
+    health,
+    login_form,
+    login_submit,
+    logout,
+    password_form,
+    password_submit,
+    invitation_form,
+    invitation_submit,
+]

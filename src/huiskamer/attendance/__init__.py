@@ -1,0 +1,1 @@
+"""Day lists, attendance and concerns (signalen)."""

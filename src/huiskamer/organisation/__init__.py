@@ -1,0 +1,1 @@
+"""The organisation's own settings, kept by the beheerder."""
