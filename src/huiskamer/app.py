@@ -15,6 +15,8 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 
+from huiskamer.attendance import api as attendance_api
+from huiskamer.attendance import web as attendance_web
 from huiskamer.audit import web as audit_web
 from huiskamer.audit.hook import install_audit_hook
 from huiskamer.auth import account_web
@@ -31,8 +33,12 @@ from huiskamer.locations import api as locations_api
 from huiskamer.locations import web as locations_web
 from huiskamer.placements import api as placements_api
 from huiskamer.placements import web as placements_web
+from huiskamer.progress import api as progress_api
+from huiskamer.progress import web as progress_web
 from huiskamer.referrals import api as referrals_api
 from huiskamer.referrals import web as referrals_web
+from huiskamer.reports import api as reports_api
+from huiskamer.reports import web as reports_web
 from huiskamer.site import web as site_web
 from huiskamer.site.deps import dependencies
 from huiskamer.site.errors import handle_exception
@@ -75,6 +81,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *goal_catalogue_web.routes,
             *placements_api.routes,
             *placements_web.routes,
+            *attendance_web.routes,
+            *attendance_api.routes,
+            *progress_web.routes,
+            *progress_api.routes,
+            *reports_web.routes,
+            *reports_api.routes,
             *audit_web.routes,
             create_static_files_router(path="/static", directories=[settings.static_dir], opt=PUBLIC, name="static"),
         ],

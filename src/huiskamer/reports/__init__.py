@@ -1,0 +1,1 @@
+"""Figures and stories for the municipality (tellen én vertellen), and their exports."""
