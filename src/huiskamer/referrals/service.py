@@ -11,7 +11,6 @@ from uuid import UUID
 
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import raiseload
 
 from huiskamer.audit.hook import record_view
 from huiskamer.auth.actor import Actor
@@ -200,9 +199,61 @@ class InboxFilters:
     page_size: int = PAGE_SIZE
 
 
+@dataclass(frozen=True, slots=True)
+class ListedChild:
+    """The few fields of a child that a list shows or needs for its duplicate check."""
+
+    id: UUID
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    neighbourhood: str | None
+    match_key: str
+    distinct_confirmed: bool
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+@dataclass(frozen=True, slots=True)
+class ListedReferral:
+    """A referral as a list shows it: plain columns, not the whole dossier as ORM objects (500 rows per page)."""
+
+    id: UUID
+    status: str
+    source: str
+    submitted_at: datetime
+    status_changed_at: datetime | None
+    referrer_visible_change_at: datetime
+    child: ListedChild
+
+
+_LISTED_COLUMNS = (
+    Referral.id,
+    Referral.status,
+    Referral.source,
+    Referral.submitted_at,
+    Referral.status_changed_at,
+    Referral.referrer_visible_change_at,
+    Child.id,
+    Child.given_name,
+    Child.family_name,
+    Child.date_of_birth,
+    Child.neighbourhood,
+    Child.match_key,
+    Child.distinct_confirmed,
+)
+
+
+def _listed(row: Sequence[object]) -> ListedReferral:
+    child = ListedChild(*row[6:])  # type: ignore[arg-type]
+    return ListedReferral(*row[:6], child=child)  # type: ignore[arg-type]
+
+
 @dataclass
 class ReferralRow:
-    referral: Referral
+    referral: ListedReferral
     child_name: str
     unread: bool
     possible_duplicate: bool = False
@@ -241,7 +292,7 @@ def _apply_filters(query: Select[tuple[Referral]], filters: InboxFilters) -> Sel
     return query
 
 
-async def _duplicate_child_ids(db: AsyncSession, children: Sequence[Child]) -> set[UUID]:
+async def _duplicate_child_ids(db: AsyncSession, children: Sequence[Child | ListedChild]) -> set[UUID]:
     """Of these children, the ones for whom another child with the same name and birthday is known."""
     candidates = [c for c in children if not c.distinct_confirmed]
     if not candidates:
@@ -262,7 +313,7 @@ async def _duplicate_child_ids(db: AsyncSession, children: Sequence[Child]) -> s
     return {c.id for c in candidates if known.get((c.match_key, c.date_of_birth), set()) - {c.id}}
 
 
-async def _unread_ids(db: AsyncSession, actor: Actor, referrals: Sequence[Referral]) -> set[UUID]:
+async def _unread_ids(db: AsyncSession, actor: Actor, referrals: Sequence[Referral | ListedReferral]) -> set[UUID]:
     if not referrals:
         return set()
     seen = dict(
@@ -306,15 +357,17 @@ async def list_referrals(db: AsyncSession, actor: Actor, filters: InboxFilters) 
     # First the ids of the page (sorting ids and dates only, from an index), then those rows in full: sorting
     # whole rows of a large location's history would cost more than the page itself.
     page_ids = filtered.with_only_columns(Referral.id).order_by(*order).limit(size + 1).offset((page - 1) * size)
-    found = (
-        await db.scalars(
-            select(Referral)
+    # Plain columns: building 500 ORM referrals with their children (and collecting them afterwards) cost more
+    # than every query of the page together (benchmarks/bench_referrals.py).
+    found = [
+        _listed(row)
+        for row in await db.execute(
+            select(*_LISTED_COLUMNS)
+            .join(Child, Child.id == Referral.child_id)
             .where(Referral.id.in_(page_ids))
             .order_by(*order)
-            # A list shows no locations: loading them for every row would cost more than the list itself.
-            .options(raiseload(Referral.locations))
         )
-    ).all()
+    ]
     has_next = len(found) > size
     found = found[:size]
     counted = _apply_filters(
@@ -329,7 +382,7 @@ async def list_referrals(db: AsyncSession, actor: Actor, filters: InboxFilters) 
     duplicates = await _duplicate_child_ids(db, [r.child for r in found]) if actor.is_coordinator else set()
     rows = [
         ReferralRow(
-            referral=r, child_name=r.child.full_name, unread=r.id in unread, possible_duplicate=r.child_id in duplicates
+            referral=r, child_name=r.child.full_name, unread=r.id in unread, possible_duplicate=r.child.id in duplicates
         )
         for r in found
     ]
