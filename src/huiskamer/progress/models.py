@@ -9,9 +9,9 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from huiskamer.db import UUIDAuditBase
+from huiskamer.progress.rules import EVALUATION_OUTCOMES, RATINGS
 
-RATINGS: dict[int, str] = {1: "nog niet", 2: "een beetje", 3: "gaat goed", 4: "behaald"}
-EVALUATION_OUTCOMES = ("continued", "reached", "adjusted", "stopped")
+__all__ = ["EVALUATION_OUTCOMES", "RATINGS", "Evaluation", "GoalEvaluation", "ProgressNote"]
 
 
 class ProgressNote(UUIDAuditBase):
