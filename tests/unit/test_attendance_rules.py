@@ -17,7 +17,6 @@ from huiskamer.attendance.rules import (
     busiest_window,
     concern_text,
     concern_window,
-    counts_after,
     expected_on,
     is_expected_on,
     mark_of,
@@ -183,8 +182,6 @@ def test_the_examples_read_as_the_beheerder_means_them():
     assert not reaches_threshold([first, date(2027, 3, 15), date(2027, 3, 31)], 3, 30)
     assert not reaches_threshold([first, date(2027, 3, 15)], 3, 30)
     assert not reaches_threshold([first] * 5, 3, 30), "one date counted once"
-    assert counts_after([first, date(2027, 3, 15)], date(2027, 3, 1)) == [date(2027, 3, 15)]
-    assert counts_after([first], None) == [first]
 
 
 def test_the_concern_names_the_days():

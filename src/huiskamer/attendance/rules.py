@@ -123,15 +123,6 @@ def concern_window(day: date, window_days: int) -> tuple[date, date]:
     return day - span, day + span
 
 
-def counts_after(days: Iterable[date], handled_until: date | None) -> list[date]:
-    """The absences a new concern may count: those after the day the last handled concern was raised.
-
-    Once the coordinator has resolved a concern, the absences it was about have been talked through; only
-    new ones can raise the next.
-    """
-    return [day for day in days if handled_until is None or day > handled_until]
-
-
 def concern_text(given_name: str, days: Sequence[date], window_days: int, format_day) -> str:
     """The sentence the coordinator reads, naming the days."""
     shown = [format_day(day) for day in sorted(days)]
