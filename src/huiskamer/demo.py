@@ -6,22 +6,17 @@ from dataclasses import dataclass
 from datetime import date
 
 import click
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from huiskamer.audit.hook import AuditActor, acting_as
 from huiskamer.auth.models import User
 from huiskamer.auth.users import create_user, parse_user_input
-from huiskamer.fakes import FakeLocation, FakePerson, fake_referrals
+from huiskamer.db import metadata
+from huiskamer.fakes import FakeLocation, FakePerson, FakeRows, fake_referrals
+from huiskamer.fakes_placements import FakeSeats, PlacementRows, fake_placements
+from huiskamer.intake.models import GoalCatalogueItem
 from huiskamer.locations.models import ClosureDay, Location, LocationCapacity
-from huiskamer.referrals.models import (
-    Child,
-    Referral,
-    ReferralEvent,
-    ReferralLocation,
-    ReferralMessage,
-    ReferralRead,
-)
 from huiskamer.referrals.rules import Status
 
 DEMO_PASSWORD = "huiskamer-demo"  # noqa: S105 - printed for the demo on purpose
@@ -148,29 +143,40 @@ async def load_demo(session: AsyncSession) -> list[DemoLogin] | None:
 # Who refers how often: mostly the school, then the GGD and the wijkagent; coordinators on behalf of parents.
 REFERRER_WEIGHTS = {"school": 6.0, "ggd": 2.0, "police": 1.5}
 COORDINATOR_REFERRAL_WEIGHT = 1.5
-DEMO_REFERRALS = 72
+DEMO_REFERRALS = 520
 DEMO_DUPLICATES = 4
-# More new and open referrals than a year's end state would have: the inbox is what the demo is about.
+DEMO_SIBLING_PAIRS = 12
+# Roughly how many end in each status: an inbox with new referrals; more children placed than the seats can hold
+# (those who find no room when their turn comes stay on the waitlist), so the small huiskamers are full and the
+# big one has a long waitlist; children who left over the past year.
 DEMO_STATUS_WEIGHTS = {
-    Status.SUBMITTED: 8,
-    Status.IN_REVIEW: 6,
-    Status.INTAKE_PLANNED: 5,
+    Status.SUBMITTED: 9,
+    Status.IN_REVIEW: 7,
+    Status.INTAKE_PLANNED: 6,
     Status.INTAKE_DONE: 2,
-    Status.WAITLISTED: 14,
-    Status.OFFERED: 2,
-    Status.PLACED: 12,
-    Status.CLOSED: 10,
-    Status.REJECTED: 6,
-    Status.WITHDRAWN: 3,
+    Status.WAITLISTED: 80,
+    Status.OFFERED: 16,
+    Status.PLACED: 210,
+    Status.CLOSED: 70,
+    Status.REJECTED: 16,
+    Status.WITHDRAWN: 8,
 }
+# Histories reach further back for the children who were placed (a year of attendance) than for the inbox.
+DEMO_HISTORY_DAYS = 240
+DEMO_DAYS_BY_STATUS = {Status.PLACED: 480, Status.CLOSED: 480, Status.WAITLISTED: 330}
+BATCH = 1000
+
+
+async def _insert(session: AsyncSession, table: str, rows: list[dict]) -> None:
+    """Plain rows in batches with SQLAlchemy Core: thousands of demo rows in a moment (no audit events for
+    them: nobody changed them, they were loaded as the demo)."""
+    for begin in range(0, len(rows), BATCH):
+        await session.execute(insert(metadata.tables[table]), rows[begin : begin + BATCH])
 
 
 async def _load_referrals(session: AsyncSession, locations: list[Location], users: list[User]) -> None:
-    """Referrals in every status with histories and messages over the last months, and a few possible duplicates.
-
-    Statuses past 'intake planned' are written as history rows directly: the intake, offer and placement records
-    of those children are not part of the demo.
-    """
+    """Referrals in every status with histories and messages over the last months, and a few possible duplicates;
+    behind those past the intake: the intake with goals, siblings, offers, placements and their seat claims."""
     fake_locations = [
         FakeLocation(location.id, tuple(location.neighbourhoods), weight=float(max(demo.seats.values())))
         for location, demo in zip(locations, LOCATIONS, strict=True)
@@ -198,21 +204,38 @@ async def _load_referrals(session: AsyncSession, locations: list[Location], user
         referrers=[*referrers, *coordinators],
         coordinators=coordinators,
         seed=20261,
-        days=240,
+        days=DEMO_HISTORY_DAYS,
+        days_by_status=DEMO_DAYS_BY_STATUS,
         every_status=True,
         duplicates=DEMO_DUPLICATES,
         status_weights=DEMO_STATUS_WEIGHTS,
     )
+    catalogue = {
+        code: (name, dimension)
+        for code, name, dimension in (
+            await session.execute(
+                select(GoalCatalogueItem.code, GoalCatalogueItem.name, GoalCatalogueItem.dimension).where(
+                    GoalCatalogueItem.active.is_(True)
+                )
+            )
+        ).all()
+    }
+    seats = [
+        FakeSeats(location.id, demo.seats, location.min_age, location.max_age)
+        for location, demo in zip(locations, LOCATIONS, strict=True)
+    ]
+    placements = fake_placements(
+        rows, seats=seats, coordinators=coordinators, catalogue=catalogue, seed=20262, sibling_pairs=DEMO_SIBLING_PAIRS
+    )
+    await _insert_rows(session, rows, placements)
+
+
+async def _insert_rows(session: AsyncSession, rows: FakeRows, placements: PlacementRows) -> None:
     # Children and referrals first: the rows after them point at them.
-    session.add_all(Child(**row) for row in rows.children)
-    await session.flush()
-    session.add_all(Referral(**row) for row in rows.referrals)
-    await session.flush()
-    session.add_all(ReferralLocation(**row) for row in rows.referral_locations)
-    session.add_all(ReferralEvent(**row) for row in rows.referral_events)
-    session.add_all(ReferralMessage(**row) for row in rows.referral_messages)
-    session.add_all(ReferralRead(**row) for row in rows.referral_reads)
-    await session.flush()
+    for name in FakeRows.tables():
+        await _insert(session, name, getattr(rows, name))
+    for name in PlacementRows.tables():
+        await _insert(session, name, getattr(placements, name))
 
 
 def print_logins(logins: list[DemoLogin], base_url: str) -> None:

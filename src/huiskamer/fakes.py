@@ -381,6 +381,7 @@ class ReferralFaker:
         now: datetime,
         seed: int = 2026,
         days: int = 300,
+        days_by_status: Mapping[Status, int] | None = None,
     ) -> None:
         if not locations or not referrers or not coordinators:
             raise ValueError("Nodig: minstens één locatie, één verwijzer en één coördinator.")
@@ -390,6 +391,7 @@ class ReferralFaker:
         self.coordinators = list(coordinators)
         self.now = now.astimezone(UTC)
         self.days = days
+        self.days_by_status = dict(days_by_status or {})
         self.served = {n.lower() for loc in locations for n in loc.neighbourhoods}
 
     # --- small pieces ---------------------------------------------------------------------------
@@ -484,9 +486,12 @@ class ReferralFaker:
             if to is Status.INTAKE_DONE and steps[-1].planned_at is not None:
                 step.at = steps[-1].planned_at + timedelta(minutes=self.random.randrange(45, 120))
             steps.append(step)
-        # Move the whole history back when it would end in the future (it keeps its rhythm and times of day).
+        # Move the whole history back when it would end in the future (it keeps its rhythm and times of day);
+        # an offer still open was made in the last days (a family answers within a week or two).
         overshoot = steps[-1].at - (self.now - timedelta(hours=1))
-        if overshoot > timedelta(0):
+        if path[-1] is Status.OFFERED:
+            overshoot = steps[-1].at - (self.now - timedelta(days=self.random.uniform(1, 8)))
+        if overshoot > timedelta(0) or path[-1] is Status.OFFERED:
             shift = timedelta(days=overshoot.days + 1)
             for step in steps:
                 step.at -= shift
@@ -505,8 +510,13 @@ class ReferralFaker:
                 self.now - timedelta(days=self.random.uniform(0, recent[final])),
                 not_before=self.now - timedelta(days=self.days + 400),
             )
-        days = self.random.uniform(min(30 + 12 * len(path), self.days - 1), self.days)
-        return self.working_time(self.now - timedelta(days=days), not_before=self.now - timedelta(days=self.days + 400))
+        horizon = self.days_by_status.get(final, self.days)
+        if final is Status.WAITLISTED:
+            # Some wait a few weeks, many longer: a waitlist fills over time and empties only slowly.
+            days = 25 + (horizon - 25) * self.random.random() ** 1.4
+        else:
+            days = self.random.uniform(min(30 + 12 * len(path), horizon - 1), horizon)
+        return self.working_time(self.now - timedelta(days=days), not_before=self.now - timedelta(days=horizon + 400))
 
     def make(
         self,
@@ -543,7 +553,8 @@ class ReferralFaker:
                 neighbourhood = r.choice(preferred[0].neighbourhoods)
             given = r.choice(GIRLS if r.random() < 0.45 else BOYS)
             family = r.choice(FAMILY_NAMES)
-            low, high = (11, 12) if final is Status.CLOSED and r.random() < 0.2 else (4, 11)
+            # Some who leave have grown out of the huiskamer; nobody is placed past 12.
+            low, high = (10, 11) if final is Status.CLOSED and r.random() < 0.2 else (4, 11)
             age_days = r.randrange(low * 365 + 30, high * 365 + 330)
             child = {
                 "id": self.uuid(),
@@ -703,13 +714,14 @@ def fake_referrals(
     now: datetime | None = None,
     seed: int = 2026,
     days: int = 300,
+    days_by_status: Mapping[Status, int] | None = None,
     every_status: bool = False,
     duplicates: int = 0,
     status_weights: Mapping[Status, float] | None = None,
 ) -> FakeRows:
     """``count`` referrals (plus ``duplicates`` second referrals of an already referred child by another
-    referrer), with histories over the last ``days`` days. With ``every_status`` the first ones cover every
-    status once; the rest follow ``status_weights``."""
+    referrer), with histories over the last ``days`` days (or ``days_by_status[final status]``). With
+    ``every_status`` the first ones cover every status once; the rest follow ``status_weights``."""
     faker = ReferralFaker(
         locations=locations,
         referrers=referrers,
@@ -717,6 +729,7 @@ def fake_referrals(
         now=now or datetime.now(UTC),
         seed=seed,
         days=days,
+        days_by_status=days_by_status,
     )
     weights = dict(status_weights or STATUS_WEIGHTS)
     rows = FakeRows()
