@@ -199,7 +199,7 @@ class InboxFilters:
     page_size: int = PAGE_SIZE
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ListedChild:
     """The few fields of a child that a list shows or needs for its duplicate check."""
 
@@ -216,7 +216,7 @@ class ListedChild:
         return f"{self.given_name} {self.family_name}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ListedReferral:
     """A referral as a list shows it: plain columns, not the whole dossier as ORM objects (500 rows per page)."""
 
@@ -247,8 +247,8 @@ _LISTED_COLUMNS = (
 
 
 def _listed(row: Sequence[object]) -> ListedReferral:
-    child = ListedChild(*row[6:])  # type: ignore[arg-type]
-    return ListedReferral(*row[:6], child=child)  # type: ignore[arg-type]
+    values = tuple(row)
+    return ListedReferral(*values[:6], child=ListedChild(*values[6:]))  # type: ignore[arg-type]
 
 
 @dataclass
