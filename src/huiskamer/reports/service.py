@@ -1,0 +1,110 @@
+"""Use cases of reporting: whose figures an actor may see, the summary of a period, and the full report.
+
+Coordinators see the figures of their own locations, the beheerder those of every location; youth workers
+and referrers see no report (403). A location outside the actor's scope does not exist for them (404).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from huiskamer.auth.actor import Actor
+from huiskamer.errors import Forbidden, NotFound
+from huiskamer.locations.models import Location
+from huiskamer.reports import figures
+from huiskamer.reports.figures import MonthFigures, Scope, Summary
+from huiskamer.reports.rules import Period
+
+NOT_FOUND = "Deze locatie bestaat niet, of u heeft er geen toegang toe."
+
+
+@dataclass(frozen=True)
+class PlaceName:
+    id: UUID
+    name: str
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """The locations a report is about, with their names, and which one was chosen (``None``: all of them)."""
+
+    scope: Scope
+    locations: tuple[PlaceName, ...]  # every location the actor may report on, by name
+    chosen: PlaceName | None
+
+    @property
+    def location_ids(self) -> list[UUID]:
+        if self.chosen is not None:
+            return [self.chosen.id]
+        return [place.id for place in self.locations]
+
+    @property
+    def label(self) -> str:
+        if self.chosen is not None:
+            return self.chosen.name
+        return "alle locaties" if len(self.locations) != 1 else self.locations[0].name
+
+    def name_of(self, location_id: UUID) -> str:
+        return next((place.name for place in self.locations if place.id == location_id), "")
+
+
+def require_reporting_role(actor: Actor) -> None:
+    if not (actor.is_admin or actor.is_coordinator):
+        raise Forbidden("De rapportage is er voor coördinatoren en de beheerder.")
+
+
+async def report_scope(db: AsyncSession, actor: Actor, location_id: UUID | None) -> ReportScope:
+    """The actor's locations (the beheerder: all), narrowed to ``location_id`` when one is asked for."""
+    require_reporting_role(actor)
+    query = select(Location.id, Location.name).order_by(Location.name)
+    if not actor.is_admin:
+        query = query.where(Location.id.in_(list(actor.location_ids) or [UUID(int=0)]))
+    places = tuple(PlaceName(place_id, name) for place_id, name in (await db.execute(query)).all())
+    if location_id is not None:
+        chosen = next((place for place in places if place.id == location_id), None)
+        if chosen is None:
+            raise NotFound(NOT_FOUND)
+        return ReportScope(Scope((chosen.id,)), places, chosen)
+    if actor.is_admin:
+        return ReportScope(Scope(None), places, None)
+    return ReportScope(Scope(tuple(place.id for place in places)), places, None)
+
+
+async def summary_for(
+    db: AsyncSession, actor: Actor, period: Period, location_id: UUID | None
+) -> tuple[ReportScope, Summary]:
+    """The figures of one period for the actor's locations (or the one asked for)."""
+    where = await report_scope(db, actor, location_id)
+    return where, await figures.summary(db, where.scope, period)
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the dashboard and the exports show: the period and the same period a year earlier, each
+    with its summary and its months."""
+
+    where: ReportScope
+    period: Period
+    earlier: Period
+    now: Summary
+    before: Summary
+    months: list[MonthFigures]
+    months_before: list[MonthFigures]
+
+
+async def build_report(db: AsyncSession, actor: Actor, period: Period, location_id: UUID | None) -> Report:
+    where = await report_scope(db, actor, location_id)
+    earlier = period.year_earlier()
+    return Report(
+        where=where,
+        period=period,
+        earlier=earlier,
+        now=await figures.summary(db, where.scope, period),
+        before=await figures.summary(db, where.scope, earlier, with_waitlist=False),
+        months=await figures.trends(db, where.scope, period),
+        months_before=await figures.trends(db, where.scope, earlier),
+    )
