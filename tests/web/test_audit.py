@@ -351,3 +351,22 @@ def test_the_page_is_printable(test_settings, client):
     assert 'href="/static/css/print.css" media="print"' in html
     css = client.get("/static/css/print.css").text
     assert ".filters" in css and ".pagination" in css
+
+
+def test_logging_in_is_recorded_in_the_name_of_the_user_who_logged_in(test_settings, client):
+    location_id = make_location(test_settings)
+    user_id = make_user(
+        test_settings, "coordinator", email="cora@deschoor.example", name="Cora Koster", location_ids=(location_id,)
+    )
+    login_as(test_settings, client, user_id)
+
+    async def login_events(session: AsyncSession) -> list[AuditEvent]:
+        rows = await session.scalars(
+            select(AuditEvent).where(AuditEvent.table_name == "users", AuditEvent.record_id == str(user_id))
+        )
+        return [event for event in rows if "last_login_at" in event.changes]
+
+    events = in_session(test_settings, login_events)
+    assert len(events) == 1
+    assert events[0].actor_id == user_id
+    assert events[0].actor_label == "Cora Koster <cora@deschoor.example>"

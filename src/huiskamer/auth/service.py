@@ -9,6 +9,7 @@ from uuid import UUID
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from huiskamer.audit.hook import AuditActor, set_actor
 from huiskamer.auth.actor import Actor
 from huiskamer.auth.models import ApiToken, Invitation, LoginThrottle, Organisation, User, UserSession
 from huiskamer.auth.secrets import hash_password, new_token, password_problem, token_hash, verify_password
@@ -80,6 +81,8 @@ async def authenticate(db: AsyncSession, settings: Settings, email: str, passwor
         await db.commit()  # the failure must count even though the request ends in an error
         raise LoginFailed
     await _clear_failures(db, email)
+    # From here on the request acts for the user who proved who they are: the audit names them, not "anoniem".
+    set_actor(AuditActor(id=user.id, label=f"{user.name} <{user.email}>"))
     user.last_login_at = now
     return user
 
