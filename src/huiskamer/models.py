@@ -18,6 +18,7 @@ from huiskamer.organisation.models import OrganisationSettings
 from huiskamer.placements.models import Offer, Placement, SeatClaim
 from huiskamer.progress.models import Evaluation, GoalEvaluation, ProgressNote
 from huiskamer.referrals.models import Child, Referral, ReferralEvent, ReferralLocation, ReferralMessage, ReferralRead
+from huiskamer.reports.models import ReportStory
 
 __all__ = [
     "ApiToken",
@@ -46,6 +47,7 @@ __all__ = [
     "ReferralLocation",
     "ReferralMessage",
     "ReferralRead",
+    "ReportStory",
     "SeatClaim",
     "SiblingLink",
     "User",
