@@ -31,6 +31,7 @@ from huiskamer.intake import catalogue_web as goal_catalogue_web
 from huiskamer.intake import web as intake_web
 from huiskamer.locations import api as locations_api
 from huiskamer.locations import web as locations_web
+from huiskamer.organisation import web as organisation_web
 from huiskamer.placements import api as placements_api
 from huiskamer.placements import web as placements_web
 from huiskamer.progress import api as progress_api
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *reports_web.routes,
             *reports_api.routes,
             *audit_web.routes,
+            *organisation_web.routes,
             create_static_files_router(path="/static", directories=[settings.static_dir], opt=PUBLIC, name="static"),
         ],
         plugins=[SQLAlchemyPlugin(config=alchemy), HTMXPlugin()],

@@ -39,10 +39,10 @@ class Mark:
 # The buttons of a child's row, in the order they are shown; one tap each. "unknown" takes a mistaken tap back.
 MARKS: tuple[Mark, ...] = (
     Mark("present", "present", None, "Aanwezig"),
+    Mark("unexcused", "absent_unexcused", None, "Afwezig zonder bericht"),
     Mark("ill", "absent_excused", "ill", "Ziek"),
     Mark("family", "absent_excused", "family", "Familie"),
     Mark("other", "absent_excused", "other", "Anders"),
-    Mark("unexcused", "absent_unexcused", None, "Zonder bericht"),
 )
 UNDO = Mark("unknown", "unknown", None, "Wissen")
 MARKS_BY_CODE: dict[str, Mark] = {mark.code: mark for mark in (*MARKS, UNDO)}

@@ -78,10 +78,21 @@ class DayList:
     # The closure day's description ("" when it has none); None when the location is open.
     closed: str | None
     children: list[ChildOnList] = field(default_factory=list)
+    # The weekdays with seats: the days worth stepping to with "previous" and "next".
+    open_weekdays: frozenset[str] = frozenset()
 
     @property
     def expected(self) -> int:
         return len(self.children)
+
+    def step(self, direction: int) -> date:
+        """The previous (-1) or next (+1) date on a weekday with seats (the next calendar day if none has)."""
+        day = self.day + timedelta(days=direction)
+        for _ in range(7):
+            if not self.open_weekdays or rules.weekday_of(day) in self.open_weekdays:
+                return day
+            day += timedelta(days=direction)
+        return self.day + timedelta(days=direction)
 
     def count(self, status: str) -> int:
         return sum(1 for child in self.children if child.status == status)
@@ -102,17 +113,30 @@ class DayList:
 @dataclass(frozen=True)
 class MarkResult:
     child: ChildOnList
-    present: int
+    # The day's records by status after the tap (for the counts at the top of the list).
+    counts: dict[str, int]
     concern: str | None  # "raised", "withdrawn" or None
+
+    @property
+    def present(self) -> int:
+        return self.counts.get("present", 0)
+
+    @property
+    def absent(self) -> int:
+        return self.counts.get("absent_excused", 0) + self.counts.get("absent_unexcused", 0)
 
 
 # --- scope ---------------------------------------------------------------------------------------------
 
 
-def check_staff(actor: Actor, location_id: UUID) -> None:
-    """Coordinators and youth workers of this location; for anyone else it does not exist."""
+def require_staff_role(actor: Actor) -> None:
     if not (actor.is_coordinator or actor.is_youth_worker):
         raise Forbidden("De daglijst is er voor kinderwerkers en coördinatoren van de locatie.")
+
+
+def check_staff(actor: Actor, location_id: UUID) -> None:
+    """Coordinators and youth workers of this location; for anyone else it does not exist."""
+    require_staff_role(actor)
     if location_id not in actor.location_ids:
         raise NotFound("Deze locatie bestaat niet, of u heeft er geen toegang toe.")
 
@@ -234,14 +258,21 @@ async def day_list(db: AsyncSession, actor: Actor, location_id: UUID, day: date)
     check_staff(actor, location_id)
     name, capacity, closed = await _location_on(db, location_id, day)
     children = [] if closed is not None else await _children(db, location_id, day)
-    return DayList(location_id, name, day, capacity, closed, children)
-
-
-async def present_count(db: AsyncSession, location_id: UUID, day: date) -> int:
-    query = select(func.count()).where(
-        Attendance.location_id == location_id, Attendance.day == day, Attendance.status == "present"
+    seats = select(LocationCapacity.weekday).where(
+        LocationCapacity.location_id == location_id, LocationCapacity.seats > 0
     )
-    return await db.scalar(query) or 0
+    open_weekdays = frozenset((await db.scalars(seats)).all())
+    return DayList(location_id, name, day, capacity, closed, children, open_weekdays)
+
+
+async def status_counts(db: AsyncSession, location_id: UUID, day: date) -> dict[str, int]:
+    """How many children have each status recorded on the day: from the index alone."""
+    query = (
+        select(Attendance.status, func.count())
+        .where(Attendance.location_id == location_id, Attendance.day == day)
+        .group_by(Attendance.status)
+    )
+    return {status: count for status, count in (await db.execute(query)).all()}
 
 
 # --- marking -------------------------------------------------------------------------------------------
@@ -384,7 +415,7 @@ async def mark(
     child = children[0] if children else None
     if child is None:  # cannot happen: it was expected a moment ago
         raise Conflict(NOT_EXPECTED)
-    return MarkResult(child=child, present=await present_count(db, location_id, day), concern=outcome)
+    return MarkResult(child=child, counts=await status_counts(db, location_id, day), concern=outcome)
 
 
 async def child_on_list(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from litestar import Request
 from litestar.datastructures import Headers, MutableScopeHeaders
 from litestar.types import Message, Scope
 
@@ -20,3 +23,8 @@ async def push_boosted_url(message: Message, scope: Scope) -> None:
     path = scope.get("path", "")
     query = scope.get("query_string", b"").decode("latin-1")
     MutableScopeHeaders.from_message(message)["HX-Push-Url"] = path + (f"?{query}" if query else "")
+
+
+def wants_fragment(request: Request[Any, Any, Any]) -> bool:
+    """An htmx request for a part of the page; a boosted link or form wants the whole page."""
+    return request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"

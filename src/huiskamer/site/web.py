@@ -10,6 +10,8 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 from sqlalchemy import text
 
+from huiskamer.attendance import concerns as concerns_service
+from huiskamer.attendance import pages as attendance_pages
 from huiskamer.auth import service as auth_service
 from huiskamer.auth.guards import PUBLIC
 from huiskamer.auth.middleware import SESSION_COOKIE
@@ -19,7 +21,7 @@ from huiskamer.locations import service as locations_service
 from huiskamer.referrals import pages as referral_pages
 from huiskamer.referrals import service as referral_service
 from huiskamer.site.deps import AppSettings, CurrentActor, DbSession, form_data
-from huiskamer.site.templating import page
+from huiskamer.site.templating import page, today
 
 
 def _safe_next(target: str | None) -> str:
@@ -46,6 +48,12 @@ async def home(
     pagina: FromQuery[str | None] = None,
 ) -> Template:
     context: dict[str, Any] = {"locations": [], "organisation": None}
+    if actor.is_youth_worker:
+        # Straight to today's day list: of their one location, or a choice between their locations.
+        choices = await attendance_pages.choices(db_session, actor)
+        if len(choices) == 1:
+            context.update(await attendance_pages.day_page_context(db_session, actor, choices[0].location_id, today()))
+        return page(request, "home/youth_worker.html", title="Daglijst", choices=choices, problems={}, **context)
     if actor.is_referrer:
         context["organisation"] = await auth_service.organisation_of(db_session, actor)
         context["portal"] = await referral_pages.referrer_portal(
@@ -58,6 +66,7 @@ async def home(
         context["inbox"] = await referral_service.list_referrals(
             db_session, actor, referral_service.InboxFilters(status="submitted", page_size=5)
         )
+        context["concerns"] = await concerns_service.list_concerns(db_session, actor, status="open", page_size=5)
     return page(request, f"home/{actor.role.value}.html", title="Start", **context)
 
 
