@@ -1,0 +1,169 @@
+"""The placement journey in a real browser: the coordinator refers a child on behalf of the parents, holds the
+intake with one mistake (no consent), sees the message next to that field with everything typed kept, fixes it,
+finds the child on the waitlist with its explanation, offers a Friday seat from the proposals and records the
+family's yes; the capacity overview shows the seat first as offered and then as placed. axe finds no WCAG 2.1
+A/AA violation on these pages; screenshots at 360 and 1280 px.
+
+Friday is the quiet day at Huiskamer De Vaart in the demo (few families ask for it), so a child asking only for
+Friday is proposed even at the bottom of a long waitlist; the test reads the numbers before and compares after.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import date, timedelta
+from urllib.parse import urlparse
+
+import pytest
+from babel.dates import format_date
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import axe_violations, log_in, screenshot
+
+pytestmark = pytest.mark.browser
+
+COORDINATOR = "f.elamrani@deschoor.example"  # Huiskamer De Vaart
+LOCATION = "Huiskamer De Vaart"
+COUNTS = re.compile(r"(\d+) vrij.*?(\d+) geplaatst(?: · (\d+) aangeboden)? · (\d+) plaatsen", re.S)
+
+
+def next_monday(day: date) -> date:
+    return day + timedelta(days=7 - day.weekday())
+
+
+def day_cell(page: Page, day: date):
+    """The capacity table's cell for ``day`` (its data-label is the Dutch date)."""
+    return page.locator(f'td.day-cell[data-label="{format_date(day, "EEEE d MMMM", locale="nl")}"]')
+
+
+def capacity_on(page: Page, location_path: str, day: date) -> tuple[int, int, int, int]:
+    """(free, placed, offered, seats) on ``day`` as the capacity overview shows it."""
+    page.goto(f"{location_path}/capaciteit?vanaf={day.isoformat()}")
+    cell = day_cell(page, day)
+    expect(cell).to_contain_text("plaatsen")
+    found = COUNTS.search(cell.inner_text())
+    assert found, cell.inner_text()
+    free, placed, offered, seats = found.groups()
+    return int(free), int(placed), int(offered or 0), int(seats)
+
+
+def refer_child(page: Page, given: str, family: str) -> None:
+    """The coordinator refers a child on behalf of the parents and takes the referral into review."""
+    page.goto("/aanmeldingen/nieuw")
+    page.locator("#veld-child-given_name").fill(given)
+    page.locator("#veld-child-family_name").fill(family)
+    page.locator("#veld-child-date_of_birth").fill("2018-03-14")
+    page.locator("#veld-child-postcode").fill("1325 KL")
+    page.locator("#veld-child-neighbourhood").fill("Stedenwijk")
+    page.locator("#veld-guardian-name").fill(f"S. {family}")
+    page.locator("#veld-guardian-phone").fill("06 23456789")
+    page.locator("#veld-reason").fill(
+        f"Moeder vraagt zelf om hulp: {given} speelt na school alleen en zou graag vriendjes maken."
+    )
+    page.get_by_role("checkbox", name=LOCATION).check()
+    page.get_by_role("checkbox", name="vrijdag", exact=True).check()
+    page.get_by_label("Ouders/verzorgers zijn op de hoogte van deze aanmelding").check()
+    page.get_by_role("button", name="Aanmelding versturen").click()
+    page.wait_for_url("**/verstuurd")
+    page.get_by_role("link", name="Bekijk de aanmelding").click()
+    page.get_by_role("button", name="In behandeling nemen").click()
+    page.get_by_role("link", name="Intakegesprek vastleggen").click()
+    page.wait_for_url("**/intake")
+
+
+@pytest.mark.parametrize(("label", "width"), [("telefoon", 360), ("desktop", 1280)])
+def test_coordinator_holds_intake_offers_a_seat_and_records_the_yes(new_page, label, width):
+    given, family = f"Mees{width}x{int(time.time()) % 100_000}", "Sewdien"
+    name = f"{given} {family}"
+    page = new_page(width)
+    log_in(page, COORDINATOR)
+    refer_child(page, given, family)
+
+    # The intake, with one mistake: the parents' consent is not ticked.
+    page.locator("#veld-held_on").fill(date.today().isoformat())
+    page.locator("#veld-goal_own_1").fill("Vriendjes maken op het schoolplein")
+    page.locator("#veld-goal_own_1_code").select_option(label="Vriendjes maken")
+    page.get_by_role("checkbox", name="Zelfvertrouwen").check()
+    page.get_by_role("radio", name=re.compile("^Normaal")).check()
+    expect(page.get_by_role("checkbox", name="vrijdag", exact=True)).to_be_checked()
+    page.locator("#veld-minimum_days").fill("1")
+    first_choice = page.locator("#veld-preference_1")
+    first_choice.select_option(first_choice.locator("option", has_text=LOCATION).get_attribute("value"))
+    page.locator("#veld-collection_persons").fill(f"S. {family} (moeder)\nOma")
+    page.locator("#veld-allergies").fill("Pinda's")
+    page.get_by_role("button", name="Intake vastleggen en op de wachtlijst zetten").click()
+
+    consent = page.locator("#veld-consent_data_processing")
+    expect(page.locator("#veld-consent_data_processing-fout")).to_contain_text("toestemming")
+    expect(consent).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(".error-summary")).to_contain_text("toestemming")
+    assert page.locator("#veld-goal_own_1").input_value() == "Vriendjes maken op het schoolplein"
+    assert page.locator("#veld-collection_persons").input_value() == f"S. {family} (moeder)\nOma"
+    assert page.locator("#veld-minimum_days").input_value() == "1"
+    assert page.get_by_role("checkbox", name="Zelfvertrouwen").is_checked()
+    assert page.get_by_role("checkbox", name="vrijdag", exact=True).is_checked()
+    screenshot(page, f"intake-fout-{label}")
+    assert axe_violations(page) == []
+
+    consent.check()
+    page.get_by_role("button", name="Intake vastleggen en op de wachtlijst zetten").click()
+    page.wait_for_url("**/wachtlijst")
+    expect(page.get_by_role("main")).to_contain_text(f"{name} staat op de wachtlijst van {LOCATION}")
+    location_path = urlparse(page.url).path.removesuffix("/wachtlijst")
+
+    # On the waitlist, with its explanation: waiting since today, and it lives in the neighbourhood.
+    row = page.locator("tbody tr", has_text=name)
+    expect(row).to_contain_text("Wacht 0 dagen")
+    expect(row).to_contain_text("woont in de wijk: 14 dagen")
+    screenshot(page, f"wachtlijst-{label}")
+    assert axe_violations(page) == []
+    row.get_by_role("link", name=re.compile("Waarom hier")).click()
+    expect(page.get_by_role("heading", name="Zo is de score opgebouwd")).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text(name)
+    screenshot(page, f"waarom-hier-{label}")
+    assert axe_violations(page) == []
+
+    # A Friday seat from next week on, offered from the proposals.
+    start = next_monday(date.today())
+    friday, week_before = start + timedelta(days=4), start - timedelta(days=3)
+    before = capacity_on(page, location_path, friday)
+    before_start = capacity_on(page, location_path, week_before)
+    assert before[0] >= 1, f"geen vrije plaats op vrijdag bij {LOCATION}: {before}"
+    page.goto(f"{location_path}/voorstellen?start={start.isoformat()}")
+    proposal = page.locator("li.proposal", has_text=name)
+    expect(proposal).to_contain_text("Voorstel: vrijdag")
+    respond_by = start - timedelta(days=1)
+    proposal.get_by_label("Reageren uiterlijk (bij een aanbod)").fill(respond_by.isoformat())
+    screenshot(page, f"voorstellen-{label}")
+    assert axe_violations(page) == []
+    proposal.get_by_role("button", name="Plaats aanbieden").click()
+    page.wait_for_url("**/aanbiedingen")
+    expect(page.get_by_role("main")).to_contain_text(f"Plaats aangeboden aan {name}")
+    offer = page.locator("li.offer", has_text=name)
+    expect(offer).to_contain_text(f"Vrijdag vanaf {format_date(start, 'd MMMM y', locale='nl')}")
+    screenshot(page, f"aanbiedingen-{label}")
+    assert axe_violations(page) == []
+
+    offered = capacity_on(page, location_path, friday)
+    assert offered == (before[0] - 1, before[1], before[2] + 1, before[3])
+    screenshot(page, f"capaciteit-aangeboden-{label}")
+    assert axe_violations(page) == []
+
+    # The family said yes: the held seat becomes the placement.
+    page.goto(f"{location_path}/aanbiedingen")
+    page.locator("li.offer", has_text=name).get_by_role("button", name=re.compile("^Geaccepteerd")).click()
+    page.wait_for_url("**/plaatsingen")
+    expect(page.get_by_role("main")).to_contain_text(f"{name}")
+    placed_row = page.locator("tr", has_text=name)
+    expect(placed_row).to_contain_text("vr")
+    expect(placed_row).to_contain_text(start.strftime("%-d-%-m-%Y"))
+    screenshot(page, f"plaatsingen-{label}")
+    assert axe_violations(page) == []
+
+    placed = capacity_on(page, location_path, friday)
+    assert placed == (before[0] - 1, before[1] + 1, before[2], before[3])
+    screenshot(page, f"capaciteit-geplaatst-{label}")
+    assert axe_violations(page) == []
+    # The Friday before the start is as it was: the placement counts from its start date.
+    assert capacity_on(page, location_path, week_before) == before_start
