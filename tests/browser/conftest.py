@@ -59,12 +59,19 @@ def _browser_database(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app served by `huiskamer serve` with the demo organisation loaded."""
+def live_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The live server's database, with the demo organisation loaded; a test may add records of its own."""
     url = _browser_database(tmp_path_factory)
     settings = Settings(database_url=url)
     upgrade_database(settings)
     _run_in_session(settings, load_demo)
+    return url
+
+
+@pytest.fixture(scope="session")
+def live_server(live_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app served by `huiskamer serve` with the demo organisation loaded."""
+    url = live_database
     port = _free_port()
     env = {
         **os.environ,

@@ -208,3 +208,24 @@ def make_people(settings: Settings) -> People:
 
 def errors_of(response: Any) -> dict[str, str]:
     return {error["field"]: error["message"] for error in response.json().get("errors", [])}
+
+
+def add_progress_rows(
+    settings: Settings, goal_id: UUID, referral_id: UUID, recorded_by: UUID, rows: Sequence[tuple[int, int, str]]
+) -> None:
+    """Observations in the history: (days ago, rating, note)."""
+
+    async def work(session: AsyncSession) -> None:
+        session.add_all(
+            ProgressNote(
+                goal_id=goal_id,
+                referral_id=referral_id,
+                rating=rating,
+                note=note,
+                observed_on=today() - timedelta(days=days_ago),
+                recorded_by_id=recorded_by,
+            )
+            for days_ago, rating, note in rows
+        )
+
+    in_session(settings, work)
