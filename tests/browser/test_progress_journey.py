@@ -1,5 +1,6 @@
 """Goal progress in a real browser at phone and desktop width: a kinderwerker opens a child's page, taps a rating
-and saves an observation, which comes back in place (no page load); a mistake shows on its goal. The coordinator
+and saves an observation, which comes back in place (no page load); with the network cut for one tap the failure
+shows on that goal and the retry lands; a mistake shows on its goal. The coordinator
 sees it in the progress over time, records the evaluation with the parents and finds the list of evaluations
 due. axe finds no WCAG 2.1 A/AA violation on these pages; screenshots at 360 and 1280 px."""
 
@@ -62,10 +63,18 @@ def test_youth_worker_adds_a_progress_note_and_the_coordinator_sees_it(new_page,
     first = worker.locator(f"#doel-{child.goal_ids[0]}")
     first.get_by_text("gaat goed").click()
     first.get_by_label("Wat zag je?").fill("Verloor met memory en bleef rustig.")
+    worker.context.set_offline(True)  # the network is gone for this tap: the failure shows on this goal
     first.get_by_role("button", name="Opslaan").click()
+    expect(first.locator("[data-problem]")).to_contain_text("Niet opgeslagen: er is geen verbinding")
+    if width == 360:
+        screenshot(worker, "kind-kinderwerker-geen-netwerk-telefoon")
+    worker.context.set_offline(False)
+    assert first.get_by_label("Wat zag je?").input_value() == "Verloor met memory en bleef rustig."
+    first.get_by_role("button", name="Opslaan").click()  # the retry lands
     saved = worker.locator(f"#doel-{child.goal_ids[0]}")
     expect(saved.get_by_role("status")).to_contain_text("Opgeslagen: 3 gaat goed", timeout=20_000)
-    expect(saved).to_contain_text("Laatste observatie: 3 gaat goed")
+    expect(saved).to_contain_text("Laatste observatie: 3 gaat goed (vandaag)")
+    expect(saved.locator("[data-problem]")).to_be_hidden()
     assert worker.evaluate("window.stillTheSamePage") is True  # swapped in place, no page load
 
     second = worker.locator(f"#doel-{child.goal_ids[1]}")
