@@ -117,3 +117,8 @@ def test_youth_worker_adds_a_progress_note_and_the_coordinator_sees_it(new_page,
     expect(coordinator.get_by_role("main")).to_contain_text(f"{given} Verbeek")
     assert axe_violations(coordinator) == []
     screenshot(coordinator, f"evaluaties-{label}")
+
+    coordinator.goto("/")
+    expect(coordinator.locator("#kop-evaluaties")).to_contain_text("Evaluaties binnenkort")
+    assert axe_violations(coordinator) == []
+    screenshot(coordinator, f"start-coordinator-evaluaties-{label}")

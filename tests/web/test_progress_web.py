@@ -390,3 +390,33 @@ def test_a_nonsense_period_on_the_list_of_evaluations_due_is_a_message_not_a_500
 def test_the_list_of_evaluations_due_is_for_coordinators(client, people, who):
     as_(people, client, who)
     assert client.get("/evaluaties").status_code == 403
+
+
+def test_the_coordinators_start_page_lists_the_evaluations_due_soon(client, people):
+    coordinator = people.ids["coordinator_a"]
+    overdue = placed_at_a(people, given="Daan", start=add_months(today(), -5))
+    soon = placed_at_a(people, given="Eva", start=add_months(today(), -7))
+    add_evaluation_row(
+        people.settings, soon.referral_id, coordinator, today() - timedelta(days=70), today() + timedelta(days=12)
+    )
+    placed_at_a(people, given="Finn", start=today() - timedelta(days=3))
+    make_placed_child(
+        people.settings, people.b, people.ids["coordinator_b"], given="Hugo", start=add_months(today(), -9)
+    )
+    as_(people, client, "coordinator_a")
+    main = main_text(client.get("/").text)
+    section = main.split('id="kop-evaluaties"', 1)[1].split("</section>", 1)[0]
+    assert "Evaluaties binnenkort (2)" in section
+    assert "1 te laat." in section
+    assert section.index(f'href="/kinderen/{overdue.referral_id}"') < section.index(
+        f'href="/kinderen/{soon.referral_id}"'
+    )
+    assert "Finn" not in section and "Hugo" not in section
+
+
+def test_a_coordinator_without_evaluations_due_is_told_so(client, people):
+    placed_at_a(people, start=today() - timedelta(days=10))
+    as_(people, client, "coordinator_a")
+    main = main_text(client.get("/").text)
+    assert "Evaluaties binnenkort (0)" in main
+    assert "Er zijn geen evaluaties met ouders die te laat zijn" in main

@@ -581,3 +581,17 @@ async def evaluations_due(
         )
     ordered = sorted(rows.values(), key=lambda row: (row.due_on, row.child_name))
     return ordered[:limit] if limit is not None else ordered
+
+
+@dataclass(frozen=True)
+class DueSummary:
+    rows: list[DueRow]  # the first few, soonest first
+    total: int
+    overdue: int
+
+
+async def due_soon(db: AsyncSession, actor: Actor, today: date, shown: int = 5) -> DueSummary:
+    """For the coordinator's start page: the evaluations overdue or due soon, how many, and the first few."""
+    rows = await evaluations_due(db, actor, today)
+    overdue = sum(1 for row in rows if row.due is rules.Due.OVERDUE)
+    return DueSummary(rows[:shown], len(rows), overdue)

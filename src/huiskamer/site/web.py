@@ -18,6 +18,7 @@ from huiskamer.auth.middleware import SESSION_COOKIE
 from huiskamer.config import Settings
 from huiskamer.errors import InvalidInput, NotFound
 from huiskamer.locations import service as locations_service
+from huiskamer.progress import service as progress_service
 from huiskamer.referrals import pages as referral_pages
 from huiskamer.referrals import service as referral_service
 from huiskamer.site.deps import AppSettings, CurrentActor, DbSession, form_data
@@ -67,6 +68,7 @@ async def home(
             db_session, actor, referral_service.InboxFilters(status="submitted", page_size=5)
         )
         context["concerns"] = await concerns_service.list_concerns(db_session, actor, status="open", page_size=5)
+        context["evaluations"] = await progress_service.due_soon(db_session, actor, today())
     return page(request, f"home/{actor.role.value}.html", title="Start", **context)
 
 
