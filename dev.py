@@ -7,8 +7,9 @@
     python3 dev.py setup                only install everything (CI uses it to show each step apart)
 
 Each installs uv when it is missing (with pip, else in a small virtualenv in ~/.cache), and the project's
-locked dependencies with `uv sync --frozen`. `test` also needs Debian's Chromium for the browser tests: as root
-it installs it with apt-get; otherwise it says how. Standard library only, on purpose.
+locked dependencies with `uv sync --frozen`. `test` also needs Debian's Chromium for the browser tests, and every
+command Pango for the PDF report (WeasyPrint): as root it installs them with apt-get; otherwise it says how.
+Standard library only, on purpose.
 """
 
 from __future__ import annotations
@@ -83,6 +84,35 @@ def ensure_chromium() -> None:
     )
 
 
+# What WeasyPrint needs from the system to write the PDF report (Debian's package names), and a font.
+PDF_PACKAGES = ["libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-dejavu-core"]
+
+
+def pdf_libraries_missing() -> bool:
+    from ctypes.util import find_library
+
+    return not all(find_library(name) for name in ("pango-1.0", "pangoft2-1.0", "harfbuzz-subset"))
+
+
+def ensure_pdf_libraries(*, required: bool) -> None:
+    """Pango and friends for the PDF export: installed with apt-get as root; otherwise say how."""
+    if not pdf_libraries_missing():
+        return
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        for command in (["apt-get", "update"], ["apt-get", "install", "-y", *PDF_PACKAGES]):
+            say(" ".join(command))
+            subprocess.run(command, check=True, env=env)
+        return
+    advice = (
+        "The PDF export needs Pango (WeasyPrint). Install it once with:\n\n"
+        f"    sudo apt-get update && sudo apt-get install -y {' '.join(PDF_PACKAGES)}\n"
+    )
+    if required:
+        sys.exit(advice + "\nand run this command again.")
+    say(advice + "Starting without it: everything works except the PDF download.")
+
+
 def replace_process(command: list[str]) -> None:
     say(" ".join(command))
     sys.stdout.flush()
@@ -101,7 +131,9 @@ def main(argv: list[str]) -> None:
     uv = str(ensure_uv())
     run(uv, "sync", "--frozen")
     if action == "start":
+        ensure_pdf_libraries(required=False)
         replace_process([uv, "run", "--frozen", "huiskamer", "start", *rest])
+    ensure_pdf_libraries(required=True)
     ensure_chromium()
     if action == "test":
         # Two workers (the machines here have two cores), a test file per worker at a time.

@@ -20,14 +20,17 @@ Monday and Wednesday). Six children:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from huiskamer.attendance.models import Attendance
+from huiskamer.auth.models import User
 from huiskamer.config import Settings
 from huiskamer.intake.models import Goal, Intake
 from huiskamer.placements.models import Placement
@@ -64,9 +67,15 @@ def _utc(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=UTC)
 
 
+@functools.cache
+def _password_hash() -> str:
+    from huiskamer.auth.secrets import hash_password
+
+    return hash_password(PASSWORD)
+
+
 def build_world(settings: Settings, *, passwords: bool = False) -> ReportWorld:
-    """The data set; ``passwords``: the people can log in (slower: every password is hashed)."""
-    secret = PASSWORD if passwords else None
+    """The data set; ``passwords``: the people can log in with ``PASSWORD`` (hashed once for all of them)."""
     a = make_location(
         settings, "Huiskamer Anemoon", seats={"mon": 10, "tue": 10, "thu": 10}, closure_days=(date(2024, 2, 5),)
     )
@@ -74,14 +83,22 @@ def build_world(settings: Settings, *, passwords: bool = False) -> ReportWorld:
     world = ReportWorld(
         a=a,
         b=b,
-        coordinator_a=make_user(settings, "coordinator", location_ids=(a,), password=secret),
-        coordinator_b=make_user(settings, "coordinator", location_ids=(b,), password=secret),
-        coordinator_ab=make_user(settings, "coordinator", location_ids=(a, b), password=secret),
-        youth_worker_a=make_user(settings, "youth_worker", location_ids=(a,), password=secret),
-        referrer=make_user(settings, "referrer", password=secret),
-        admin=make_user(settings, "admin", password=secret),
+        coordinator_a=make_user(settings, "coordinator", location_ids=(a,), password=None),
+        coordinator_b=make_user(settings, "coordinator", location_ids=(b,), password=None),
+        coordinator_ab=make_user(settings, "coordinator", location_ids=(a, b), password=None),
+        youth_worker_a=make_user(settings, "youth_worker", location_ids=(a,), password=None),
+        referrer=make_user(settings, "referrer", password=None),
+        admin=make_user(settings, "admin", password=None),
     )
     in_session(settings, lambda session: _fill(session, world))
+    if passwords:
+        people = [getattr(world, name) for name in ReportWorld.__dataclass_fields__ if name not in ("a", "b")]
+        in_session(
+            settings,
+            lambda session: session.execute(
+                update(User).where(User.id.in_(people)).values(password_hash=_password_hash())
+            ),
+        )
     return world
 
 
@@ -243,3 +260,100 @@ KNOWN_2024: dict[str, Any] = {
     "discharges_by_reason": {"goals_reached": 1, "guardian_stopped": 1},
     "waitlist_now": 1,
 }
+
+
+CROWD_SOURCES = ("school", "school", "school", "guardian", "guardian", "ggd", "social_team")
+CROWD_HOODS = ("Stedenwijk", "Tussen de Vaarten", "Verzetswijk")
+CROWD_DIMENSIONS = ("meedoen", "mentaal_welbevinden", "dagelijks_functioneren")
+CROWD_REASONS = ("goals_reached", "goals_reached", "moved_to_bso", "guardian_stopped")
+
+
+def add_crowd(settings: Settings, world: ReportWorld, year: int = 2024, children: int = 60) -> None:
+    """Many children at A in ``year`` (and a third as many a year earlier), so that most figures reach 5 and
+    show: referrals from every month, placements, attendance, goals and endings. Names "Kind 1 Menigte"..."""
+    in_session(settings, lambda session: _crowd(session, world, year, children))
+
+
+async def _crowd(session: AsyncSession, world: ReportWorld, year: int, children: int) -> None:
+    from datetime import timedelta
+
+    staff = world.coordinator_ab
+    for number in range(children + children // 3):
+        when = year if number < children else year - 1
+        month = number % 12 + 1
+        kid = Child(
+            given_name=f"Kind{number}",
+            family_name="Menigte",
+            date_of_birth=date(2015, 1, 1) + timedelta(days=number * 7),
+            postcode="1325 AB",
+            neighbourhood=CROWD_HOODS[number % 3],
+            match_key=f"kind{number} menigte",
+        )
+        session.add(kid)
+        await session.flush()
+        submitted = datetime(when, month, 3 + number % 20, 10, tzinfo=UTC)
+        waiting = submitted.date() + timedelta(days=7)
+        ref = Referral(
+            child_id=kid.id,
+            submitted_by_id=world.referrer,
+            source=CROWD_SOURCES[number % len(CROWD_SOURCES)],
+            reason="Wil graag vriendjes maken.",
+            guardian_informed=True,
+            guardian_name="Ouder",
+            guardian_phone="+31612345678",
+            status="placed",
+            submitted_at=submitted,
+            status_changed_at=submitted,
+            referrer_visible_change_at=submitted,
+            waiting_since=waiting,
+        )
+        ref.locations = [ReferralLocation(location_id=world.a)]
+        session.add(ref)
+        await session.flush()
+        intake = Intake(
+            referral_id=ref.id,
+            held_on=waiting,
+            held_by_id=staff,
+            urgency="normal",
+            minimum_days=1,
+            consent_data_processing=True,
+        )
+        session.add(intake)
+        await session.flush()
+        reached = number % 3 != 0
+        session.add(
+            Goal(
+                intake_id=intake.id,
+                referral_id=ref.id,
+                description="Een doel",
+                dimension=CROWD_DIMENSIONS[number % 3],
+                status="reached" if reached else "active",
+                closed_on=waiting + timedelta(days=60) if reached else None,
+                set_on=waiting,
+            )
+        )
+        start = waiting + timedelta(days=14 + number % 20)
+        ends = number % 4 == 0
+        seat = Placement(
+            referral_id=ref.id,
+            location_id=world.a,
+            weekdays=["mon", "thu"],
+            start_date=start,
+            end_date=start + timedelta(days=90) if ends else None,
+            end_reason_code=CROWD_REASONS[number % len(CROWD_REASONS)] if ends else None,
+            placed_by_id=staff,
+        )
+        session.add(seat)
+        await session.flush()
+        first_monday = start + timedelta(days=(7 - start.weekday()) % 7)
+        for week in range(6):
+            session.add(
+                Attendance(
+                    placement_id=seat.id,
+                    referral_id=ref.id,
+                    location_id=world.a,
+                    day=first_monday + timedelta(days=7 * week),
+                    status="present" if (number + week) % 5 else "absent_excused",
+                    recorded_by_id=staff,
+                )
+            )

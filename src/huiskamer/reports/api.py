@@ -44,9 +44,7 @@ def summary_json(where: ReportScope, summary: Summary) -> dict[str, Any]:
             (dimension if dimension is not None else ""): {"set": counts.set, "reached": counts.reached}
             for dimension, counts in summary.goals_by_dimension.items()
         },
-        "occupancy_by_weekday": {
-            weekday: _number(occupancy.rate) for weekday, occupancy in summary.occupancy.items()
-        },
+        "occupancy_by_weekday": {weekday: _number(occupancy.rate) for weekday, occupancy in summary.occupancy.items()},
         "waitlist_now_by_location": {
             str(location_id): count for location_id, count in sorted(summary.waitlist_by_location.items())
         },

@@ -6,6 +6,8 @@ and referrers see no report (403). A location outside the actor's scope does not
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -44,9 +46,19 @@ class ReportScope:
 
     @property
     def label(self) -> str:
+        """The locations in words: one name, the names of a coordinator's few, or "alle locaties"."""
         if self.chosen is not None:
             return self.chosen.name
-        return "alle locaties" if len(self.locations) != 1 else self.locations[0].name
+        if self.scope.location_ids is None or len(self.locations) > 4:
+            return "alle locaties"
+        return ", ".join(place.name for place in self.locations)
+
+    @property
+    def slug(self) -> str:
+        """For a file name: "huiskamer-de-vaart", or "alle-locaties"."""
+        text = unicodedata.normalize("NFKD", self.chosen.name if self.chosen else "alle locaties")
+        text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+        return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "locatie"
 
     def name_of(self, location_id: UUID) -> str:
         return next((place.name for place in self.locations if place.id == location_id), "")
@@ -96,8 +108,9 @@ class Report:
     months_before: list[MonthFigures]
 
 
-async def build_report(db: AsyncSession, actor: Actor, period: Period, location_id: UUID | None) -> Report:
-    where = await report_scope(db, actor, location_id)
+async def build_report(db: AsyncSession, where: ReportScope, period: Period) -> Report:
+    """The figures of the period and of the same period a year earlier, with their months, for ``where``
+    (found by ``report_scope``, which checks the actor)."""
     earlier = period.year_earlier()
     return Report(
         where=where,

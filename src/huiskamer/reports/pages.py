@@ -1,0 +1,71 @@
+"""What the report pages need besides the figures: reading the period form, links that keep the choice, and
+the charts drawn off the event loop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+import anyio
+
+from huiskamer.errors import InvalidInput
+from huiskamer.reports import charts, rules
+from huiskamer.reports.rules import Period
+from huiskamer.reports.schemas import read_location_id, read_period
+from huiskamer.reports.tables import Table
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The period, location and view asked for, as typed (``values``) and as understood."""
+
+    period: Period | None
+    location_id: UUID | None
+    exact: bool
+    values: dict[str, str]
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def query(self, **changes: Any) -> str:
+        """The query string of this choice, with ``changes`` (a period, or ``exact=False``)."""
+        period: Period | None = changes.get("period", self.period)
+        params = {
+            "van": period.start.isoformat() if period else self.values.get("van", ""),
+            "tot": period.end.isoformat() if period else self.values.get("tot", ""),
+            "locatie": str(self.location_id) if self.location_id else "",
+            "exact": "1" if changes.get("exact", self.exact) else "",
+        }
+        return urlencode({key: value for key, value in params.items() if value})
+
+
+def default_period(today: date) -> Period:
+    """This year so far, to the end of the year: the figures a coordinator looks at most."""
+    return rules.year(today.year)
+
+
+def read_choice(raw: dict[str, str | None], today: date) -> Choice:
+    """The form's choice; a location outside the actor's scope is caught later by the service (404)."""
+    values = {key: (value if isinstance(value, str) else "") for key, value in raw.items()}
+    location_id = read_location_id(raw.get("locatie"))
+    exact = values.get("exact", "") in ("1", "on", "ja")
+    if not values.get("van") and not values.get("tot"):
+        period = default_period(today)
+        values.update(van=period.start.isoformat(), tot=period.end.isoformat())
+        return Choice(period, location_id, exact, values)
+    try:
+        period = read_period(values, "van", "tot")
+    except InvalidInput as invalid:
+        return Choice(None, location_id, exact, values, invalid.errors)
+    return Choice(period, location_id, exact, values)
+
+
+def chart_svgs(tables: list[Table]) -> dict[str, str]:
+    """Each table's chart as a ``data:`` URI."""
+    return {table.key: charts.data_uri(charts.render_svg(table.chart)) for table in tables if table.chart}
+
+
+async def chart_images(tables: list[Table]) -> dict[str, str]:
+    """The charts, drawn in a worker thread (matplotlib is CPU work that would hold up other requests)."""
+    return await anyio.to_thread.run_sync(chart_svgs, tables)
