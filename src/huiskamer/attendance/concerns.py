@@ -60,15 +60,12 @@ async def review_unexcused_absence(db: AsyncSession, placement: Placement, day: 
     """
     settings = await current_settings(db)
     threshold, window = settings.unexcused_absence_threshold, settings.unexcused_absence_window_days
-    auto = select(Concern).where(Concern.placement_id == placement.id, Concern.kind == AUTO)
-    open_concern = await db.scalar(auto.where(Concern.status == "open").limit(1))
+    # Through the referral's index: a child has a handful of concerns, the organisation thousands.
+    mine = (Concern.referral_id == placement.referral_id, Concern.placement_id == placement.id, Concern.kind == AUTO)
+    open_concern = await db.scalar(select(Concern).where(*mine, Concern.status == "open").limit(1))
     # created_at, not raised_at: the concern row is written after the absence that raised it, so that absence
     # is never "recorded after" its own concern.
-    handled = await db.scalar(
-        select(func.max(Concern.created_at)).where(
-            Concern.placement_id == placement.id, Concern.kind == AUTO, Concern.status == "resolved"
-        )
-    )
+    handled = await db.scalar(select(func.max(Concern.created_at)).where(*mine, Concern.status == "resolved"))
     if open_concern is None:
         days = await _unexcused_days(db, placement.id, handled, rules.concern_window(day, window))
         if not rules.reaches_threshold(days, threshold, window):
