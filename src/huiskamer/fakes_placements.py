@@ -13,6 +13,7 @@ Deterministic with a seed; the result is plain rows (dicts of column values, ids
 
 from __future__ import annotations
 
+import copy
 import random
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -119,6 +120,11 @@ class PlacementRows:
 
 def local_date(moment: datetime) -> date:
     return moment.astimezone(AMSTERDAM).date()
+
+
+def workday(day: date) -> date:
+    """The day itself, or the Monday after it when it falls in a weekend."""
+    return day + timedelta(days=7 - day.weekday() if day.weekday() >= 5 else 0)
 
 
 @dataclass
@@ -250,6 +256,8 @@ class PlacementFaker:
             "created_at": done["at"],
             "updated_at": done["at"],
         }
+        if intake["safety_notes"] == SAFETY_NOTES[0]:  # only mother or grandmother: nobody else on the list
+            intake["collection_persons"] = [f"{referral['guardian_name']} (moeder)", "Oma"]
         self.intakes[referral["id"]] = intake
         self.out.intakes.append(intake)
         self.out.goals.extend(self.goals_for(referral, intake_id, held_on))
@@ -287,8 +295,9 @@ class PlacementFaker:
             other["match_key"] = match_key(other["given_name"], other["family_name"])
             for key in ("guardian_name", "guardian_phone", "guardian_email"):
                 second[key] = first[key]
-            persons = self.intakes[second["id"]]["collection_persons"]
-            persons[0] = self.intakes[first["id"]]["collection_persons"][0]
+            # The same people collect them, under the same arrangements.
+            for key in ("collection_persons", "safety_notes"):
+                self.intakes[second["id"]][key] = copy.copy(self.intakes[first["id"]][key])
             at = max(self.intakes[first["id"]]["created_at"], self.intakes[second["id"]]["created_at"])
             for a, b in ((first, second), (second, first)):
                 self.out.sibling_links.append(
@@ -369,11 +378,6 @@ class PlacementFaker:
     def next_monday(day: date) -> date:
         return day + timedelta(days=(7 - day.weekday()) % 7)
 
-    @staticmethod
-    def workday(day: date) -> date:
-        """The day itself, or the Monday after it when it falls in a weekend."""
-        return day + timedelta(days=7 - day.weekday() if day.weekday() >= 5 else 0)
-
     def replay(self) -> None:
         """Every offer, answer, placement and ending of every referral, in time order, with the capacity check."""
         steps = []
@@ -420,7 +424,7 @@ class PlacementFaker:
                     continue
                 location_id, weekdays = seat
                 answer = history[index + 1]["at"] if not final else None
-                respond_by = self.workday(day + timedelta(days=self.random.randint(10, 14)))
+                respond_by = workday(day + timedelta(days=self.random.randint(10, 14)))
                 if answer is not None:
                     respond_by = max(respond_by, local_date(answer))
                 offer = {
@@ -454,7 +458,7 @@ class PlacementFaker:
                     location_id, weekdays = offer["location_id"], offer["weekdays"]
                     start = max(offer["start_date"], day)
                 else:
-                    start = self.workday(day + timedelta(days=self.random.randint(3, 14)))
+                    start = workday(day + timedelta(days=self.random.randint(3, 14)))
                     seat = self.find_seat(referral, start, day)
                     if seat is None:
                         self.cut_back(referral, index)

@@ -297,4 +297,5 @@ def test_siblings_are_linked_both_ways_as_one_family(demo):
         first, second = demo.referrals[a], demo.referrals[b]
         assert demo.children[first.child_id].family_name == demo.children[second.child_id].family_name
         assert first.guardian_phone == second.guardian_phone
+        assert demo.intakes[a].collection_persons == demo.intakes[b].collection_persons
         assert demo.links[a][0] == demo.links[b][0]
