@@ -37,15 +37,26 @@ def day_cell(page: Page, day: date):
     return page.locator(f'td.day-cell[data-label="{format_date(day, "EEEE d MMMM", locale="nl")}"]')
 
 
-def capacity_on(page: Page, location_path: str, day: date) -> tuple[int, int, int, int]:
-    """(free, placed, offered, seats) on ``day`` as the capacity overview shows it."""
+def capacity_on(page: Page, location_path: str, day: date) -> tuple[int, int, int, int] | None:
+    """(free, placed, offered, seats) on ``day`` as the capacity overview shows it; None on a closure day."""
     page.goto(f"{location_path}/capaciteit?vanaf={day.isoformat()}")
     cell = day_cell(page, day)
-    expect(cell).to_contain_text("plaatsen")
+    expect(cell).to_contain_text(re.compile("plaatsen|gesloten"))
+    if "gesloten" in cell.inner_text():
+        return None
     found = COUNTS.search(cell.inner_text())
     assert found, cell.inner_text()
     free, placed, offered, seats = found.groups()
     return int(free), int(placed), int(offered or 0), int(seats)
+
+
+def first_open(page: Page, location_path: str, days) -> tuple[date, tuple[int, int, int, int]]:
+    """The first of ``days`` on which the location is open (not a holiday), with its counts."""
+    for day in days:
+        counts = capacity_on(page, location_path, day)
+        if counts is not None:
+            return day, counts
+    raise AssertionError(f"{LOCATION} is op geen van deze dagen open")
 
 
 def refer_child(page: Page, given: str, family: str) -> None:
@@ -126,9 +137,9 @@ def test_coordinator_holds_intake_offers_a_seat_and_records_the_yes(new_page, la
 
     # A Friday seat from next week on, offered from the proposals.
     start = next_monday(date.today())
-    friday, week_before = start + timedelta(days=4), start - timedelta(days=3)
-    before = capacity_on(page, location_path, friday)
-    before_start = capacity_on(page, location_path, week_before)
+    # Compared on the first Friday it counts and on one before the start (holidays have no counts).
+    friday, before = first_open(page, location_path, (start + timedelta(days=4 + 7 * n) for n in range(6)))
+    week_before, before_start = first_open(page, location_path, (start - timedelta(days=3 + 7 * n) for n in range(6)))
     assert before[0] >= 1, f"geen vrije plaats op vrijdag bij {LOCATION}: {before}"
     page.goto(f"{location_path}/voorstellen?start={start.isoformat()}")
     proposal = page.locator("li.proposal", has_text=name)
