@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import click
 from sqlalchemy import func, insert, select
@@ -11,13 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from huiskamer.audit.hook import AuditActor, acting_as
 from huiskamer.auth.models import User
+from huiskamer.auth.secrets import hash_password
 from huiskamer.auth.users import create_user, parse_user_input
 from huiskamer.db import metadata
-from huiskamer.fakes import FakeLocation, FakePerson, FakeRows, fake_referrals
-from huiskamer.fakes_placements import FakeSeats, PlacementRows, fake_placements
+from huiskamer.fakes import FakeLocation, FakePerson, fake_referrals
+from huiskamer.fakes_attendance import StaffOf, fake_life
+from huiskamer.fakes_placements import FakeSeats, fake_placements
 from huiskamer.intake.models import GoalCatalogueItem
 from huiskamer.locations.models import ClosureDay, Location, LocationCapacity
 from huiskamer.referrals.rules import Status
+from huiskamer.site.templating import today as amsterdam_today
 
 DEMO_PASSWORD = "huiskamer-demo"  # noqa: S105 - printed for the demo on purpose
 
@@ -65,19 +68,48 @@ LOCATIONS = (
     ),
 )
 
-# School holidays and national holidays of the Almere region (regio midden), 2026-2027.
-CLOSURES = (
-    (date(2026, 12, 25), "Eerste kerstdag"),
-    (date(2026, 12, 28), "Kerstvakantie"),
-    (date(2026, 12, 29), "Kerstvakantie"),
-    (date(2026, 12, 30), "Kerstvakantie"),
-    (date(2026, 12, 31), "Oudejaarsdag"),
-    (date(2027, 1, 1), "Nieuwjaarsdag"),
-    (date(2027, 3, 29), "Tweede paasdag"),
-    (date(2027, 4, 27), "Koningsdag"),
-    (date(2027, 5, 6), "Hemelvaartsdag"),
-    (date(2027, 5, 17), "Tweede pinksterdag"),
-)
+# How far the closure days reach around today: the past year of attendance, and the year ahead.
+CLOSURE_REACH = timedelta(days=400)
+
+
+def easter(year: int) -> date:
+    """Easter Sunday (the anonymous Gregorian algorithm, with its own letters)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (b - (b + 8) // 25 + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    el = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * el) // 451
+    month, day = divmod(h + el - 7 * m + 114, 31)
+    return date(year, month, day + 1)
+
+
+def closures_between(first: date, last: date) -> list[tuple[date, str]]:
+    """The days the huiskamers close, Monday to Friday: national holidays, the week between Christmas and New
+    Year, and two weeks in the summer holiday (from the first Monday of August)."""
+    found: dict[date, str] = {}
+    for year in range(first.year, last.year + 1):
+        sunday = easter(year)
+        kings = date(year, 4, 27) if date(year, 4, 27).weekday() != 6 else date(year, 4, 26)
+        summer = date(year, 8, 1) + timedelta(days=(7 - date(year, 8, 1).weekday()) % 7)
+        days = [
+            (date(year, 1, 1), "Nieuwjaarsdag"),
+            (sunday + timedelta(days=1), "Tweede paasdag"),
+            (kings, "Koningsdag"),
+            (sunday + timedelta(days=39), "Hemelvaartsdag"),
+            (sunday + timedelta(days=50), "Tweede pinksterdag"),
+            *((summer + timedelta(days=n), "Zomersluiting") for n in range(12)),
+            (date(year, 12, 25), "Eerste kerstdag"),
+            (date(year, 12, 26), "Tweede kerstdag"),
+            *((date(year, 12, n), "Kerstvakantie") for n in range(27, 31)),
+            (date(year, 12, 31), "Oudejaarsdag"),
+        ]
+        for day, text in days:
+            if first <= day <= last and day.weekday() < 5:
+                found.setdefault(day, text)
+    return sorted(found.items())
+
 
 # (role, name, email, locations by index, organisation)
 PEOPLE: tuple[tuple[str, str, str, tuple[int, ...], tuple[str, str] | None], ...] = (
@@ -115,17 +147,20 @@ async def load_demo(session: AsyncSession) -> list[DemoLogin] | None:
     if await session.scalar(select(func.count()).select_from(User)):
         return None
     with acting_as(AuditActor(id=None, label="demogegevens")):
+        today = amsterdam_today()
+        closures = closures_between(today - CLOSURE_REACH, today + CLOSURE_REACH)
         locations = []
         for demo in LOCATIONS:
             location = Location(
                 name=demo.name, address=demo.address, neighbourhoods=list(demo.neighbourhoods), min_age=4, max_age=12
             )
             location.capacities = [LocationCapacity(weekday=day, seats=seats) for day, seats in demo.seats.items()]
-            location.closure_days = [ClosureDay(day=day, description=text) for day, text in CLOSURES]
+            location.closure_days = [ClosureDay(day=day, description=text) for day, text in closures]
             session.add(location)
             locations.append(location)
         await session.flush()
         users: list[User] = []
+        password_hash = hash_password(DEMO_PASSWORD)
         for role, name, email, location_indexes, organisation in PEOPLE:
             raw: dict[str, object] = {
                 "email": email,
@@ -135,7 +170,9 @@ async def load_demo(session: AsyncSession) -> list[DemoLogin] | None:
             }
             if organisation:
                 raw["organisation"] = {"name": organisation[0], "type": organisation[1]}
-            users.append(await create_user(session, None, parse_user_input(raw, creating=True), password=DEMO_PASSWORD))
+            user = await create_user(session, None, parse_user_input(raw, creating=True))
+            user.password_hash = password_hash  # one hash for all: argon2 is slow on purpose
+            users.append(user)
         await _load_referrals(session, locations, users)
     return demo_logins()
 
@@ -164,6 +201,7 @@ DEMO_STATUS_WEIGHTS = {
 # Histories reach further back for the children who were placed (a year of attendance) than for the inbox.
 DEMO_HISTORY_DAYS = 240
 DEMO_DAYS_BY_STATUS = {Status.PLACED: 480, Status.CLOSED: 480, Status.WAITLISTED: 330}
+DEMO_ATTENDANCE_DAYS = 365
 BATCH = 1000
 
 
@@ -176,7 +214,8 @@ async def _insert(session: AsyncSession, table: str, rows: list[dict]) -> None:
 
 async def _load_referrals(session: AsyncSession, locations: list[Location], users: list[User]) -> None:
     """Referrals in every status with histories and messages over the last months, and a few possible duplicates;
-    behind those past the intake: the intake with goals, siblings, offers, placements and their seat claims."""
+    behind those past the intake: the intake with goals, siblings, offers, placements and their seat claims; and
+    the placed children's past year: attendance, concerns, progress notes and evaluations."""
     fake_locations = [
         FakeLocation(location.id, tuple(location.neighbourhoods), weight=float(max(demo.seats.values())))
         for location, demo in zip(locations, LOCATIONS, strict=True)
@@ -227,15 +266,30 @@ async def _load_referrals(session: AsyncSession, locations: list[Location], user
     placements = fake_placements(
         rows, seats=seats, coordinators=coordinators, catalogue=catalogue, seed=20262, sibling_pairs=DEMO_SIBLING_PAIRS
     )
-    await _insert_rows(session, rows, placements)
-
-
-async def _insert_rows(session: AsyncSession, rows: FakeRows, placements: PlacementRows) -> None:
+    children = {child["id"]: child for child in rows.children}
+    staff = StaffOf(
+        youth_workers={
+            loc.id: [u.id for u in users if u.role == "youth_worker" and loc.id in u.location_ids] for loc in locations
+        },
+        coordinators={
+            loc.id: [u.id for u in users if u.role == "coordinator" and loc.id in u.location_ids] for loc in locations
+        },
+    )
+    # A year of attendance, concerns and progress (the evaluations change the goals' status and wording).
+    life = fake_life(
+        placements=placements.placements,
+        goals=placements.goals,
+        intakes=placements.intakes,
+        given_names={ref["id"]: children[ref["child_id"]]["given_name"] for ref in rows.referrals},
+        closures={loc.id: {closure.day for closure in loc.closure_days} for loc in locations},
+        staff=staff,
+        seed=20263,
+        days=DEMO_ATTENDANCE_DAYS,
+    )
     # Children and referrals first: the rows after them point at them.
-    for name in FakeRows.tables():
-        await _insert(session, name, getattr(rows, name))
-    for name in PlacementRows.tables():
-        await _insert(session, name, getattr(placements, name))
+    for part in (rows, placements, life):
+        for name in part.tables():
+            await _insert(session, name, getattr(part, name))
 
 
 def print_logins(logins: list[DemoLogin], base_url: str) -> None:
