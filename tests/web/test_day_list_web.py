@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from huiskamer.attendance.models import Attendance, Concern
+from huiskamer.audit.models import AuditEvent
 from huiskamer.site.templating import today
 from huiskamer.validation import WEEKDAYS
 from tests.attendance_helpers import (
@@ -66,6 +67,9 @@ def test_the_youth_workers_start_page_is_todays_day_list_of_their_location(clien
         assert f'href="/kinderen/{noor.referral_id}"' in response.text
         assert "Elders" not in response.text
     assert "U bent kinderwerker bij Huiskamer Anemoon" in client.get("/").text
+    views = rows_of(cast.settings, AuditEvent, action="view", table_name="locations")
+    assert len(views) == 5 and views[0].record_id == str(cast.a) and views[0].actor_id == cast.youth_worker_a
+    assert views[0].changes == {"bekeken": f"daglijst {today()}"}
 
 
 def test_a_youth_worker_of_two_locations_chooses(client, cast, test_settings):

@@ -46,5 +46,5 @@ async def choices(db_session: AsyncSession, actor: Actor) -> list[DayList]:
     """Today's list of each of the actor's locations (for a choice and its counts)."""
     found = []
     for location_id, _name in await attendance.staff_locations(db_session, actor):
-        found.append(await attendance.day_list(db_session, actor, location_id, today()))
+        found.append(await attendance.day_list(db_session, actor, location_id, today(), log_view=False))
     return found

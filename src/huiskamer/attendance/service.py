@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from huiskamer.attendance import concerns, rules
 from huiskamer.attendance.models import Attendance
 from huiskamer.attendance.schemas import KEEP, MarkChange
+from huiskamer.audit.hook import record_view
 from huiskamer.auth.actor import Actor
 from huiskamer.errors import Conflict, Forbidden, InvalidInput, NotFound
 from huiskamer.intake.models import Goal, Intake
@@ -253,11 +254,14 @@ async def _children(
     return sorted(children, key=lambda child: (child.given_name.casefold(), child.family_name.casefold()))
 
 
-async def day_list(db: AsyncSession, actor: Actor, location_id: UUID, day: date) -> DayList:
-    """The children expected at the location on ``day`` (none on a closure day), with what was recorded."""
+async def day_list(db: AsyncSession, actor: Actor, location_id: UUID, day: date, *, log_view: bool = True) -> DayList:
+    """The children expected at the location on ``day`` (none on a closure day), with what was recorded. Opening
+    it is recorded in the audit trail (once per list: it shows allergies and safety notes of many children)."""
     check_staff(actor, location_id)
     name, capacity, closed = await _location_on(db, location_id, day)
     children = [] if closed is not None else await _children(db, location_id, day)
+    if log_view and children:
+        record_view(db.sync_session, table_name="locations", record_id=str(location_id), what=f"daglijst {day}")
     seats = select(LocationCapacity.weekday).where(
         LocationCapacity.location_id == location_id, LocationCapacity.seats > 0
     )
