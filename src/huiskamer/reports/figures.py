@@ -393,7 +393,9 @@ async def _attendance(db: AsyncSession, scope: Scope, period: Period) -> tuple[i
 
 
 def _waiting_days_expression(sql: _Dialect) -> ColumnElement[int]:
-    waiting_since = func.coalesce(Referral.waiting_since, Intake.held_on)
+    # The intake's date only where the waitlist date is missing (COALESCE stops at the first value).
+    held_on = select(Intake.held_on).where(Intake.referral_id == Placement.referral_id).scalar_subquery()
+    waiting_since = func.coalesce(Referral.waiting_since, held_on)
     days = sql.day_number(Placement.start_date) - sql.day_number(waiting_since)
     return case((days < 0, 0), else_=days)
 
@@ -404,7 +406,6 @@ async def _placements_started(db: AsyncSession, sql: _Dialect, scope: Scope, per
         select()
         .select_from(Placement)
         .join(Referral, Referral.id == Placement.referral_id)
-        .outerjoin(Intake, Intake.referral_id == Placement.referral_id)
         .where(Placement.start_date.between(period.start, period.end), _at_location(Placement.location_id, scope))
     )
     if sql.postgres:
@@ -504,7 +505,8 @@ async def _occupancy(db: AsyncSession, sql: _Dialect, scope: Scope, period: Peri
                 or_(Placement.end_date.is_(None), Placement.end_date >= ClosureDay.day),
             ),
         )
-        .where(_has_weekday(closure_code))
+        # Implied by the join, but lets the database leave out the placements outside the period first.
+        .where(_overlaps(period), _has_weekday(closure_code))
         .subquery()
     )
     for weekday, total in (await db.execute(select(covered.c.weekday, func.count()).group_by(covered.c.weekday))).all():
@@ -534,15 +536,16 @@ async def _placed_days(db: AsyncSession, sql: _Dialect, scope: Scope, period: Pe
         count = (last_number + offset) // 7 - (first_number - 1 + offset) // 7
         columns.append(func.coalesce(func.sum(case((_has_weekday(weekday), count), else_=0)), 0))
     row = (
-        await db.execute(
-            select(*columns).where(
-                Placement.start_date <= period.end,
-                or_(Placement.end_date.is_(None), Placement.end_date >= period.start),
-                _at_location(Placement.location_id, scope),
-            )
-        )
+        await db.execute(select(*columns).where(_overlaps(period), _at_location(Placement.location_id, scope)))
     ).one()
     return {weekday: int(row[index]) for index, weekday in enumerate(WEEKDAYS)}
+
+
+def _overlaps(period: Period) -> ColumnElement[bool]:
+    """A placement that runs on at least one day of the period."""
+    return and_(
+        Placement.start_date <= period.end, or_(Placement.end_date.is_(None), Placement.end_date >= period.start)
+    )
 
 
 async def _waitlist_today(db: AsyncSession, scope: Scope) -> tuple[int, dict[UUID, int]]:
