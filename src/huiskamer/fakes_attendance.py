@@ -35,7 +35,10 @@ from huiskamer.site.templating import dutch_date
 ILLNESS_BY_MONTH = {1: 1.5, 2: 1.5, 3: 1.2, 4: 0.9, 5: 0.8, 6: 0.7, 7: 0.6, 8: 0.6, 9: 0.8, 10: 1.0, 11: 1.2, 12: 1.4}
 ILL = 0.08  # of the expected days, on average
 STAY_ILL = 0.45  # ill the next expected day too: illness comes in spells
-UNEXCUSED = 0.03
+# Unexcused absence, about 3% of the days: rare for most, frequent in a few families.
+OFTEN_AWAY = 0.15
+UNEXCUSED_OFTEN = 0.13
+UNEXCUSED_MOSTLY = 0.012
 FAMILY = 0.015
 OTHER = 0.01
 
@@ -92,8 +95,9 @@ EVALUATION_NOTES = (
     "Met moeder en {name} zelf; {name} vertelde trots wat er goed gaat.",
 )
 ADJUSTED = (
-    "Kleinere stap: {words}, eerst bij één vriendje",
-    "Eerst in de kleine groep: {words}",
+    "{words}, eerst in de kleine groep",
+    "{words}, één keer per middag",
+    "{words}, met een afgesproken teken van de leiding als het lastig wordt",
 )
 
 
@@ -189,11 +193,12 @@ class LifeFaker:
                 day += timedelta(days=7)
         return sorted(found)
 
-    def attendance_of(self, placement: dict[str, Any]) -> list[dict[str, Any]]:
+    def attendance_of(self, placement: dict[str, Any], often_away: bool) -> list[dict[str, Any]]:
+        """``often_away``: one of the few families that often keep the child home without a word."""
         r = self.random
-        # A child's own tendency: some are ill more often, a few families often keep a child home without a word.
-        ill_factor = r.lognormvariate(0, 0.45) / 1.1
-        unexcused = r.choice((0.012,) * 17 + (0.13,) * 3)
+        # Some children are ill more often than others (spread evenly, the spells bring the mean to about 8%).
+        ill_factor = r.lognormvariate(0, 0.45)
+        unexcused = UNEXCUSED_OFTEN if often_away else UNEXCUSED_MOSTLY
         persons = list(self.intakes[placement["referral_id"]]["collection_persons"]) or ["ouder"]
         rows = []
         ill_yesterday = False
@@ -218,7 +223,7 @@ class LifeFaker:
             }
             if ill:
                 row.update(status="absent_excused", absence_reason="ill", absence_note=r.choice(ABSENCE_NOTES["ill"]))
-            elif roll < unexcused * (0.8 + 0.2 * season):
+            elif roll < unexcused / (1 - ILL) * (0.8 + 0.2 * season):  # of all days, not only the days not ill
                 row.update(status="absent_unexcused")
             elif roll < unexcused + FAMILY:
                 row.update(
@@ -301,8 +306,11 @@ class LifeFaker:
             updated_at=resolved,
         )
 
-    def observation(self, placement: dict[str, Any], rows: list[dict[str, Any]]) -> None:
-        present = [row for row in rows if row["status"] == "present"]
+    def observation(self, placement: dict[str, Any], rows: list[dict[str, Any]], recent: bool) -> None:
+        """A kinderwerker's observation on a day the child was there: in the last three weeks (still open), or
+        earlier (resolved since)."""
+        recently = self.today - timedelta(days=21)
+        present = [row for row in rows if row["status"] == "present" and (row["day"] > recently) == recent]
         if not present:
             return
         row = self.random.choice(present[-60:])
@@ -409,7 +417,7 @@ class LifeFaker:
             else:
                 outcome = "continued"
             words = goal["description"]
-            new_words = r.choice(ADJUSTED).format(words=words[0].lower() + words[1:]) if outcome == "adjusted" else None
+            new_words = r.choice(ADJUSTED).format(words=words) if outcome == "adjusted" else None
             after = progress_rules.apply_outcome(goal["status"], words, outcome, held_on, new_words)
             self.out.goal_evaluations.append(
                 {
@@ -444,15 +452,18 @@ class LifeFaker:
 
     def run(self, observations: int) -> LifeRows:
         lived: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
-        for placement in sorted(self.placements, key=lambda p: (p["start_date"], str(p["id"]))):
-            rows = self.attendance_of(placement)
+        placements = sorted(self.placements, key=lambda p: (p["start_date"], str(p["id"])))
+        # A fixed share, not a coin per child: the rate stays near 3% whatever the seed.
+        often_away = {p["id"] for p in self.random.sample(placements, round(OFTEN_AWAY * len(placements)))}
+        for placement in placements:
+            rows = self.attendance_of(placement, placement["id"] in often_away)
             self.out.attendance.extend(rows)
             self.absence_concerns(placement, rows)
             self.progress(placement, rows)
             lived.append((placement, rows))
         current = [(p, rows) for p, rows in lived if p["end_date"] is None and rows]
-        for placement, rows in self.random.sample(current, min(observations, len(current))):
-            self.observation(placement, rows)
+        for n, (placement, rows) in enumerate(self.random.sample(current, min(observations, len(current)))):
+            self.observation(placement, rows, recent=n % 4 == 0)
         return self.out
 
 

@@ -183,7 +183,7 @@ def test_present_children_have_times_and_who_collected_them(year):
 def test_unexcused_absence_raises_concerns_as_the_service_does_some_still_open(year):
     threshold, window = 3, 30
     unexcused = defaultdict(list)
-    for row in year.attendance:
+    for row in sorted(year.attendance, key=lambda row: row.created_at):  # in the order they were tapped
         if row.status == "absent_unexcused":
             unexcused[row.placement_id].append(row)
     raised = [c for c in year.concerns if c.kind == "unexcused_absence"]
