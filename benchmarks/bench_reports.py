@@ -8,7 +8,7 @@ scratch database that the script creates and drops). Scales:
   years (some 90,000 attendance records): SQLite's target.
 - ``medium``: 40 locations and 20,000 referrals (about 1.5 million attendance records): a fifth of the
   federation, to see how the times grow on a machine where the full scale takes too long.
-- ``federation``: 200 locations, 100,000 referrals over three years, about 10 million attendance records:
+- ``federation``: 200 locations, 100,000 referrals over four years, about 10 million attendance records:
   PostgreSQL's targets. Building it takes a while (the attendance is generated inside PostgreSQL with
   ``generate_series``, its indexes and foreign keys made afterwards); run it on a quiet machine.
 
@@ -75,13 +75,14 @@ class Scale:
     referrals: int
     years: int
     demo: bool = False
+    stay: float = 1.0  # how long placements last, as a factor: a federation's 10 million records need longer
 
 
 SCALES = {
     "small": Scale(locations=10, referrals=3_000, years=3),
     "demo": Scale(locations=4, referrals=1_500, years=2, demo=True),
     "medium": Scale(locations=40, referrals=20_000, years=3),
-    "federation": Scale(locations=200, referrals=100_000, years=3),
+    "federation": Scale(locations=200, referrals=100_000, years=4, stay=1.5),
 }
 SOURCES = (
     ("school", 40),
@@ -219,7 +220,7 @@ def build_rows(scale: Scale, on: date, staff: UUID, referrer: UUID, seed: int = 
             status = "waitlisted"
             if start <= on and fate < 0.93:
                 weekdays = rng.choice(WEEKDAY_SETS)
-                length = int(rng.gammavariate(2.2, 190))
+                length = int(rng.gammavariate(2.2, 190 * scale.stay))
                 end = start + timedelta(days=length)
                 ended = end < on
                 status = "closed" if ended else "placed"
