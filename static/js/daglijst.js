@@ -29,6 +29,7 @@
     retry.addEventListener("click", function () {
       box.hidden = true;
       row.classList.remove("has-problem");
+      button.focus(); // htmx puts the focus back on it (by its id) in the new row
       button.click();
     });
     box.appendChild(message);

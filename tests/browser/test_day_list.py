@@ -141,7 +141,10 @@ def test_a_youth_worker_marks_the_whole_list_by_taps_and_a_lost_tap_can_be_repea
             button.click()
         expect(page.locator(f"#kind-{placement}-{code}")).to_have_attribute("aria-pressed", "true")
         expect(page.locator(f"#kind-{placement} [data-problem]")).to_be_hidden()
+        # The keyboard stays where it was: on the same button in the new row.
+        expect(page.locator(f"#kind-{placement}-{code}")).to_be_focused()
 
+    expect(page.locator("#daglijst-melding")).to_have_text("Milan: aanwezig.")
     expect(page.locator("#telling-aanwezig")).to_have_text("4")
     expect(page.locator("#telling-afwezig")).to_have_text("2")
     assert page.evaluate("window.__sameDocument") == 42, "the taps swapped rows, they did not reload the page"
