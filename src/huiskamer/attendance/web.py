@@ -10,8 +10,9 @@ script can tell it from a server fault, which it shows on the row with a retry i
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from litestar import Request, get, post
@@ -39,6 +40,7 @@ from huiskamer.site.deps import CurrentActor, DbSession, form_data
 from huiskamer.site.htmx import wants_fragment
 from huiskamer.site.templating import dutch_date, page, today
 
+T = TypeVar("T")
 ROW_HEADER = "X-Daglijst-Rij"
 BASE = "/locaties/{location_id:str}/daglijst"
 
@@ -96,6 +98,7 @@ async def day_list_page(
     datum: FromQuery[str | None] = None,
 ) -> Template | Redirect:
     location = location_uuid(location_id)
+    attendance.check_staff(actor, location)
     if datum:  # the date form: to the list of that date, or the message next to the field
         try:
             chosen = read_day(datum, today(), field="datum")
@@ -184,11 +187,11 @@ async def _answer(
     location: UUID,
     on: date,
     placement_id: UUID,
-    work: Any,
+    work: Callable[[], Awaitable[T]],
+    done: Callable[[T], tuple[ChildOnList, dict[str, int] | None, str]],
     *,
     form: str | None = None,
     data: dict[str, Any] | None = None,
-    done: Any = None,
     said_on_row: bool = False,
 ) -> Template | Redirect:
     """Runs one change of a child's day and answers with the row (htmx) or the page (a plain form)."""
@@ -267,7 +270,7 @@ async def tap(
     def done(result: attendance.MarkResult) -> tuple[ChildOnList, dict[str, int], str]:
         return result.child, result.counts, _tap_message(result.child, result.concern)
 
-    return await _answer(request, actor, db_session, location, on, placement_id, work, data=data, done=done)
+    return await _answer(request, actor, db_session, location, on, placement_id, work, done, data=data)
 
 
 @post(f"{BASE}/{{day:str}}/{{placement_id:uuid}}/tijden", name="day_list_times")
@@ -296,9 +299,7 @@ async def times(
             message = f"De tijden van {child.given_name} zijn opgeslagen."
         return child, result.counts, message
 
-    return await _answer(
-        request, actor, db_session, location, on, placement_id, work, form="tijden", data=data, done=done
-    )
+    return await _answer(request, actor, db_session, location, on, placement_id, work, done, form="tijden", data=data)
 
 
 @post(f"{BASE}/{{day:str}}/{{placement_id:uuid}}/signaal", name="day_list_concern")
@@ -333,9 +334,9 @@ async def raise_concern(
         on,
         placement_id,
         work,
+        done,
         form="signaal",
         data=data,
-        done=done,
         said_on_row=True,
     )
 
