@@ -172,6 +172,7 @@ def test_the_story_is_audited(client, test_settings, world):
         ("Noor heeft geleerd minder snel boos te worden.", "Noor"),
         ("Het kind van de familie El Amrani doet goed mee.", "El Amrani"),
         ("Jarig op 14-03-2016, en trots.", "14-03-2016"),
+        ("Een kind uit de familie el Amrani bakte taart.", "el Amrani"),
         ("Geboren 14 maart 2016.", "14-03-2016"),
     ],
 )

@@ -36,14 +36,24 @@ class StoryView:
     updated_at: datetime
 
 
+# Family names may begin with a small word: "de Vries", "van der Berg", "el Amrani".
+PREFIXES = frozenset({"de", "van", "der", "den", "het", "ter", "ten", "te", "el", "al", "la", "le", "du", "da", "di"})
+
+
 def _capitalised_phrases(text: str) -> set[str]:
-    """Every run of one to three words starting with a capital (a name such as "Noor" or "El Amrani")."""
+    """Every run of one to four words that starts with a capital or with a prefix of a family name followed by
+    a capital (a name such as "Noor", "El Amrani" or "van der Berg")."""
     words = [match.group(0) for match in WORD.finditer(unicodedata.normalize("NFC", text))]
     found: set[str] = set()
     for start in range(len(words)):
-        for length in (1, 2, 3):
+        for length in (1, 2, 3, 4):
             phrase = words[start : start + length]
-            if len(phrase) == length and phrase[0][:1].isupper():
+            if len(phrase) < length:
+                break
+            named = phrase[0][:1].isupper() or (
+                phrase[0].lower() in PREFIXES and any(word[:1].isupper() for word in phrase[1:])
+            )
+            if named:
                 found.add(" ".join(phrase))
     return found
 
