@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from huiskamer.attendance.models import Attendance
-from huiskamer.intake.models import Goal, Intake
+from huiskamer.intake.models import DIMENSIONS, Goal, Intake
 from huiskamer.locations.models import ClosureDay, LocationCapacity
 from huiskamer.placements.models import Placement
 from huiskamer.referrals.models import Child, Referral, ReferralLocation
@@ -157,8 +157,6 @@ def day_start_utc(day: date) -> datetime:
 
 
 def _submitted_in(period: Period) -> ColumnElement[bool]:
-    from datetime import timedelta
-
     return and_(
         Referral.submitted_at >= day_start_utc(period.start),
         Referral.submitted_at < day_start_utc(period.end + timedelta(days=1)),
@@ -452,8 +450,6 @@ async def _goals(db: AsyncSession, scope: Scope, period: Period) -> dict[str | N
         .where(or_(set_in, reached_in), _referral_in_scope(Goal.referral_id, scope))
         .group_by(Goal.dimension)
     )
-    from huiskamer.intake.models import DIMENSIONS
-
     found: dict[str | None, GoalCounts] = {dimension: GoalCounts() for dimension in DIMENSIONS}
     for dimension, set_count, reached_count in rows.all():
         key = dimension if dimension in DIMENSIONS else None
