@@ -70,6 +70,7 @@ def test_the_youth_workers_start_page_is_todays_day_list_of_their_location(clien
     views = rows_of(cast.settings, AuditEvent, action="view", table_name="locations")
     assert len(views) == 5 and views[0].record_id == str(cast.a) and views[0].actor_id == cast.youth_worker_a
     assert views[0].changes == {"bekeken": f"daglijst {today()}"}
+    assert '<a href="/daglijst" aria-current="page">Daglijst</a>' in client.get(day_path(cast)).text
 
 
 def test_a_youth_worker_of_two_locations_chooses(client, cast, test_settings):

@@ -75,6 +75,7 @@ def _day_page(
         status_code=status_code,
         title=f"Daglijst {listed.location_name}",
         problems=problems or {},
+        nav_current="/daglijst",
         **context,
     )
 
@@ -133,7 +134,8 @@ async def day_list_print(
 ) -> Template:
     location, on = location_uuid(location_id), _day_from_path(day)
     context = await pages.day_page_context(db_session, actor, location, on)
-    return page(request, "attendance/print.html", title=f"Daglijst {context['day'].location_name}", **context)
+    title = f"Daglijst {context['day'].location_name}"
+    return page(request, "attendance/print.html", title=title, nav_current="/daglijst", **context)
 
 
 # --- a tap, the times, an observation ------------------------------------------------------------
