@@ -39,6 +39,7 @@ class DemoLocation:
     address: str
     neighbourhoods: tuple[str, ...]
     seats: dict[str, int]
+    fill_to: float = 1.0  # the share of the seats the coordinator keeps filled from the waitlist
 
 
 LOCATIONS = (
@@ -47,6 +48,7 @@ LOCATIONS = (
         "Vaartplein 12, 1323 AB Almere",
         ("Stedenwijk", "Tussen de Vaarten", "Verzetswijk", "Staatsliedenwijk"),
         {"mon": 70, "tue": 70, "wed": 45, "thu": 70, "fri": 60},
+        fill_to=0.94,
     ),
     DemoLocation(
         "Huiskamer Kruidenhof",
@@ -180,7 +182,7 @@ async def load_demo(session: AsyncSession) -> list[DemoLogin] | None:
 # Who refers how often: mostly the school, then the GGD and the wijkagent; coordinators on behalf of parents.
 REFERRER_WEIGHTS = {"school": 6.0, "ggd": 2.0, "police": 1.5}
 COORDINATOR_REFERRAL_WEIGHT = 1.5
-DEMO_REFERRALS = 520
+DEMO_REFERRALS = 560
 DEMO_DUPLICATES = 4
 DEMO_SIBLING_PAIRS = 12
 # Roughly how many end in each status: an inbox with new referrals; more children placed than the seats can hold
@@ -191,7 +193,7 @@ DEMO_STATUS_WEIGHTS = {
     Status.IN_REVIEW: 7,
     Status.INTAKE_PLANNED: 6,
     Status.INTAKE_DONE: 2,
-    Status.WAITLISTED: 80,
+    Status.WAITLISTED: 120,
     Status.OFFERED: 16,
     Status.PLACED: 210,
     Status.CLOSED: 70,
@@ -259,8 +261,10 @@ async def _load_referrals(session: AsyncSession, locations: list[Location], user
             )
         ).all()
     }
+    # Every huiskamer gives a seat that came free to a waiting child within weeks (the big one keeps a few seats a
+    # day in hand); what stays free came free in the last weeks, or is on a day too few waiting families ask for.
     seats = [
-        FakeSeats(location.id, demo.seats, location.min_age, location.max_age)
+        FakeSeats(location.id, demo.seats, location.min_age, location.max_age, fill_to=demo.fill_to)
         for location, demo in zip(locations, LOCATIONS, strict=True)
     ]
     placements = fake_placements(

@@ -18,7 +18,7 @@ import random
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -94,12 +94,15 @@ GUARDIAN_ROLE_WEIGHTS = {"moeder": 7, "vader": 3, "oma": 1, "pleegmoeder": 0.4}
 
 @dataclass(frozen=True)
 class FakeSeats:
-    """A location's seats per weekday and its age range, for handing out seats."""
+    """A location's seats per weekday and its age range, for handing out seats. ``fill_to``: the share of its seats
+    that the coordinator keeps filled from the waitlist, giving a seat that came free to a waiting child within a
+    few weeks (see ``fill_freed_seats``); 0: only the referrals' own histories place children."""
 
     location_id: UUID
     capacity: Mapping[str, int]
     min_age: int = 4
     max_age: int = 12
+    fill_to: float = 0.0
 
 
 @dataclass
@@ -322,12 +325,15 @@ class PlacementFaker:
 
     # --- seats ---------------------------------------------------------------------------------------
 
-    def free_days(self, location_id: UUID, weekdays: Sequence[str], start: date, today: date) -> list[str]:
+    def free_days(
+        self, location_id: UUID, weekdays: Sequence[str], start: date, today: date, share: float = 1.0
+    ) -> list[str]:
+        """The weekdays with a seat left from ``start`` on (within ``share`` of the capacity)."""
         capacity = self.seats[location_id].capacity
         free = []
         for weekday in weekdays:
             spans = [(c.start, c.end) for c in self.claims[(location_id, weekday)] if c.holds(start, today)]
-            if peak_load(weekday, spans, start) + 1 <= capacity.get(weekday, 0):
+            if peak_load(weekday, spans, start) + 1 <= int(share * capacity.get(weekday, 0)):
                 free.append(weekday)
         return free
 
@@ -569,6 +575,75 @@ class PlacementFaker:
                 for row in claims[placement["id"]]:
                     row["end_date"] = end
 
+    def fill_freed_seats(self) -> None:
+        """At a location kept (nearly) full, the seats that were free three to six weeks ago are given to waiting
+        children then, longest waiting first, each with every requested weekday still free if that makes its minimum
+        (placed directly, starting a few days later), as a coordinator would from the waitlist. Seats that came
+        free since are still free: the proposals have something to propose."""
+        r = self.random
+        waiting = sorted(
+            (ref for ref in self.rows.referrals if ref["status"] == Status.WAITLISTED.value),
+            key=lambda ref: (ref["waiting_since"], str(ref["id"])),
+        )
+        for seats in self.seats.values():
+            if not seats.fill_to:
+                continue
+            by = next((c for c in self.coordinators if seats.location_id in c.location_ids), None)
+            for referral in waiting:
+                if (
+                    referral["status"] != Status.WAITLISTED.value
+                    or seats.location_id not in self.acceptable[referral["id"]]
+                ):
+                    continue
+                history = self.events[referral["id"]]
+                moment = self.now - timedelta(days=r.uniform(22, 42))
+                moment = datetime.combine(local_date(moment), time(r.randint(9, 16), r.randint(0, 59)), AMSTERDAM)
+                moment = max(moment.astimezone(UTC), history[-1]["at"] + timedelta(hours=2))
+                if moment > self.now - timedelta(hours=1):
+                    continue  # just put on the waitlist: not yet
+                start = workday(local_date(moment) + timedelta(days=r.randint(1, 5)))
+                born = self.children[referral["child_id"]]["date_of_birth"]
+                if not seats.min_age <= age_on(born, start) <= seats.max_age:
+                    continue
+                intake = self.intakes[referral["id"]]
+                days = self.free_days(
+                    seats.location_id, intake["requested_weekdays"], start, local_date(moment), seats.fill_to
+                )
+                if not days or len(days) < intake["minimum_days"]:
+                    continue
+                event = {
+                    "id": self.uuid(),
+                    "referral_id": referral["id"],
+                    "at": moment,
+                    "actor_id": by.id if by else history[-1]["actor_id"],
+                    "actor_label": by.label if by else history[-1]["actor_label"],
+                    "from_status": Status.WAITLISTED.value,
+                    "to_status": Status.PLACED.value,
+                    "reason_code": None,
+                    "reason": None,
+                    "planned_at": None,
+                }
+                history.append(event)
+                self.rows.referral_events.append(event)
+                referral["status"] = Status.PLACED.value
+                referral["status_changed_at"] = referral["updated_at"] = moment
+                referral["referrer_visible_change_at"] = max(referral["referrer_visible_change_at"], moment)
+                placement = {
+                    "id": self.uuid(),
+                    "referral_id": referral["id"],
+                    "location_id": seats.location_id,
+                    "offer_id": None,
+                    "weekdays": days,
+                    "start_date": start,
+                    "end_date": None,
+                    "end_reason_code": None,
+                    "placed_by_id": event["actor_id"],
+                    "created_at": moment,
+                    "updated_at": moment,
+                }
+                self.out.placements.append(placement)
+                self.take(seats.location_id, days, start, placement_id=placement["id"])
+
     def run(self, sibling_pairs: int) -> PlacementRows:
         for referral in self.rows.referrals:
             statuses = {e["to_status"] for e in self.events[referral["id"]]}
@@ -577,6 +652,7 @@ class PlacementFaker:
         self.link_siblings(sibling_pairs)
         self.replay()
         self.close_aged_out()
+        self.fill_freed_seats()
         return self.out
 
 
