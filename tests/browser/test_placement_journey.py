@@ -1,11 +1,12 @@
 """The placement journey in a real browser: the coordinator refers a child on behalf of the parents, holds the
 intake with one mistake (no consent), sees the message next to that field with everything typed kept, fixes it,
-finds the child on the waitlist with its explanation, offers a Friday seat from the proposals and records the
-family's yes; the capacity overview shows the seat first as offered and then as placed. axe finds no WCAG 2.1
-A/AA violation on these pages; screenshots at 360 and 1280 px.
+finds the child on the waitlist with its explanation, offers a seat from the proposals and records the family's
+yes; the capacity overview shows the seat first as offered and then as placed. axe finds no WCAG 2.1 A/AA
+violation on these pages; screenshots at 360 and 1280 px.
 
-Friday is the quiet day at Huiskamer De Vaart in the demo (few families ask for it), so a child asking only for
-Friday is proposed even at the bottom of a long waitlist; the test reads the numbers before and compares after.
+The child asks for one weekday on which Huiskamer De Vaart has a seat that nobody on its waitlist can use (the
+proposals page shows which: free seats that no proposal takes), so it is proposed even at the bottom of a long
+waitlist; the test reads the numbers before and compares after.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ pytestmark = pytest.mark.browser
 COORDINATOR = "f.elamrani@deschoor.example"  # Huiskamer De Vaart
 LOCATION = "Huiskamer De Vaart"
 COUNTS = re.compile(r"(\d+) vrij.*?(\d+) geplaatst(?: · (\d+) aangeboden)? · (\d+) plaatsen", re.S)
+WEEKDAYS_NL = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag")
 
 
 def next_monday(day: date) -> date:
@@ -59,7 +61,25 @@ def first_open(page: Page, location_path: str, days) -> tuple[date, tuple[int, i
     raise AssertionError(f"{LOCATION} is op geen van deze dagen open")
 
 
-def refer_child(page: Page, given: str, family: str) -> None:
+def quiet_weekday(page: Page, location_path: str, start: date) -> str:
+    """The weekday with the most seats free from ``start`` that the proposals leave over (Dutch name)."""
+    page.goto(f"{location_path}/voorstellen?start={start.isoformat()}")
+    table = page.locator("table.free-table")
+    expect(table).to_be_visible()
+    names = [name.strip() for name in table.locator("thead th").all_text_contents()[1:]]
+    free = [int(value) for value in table.locator("tbody tr").first.locator("td").all_text_contents()]
+    left = dict(zip(names, free, strict=True))
+    for text in page.locator("li.proposal").all_inner_texts():
+        proposed = re.search(r"Voorstel: (.+?)\.", text)
+        assert proposed, text
+        for day in re.split(r", | en ", proposed.group(1)):
+            left[day] -= 1
+    day, seats = max(((d, n) for d, n in left.items() if d in WEEKDAYS_NL), key=lambda item: item[1])
+    assert seats >= 1, f"geen plaats over bij {LOCATION}: {left}"
+    return day
+
+
+def refer_child(page: Page, given: str, family: str, weekday: str) -> None:
     """The coordinator refers a child on behalf of the parents and takes the referral into review."""
     page.goto("/aanmeldingen/nieuw")
     page.locator("#veld-child-given_name").fill(given)
@@ -73,7 +93,7 @@ def refer_child(page: Page, given: str, family: str) -> None:
         f"Moeder vraagt zelf om hulp: {given} speelt na school alleen en zou graag vriendjes maken."
     )
     page.get_by_role("checkbox", name=LOCATION).check()
-    page.get_by_role("checkbox", name="vrijdag", exact=True).check()
+    page.get_by_role("checkbox", name=weekday, exact=True).check()
     page.get_by_label("Ouders/verzorgers zijn op de hoogte van deze aanmelding").check()
     page.get_by_role("button", name="Aanmelding versturen").click()
     page.wait_for_url("**/verstuurd")
@@ -89,7 +109,12 @@ def test_coordinator_holds_intake_offers_a_seat_and_records_the_yes(new_page, la
     name = f"{given} {family}"
     page = new_page(width)
     log_in(page, COORDINATOR)
-    refer_child(page, given, family)
+    page.goto("/wachtlijst")  # one location: straight to its waitlist
+    page.wait_for_url(re.compile(r"/locaties/[^/]+/wachtlijst$"))
+    location_path = urlparse(page.url).path.removesuffix("/wachtlijst")
+    start = next_monday(date.today())
+    weekday = quiet_weekday(page, location_path, start)
+    refer_child(page, given, family, weekday)
 
     # The intake, with one mistake: the parents' consent is not ticked.
     page.locator("#veld-held_on").fill(date.today().isoformat())
@@ -97,7 +122,7 @@ def test_coordinator_holds_intake_offers_a_seat_and_records_the_yes(new_page, la
     page.locator("#veld-goal_own_1_code").select_option(label="Vriendjes maken")
     page.get_by_role("checkbox", name="Zelfvertrouwen").check()
     page.get_by_role("radio", name=re.compile("^Normaal")).check()
-    expect(page.get_by_role("checkbox", name="vrijdag", exact=True)).to_be_checked()
+    expect(page.get_by_role("checkbox", name=weekday, exact=True)).to_be_checked()
     page.locator("#veld-minimum_days").fill("1")
     first_choice = page.locator("#veld-preference_1")
     first_choice.select_option(first_choice.locator("option", has_text=LOCATION).get_attribute("value"))
@@ -113,15 +138,14 @@ def test_coordinator_holds_intake_offers_a_seat_and_records_the_yes(new_page, la
     assert page.locator("#veld-collection_persons").input_value() == f"S. {family} (moeder)\nOma"
     assert page.locator("#veld-minimum_days").input_value() == "1"
     assert page.get_by_role("checkbox", name="Zelfvertrouwen").is_checked()
-    assert page.get_by_role("checkbox", name="vrijdag", exact=True).is_checked()
+    assert page.get_by_role("checkbox", name=weekday, exact=True).is_checked()
     screenshot(page, f"intake-fout-{label}")
     assert axe_violations(page) == []
 
     consent.check()
     page.get_by_role("button", name="Intake vastleggen en op de wachtlijst zetten").click()
-    page.wait_for_url("**/wachtlijst")
+    page.wait_for_url(f"**{location_path}/wachtlijst")
     expect(page.get_by_role("main")).to_contain_text(f"{name} staat op de wachtlijst van {LOCATION}")
-    location_path = urlparse(page.url).path.removesuffix("/wachtlijst")
 
     # On the waitlist, with its explanation: waiting since today, and it lives in the neighbourhood.
     row = page.locator("tbody tr", has_text=name)
@@ -135,15 +159,17 @@ def test_coordinator_holds_intake_offers_a_seat_and_records_the_yes(new_page, la
     screenshot(page, f"waarom-hier-{label}")
     assert axe_violations(page) == []
 
-    # A Friday seat from next week on, offered from the proposals.
-    start = next_monday(date.today())
-    # Compared on the first Friday it counts and on one before the start (holidays have no counts).
-    friday, before = first_open(page, location_path, (start + timedelta(days=4 + 7 * n) for n in range(6)))
-    week_before, before_start = first_open(page, location_path, (start - timedelta(days=3 + 7 * n) for n in range(6)))
-    assert before[0] >= 1, f"geen vrije plaats op vrijdag bij {LOCATION}: {before}"
+    # A seat from next week on, offered from the proposals; compared on the first such weekday it counts and on
+    # one before the start (holidays have no counts).
+    offset = WEEKDAYS_NL.index(weekday)
+    seat_day, before = first_open(page, location_path, (start + timedelta(days=offset + 7 * n) for n in range(6)))
+    week_before, before_start = first_open(
+        page, location_path, (start - timedelta(days=7 - offset + 7 * n) for n in range(6))
+    )
+    assert before[0] >= 1, f"geen vrije plaats op {weekday} bij {LOCATION}: {before}"
     page.goto(f"{location_path}/voorstellen?start={start.isoformat()}")
     proposal = page.locator("li.proposal", has_text=name)
-    expect(proposal).to_contain_text("Voorstel: vrijdag")
+    expect(proposal).to_contain_text(f"Voorstel: {weekday}")
     respond_by = start - timedelta(days=1)
     proposal.get_by_label("Reageren uiterlijk (bij een aanbod)").fill(respond_by.isoformat())
     screenshot(page, f"voorstellen-{label}")
@@ -152,11 +178,11 @@ def test_coordinator_holds_intake_offers_a_seat_and_records_the_yes(new_page, la
     page.wait_for_url("**/aanbiedingen")
     expect(page.get_by_role("main")).to_contain_text(f"Plaats aangeboden aan {name}")
     offer = page.locator("li.offer", has_text=name)
-    expect(offer).to_contain_text(f"Vrijdag vanaf {format_date(start, 'd MMMM y', locale='nl')}")
+    expect(offer).to_contain_text(f"{weekday.capitalize()} vanaf {format_date(start, 'd MMMM y', locale='nl')}")
     screenshot(page, f"aanbiedingen-{label}")
     assert axe_violations(page) == []
 
-    offered = capacity_on(page, location_path, friday)
+    offered = capacity_on(page, location_path, seat_day)
     assert offered == (before[0] - 1, before[1], before[2] + 1, before[3])
     screenshot(page, f"capaciteit-aangeboden-{label}")
     assert axe_violations(page) == []
@@ -167,14 +193,14 @@ def test_coordinator_holds_intake_offers_a_seat_and_records_the_yes(new_page, la
     page.wait_for_url("**/plaatsingen")
     expect(page.get_by_role("main")).to_contain_text(f"{name}")
     placed_row = page.locator("tr", has_text=name)
-    expect(placed_row).to_contain_text("vr")
+    expect(placed_row).to_contain_text(weekday[:2])
     expect(placed_row).to_contain_text(start.strftime("%-d-%-m-%Y"))
     screenshot(page, f"plaatsingen-{label}")
     assert axe_violations(page) == []
 
-    placed = capacity_on(page, location_path, friday)
+    placed = capacity_on(page, location_path, seat_day)
     assert placed == (before[0] - 1, before[1] + 1, before[2], before[3])
     screenshot(page, f"capaciteit-geplaatst-{label}")
     assert axe_violations(page) == []
-    # The Friday before the start is as it was: the placement counts from its start date.
+    # The same weekday before the start is as it was: the placement counts from its start date.
     assert capacity_on(page, location_path, week_before) == before_start
