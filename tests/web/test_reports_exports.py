@@ -14,7 +14,7 @@ from tests.service.reports_helpers import BIRTHDAYS, NAMES, ReportWorld, add_cro
 from tests.web.reports_web_helpers import csv_rows, page_tables, xlsx_sheets
 
 YEAR = "van=2024-01-01&tot=2024-12-31"
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "browser" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"  # beside the browser tests' screenshots
 MONTHS_NL = (
     "januari",
     "februari",
