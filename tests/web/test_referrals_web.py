@@ -550,3 +550,16 @@ def test_the_coordinators_start_page_shows_the_new_referrals(cast, make_client):
     page = coordinator.get("/").text
     assert f'href="/aanmeldingen/{referral_id}"' in page
     assert re.search(r'<span class="figure">1</span> ingediend', page)
+
+
+def test_the_inbox_shows_what_waits_for_the_coordinator_not_the_children_already_on_the_waitlist(cast, make_client):
+    referrer = browser(make_client, cast.settings, cast.referrer_a)
+    waiting = submit_form(referrer, [cast.location_a], **{"child.given_name": "Ilse"})
+    on_the_waitlist = submit_form(referrer, [cast.location_a], **{"child.given_name": "Wessel"})
+    placed = submit_form(referrer, [cast.location_a], **{"child.given_name": "Pim"})
+    put_in_status(cast.settings, on_the_waitlist, "waitlisted")
+    put_in_status(cast.settings, placed, "placed")
+    coordinator = browser(make_client, cast.settings, cast.coordinator_a)
+
+    assert listed_ids(coordinator.get("/aanmeldingen").text) == [waiting]
+    assert set(listed_ids(coordinator.get("/aanmeldingen?status=alle").text)) == {waiting, on_the_waitlist, placed}

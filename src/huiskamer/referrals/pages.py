@@ -350,7 +350,8 @@ class InboxRow:
 
 
 def inbox_rows(result: service.InboxPage, today: date) -> list[InboxRow]:
-    """The inbox's rows with what the coordinator reads at a glance: age today, days waiting since submitted."""
+    """The inbox's rows with what the coordinator reads at a glance: age today, and for a referral still waiting for
+    the coordinator the days since it was submitted (after the intake the waitlist counts the waiting)."""
     return [
         InboxRow(
             id=row.referral.id,
@@ -359,9 +360,9 @@ def inbox_rows(result: service.InboxPage, today: date) -> list[InboxRow]:
             neighbourhood=row.referral.child.neighbourhood,
             source=SOURCES.get(row.referral.source, row.referral.source),
             submitted_at=row.referral.submitted_at,
-            days_waiting=None
-            if Status(row.referral.status) in rules.TERMINAL
-            else (today - local_day(row.referral.submitted_at)).days,
+            days_waiting=(today - local_day(row.referral.submitted_at)).days
+            if Status(row.referral.status) in rules.AWAITING_COORDINATOR
+            else None,
             status=row.referral.status,
             possible_duplicate=row.possible_duplicate,
         )

@@ -37,6 +37,11 @@ STATUS_NAMES_NL: dict[str, str] = {
 }
 
 TERMINAL: frozenset[Status] = frozenset({Status.CLOSED, Status.REJECTED, Status.WITHDRAWN})
+# The referrals that wait for the coordinator (the inbox's "open"): from then on the waitlist, the offers and the
+# placements pages follow the child.
+AWAITING_COORDINATOR: frozenset[Status] = frozenset(
+    {Status.SUBMITTED, Status.IN_REVIEW, Status.INTAKE_PLANNED, Status.INTAKE_DONE}
+)
 
 # Where each status may go (the coordinator's moves; withdrawal by the referrer is separate).
 MOVES: dict[Status, frozenset[Status]] = {

@@ -269,7 +269,7 @@ class InboxPage:
     filters: InboxFilters = field(default_factory=InboxFilters)
 
 
-OPEN_STATUSES = [s.value for s in Status if s not in rules.TERMINAL]
+OPEN_STATUSES = [s.value for s in Status if s in rules.AWAITING_COORDINATOR]
 
 
 def _apply_filters(query: Select[tuple[Referral]], filters: InboxFilters) -> Select[tuple[Referral]]:
