@@ -51,6 +51,7 @@ TABLE_LABELS_NL: dict[str, str] = {
     "evaluations": "evaluaties",
     "goal_evaluations": "evaluaties per doel",
     "organisation_settings": "instellingen van de organisatie",
+    "report_stories": "verhalen bij de rapportage",
 }
 
 ACTIONS_NL: dict[str, str] = {
