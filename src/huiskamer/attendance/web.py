@@ -37,6 +37,7 @@ from huiskamer.auth.guards import require_coordinator
 from huiskamer.errors import Conflict, InvalidInput, NotFound
 from huiskamer.locations.schemas import location_uuid
 from huiskamer.site.deps import CurrentActor, DbSession, form_data
+from huiskamer.site.forms import typed_values
 from huiskamer.site.htmx import wants_fragment
 from huiskamer.site.templating import dutch_date, page, today
 
@@ -51,11 +52,6 @@ def _day_from_path(value: str) -> date:
         return read_day(value, today())
     except InvalidInput:
         raise NotFound("Deze daglijst bestaat niet: de datum in het adres klopt niet.") from None
-
-
-async def _flash(db_session: DbSession, actor: Actor, message: str, kind: str = "success") -> None:
-    if actor.session_id is not None:
-        await auth_service.push_flash(db_session, actor.session_id, message, kind)
 
 
 # --- the day list --------------------------------------------------------------------------------
@@ -202,7 +198,7 @@ async def _answer(
     except (InvalidInput, Conflict) as refused:
         await db_session.rollback()
         status_code, problem, errors = _refused(refused)
-        values = {key: value for key, value in (data or {}).items() if isinstance(value, str)}
+        values = typed_values(data or {})
         try:
             child = await attendance.child_on_list(db_session, actor, location, on, placement_id)
         except Conflict:  # not on this list at all: the message goes to the top of the page
@@ -235,7 +231,7 @@ async def _answer(
     if wants_fragment(request):
         notice = message if said_on_row else None
         return _row(request, location, on, child, counts=counts, announce=message, notice=notice)
-    await _flash(db_session, actor, message)
+    await auth_service.flash(db_session, actor, message)
     return Redirect(pages.day_url(location, on) + f"#kind-{placement_id}", status_code=303)
 
 
@@ -395,7 +391,7 @@ async def resolve_concern(
     except (InvalidInput, Conflict) as refused:
         await db_session.rollback()
         status_code, problem, errors = _refused(refused)
-        values = {key: value for key, value in data.items() if isinstance(value, str)}
+        values = typed_values(data)
         return await _concerns_page(
             request,
             actor,
@@ -408,7 +404,7 @@ async def resolve_concern(
             notice=problem if isinstance(refused, Conflict) else None,
         )
     when = dutch_date(concern.raised_at, "d MMMM")
-    await _flash(db_session, actor, f"Het signaal van {when} is afgehandeld.")
+    await auth_service.flash(db_session, actor, f"Het signaal van {when} is afgehandeld.")
     return Redirect("/signalen", status_code=303)
 
 

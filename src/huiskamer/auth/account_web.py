@@ -54,8 +54,7 @@ async def account_submit(
         if wanted
         else "U krijgt geen e-mail meer bij een wijziging in uw aanmeldingen."
     )
-    if actor.session_id is not None:
-        await auth_service.push_flash(db_session, actor.session_id, message)
+    await auth_service.flash(db_session, actor, message)
     return Redirect("/account", status_code=303)
 
 

@@ -149,6 +149,12 @@ async def push_flash(db: AsyncSession, session_id: UUID, message: str, kind: str
         row.flash = [*(row.flash or []), {"kind": kind, "message": message}]
 
 
+async def flash(db: AsyncSession, actor: Actor, message: str, kind: str = "success") -> None:
+    """A message on the actor's next page (an API token has no session, so nothing shows it)."""
+    if actor.session_id is not None:
+        await push_flash(db, actor.session_id, message, kind)
+
+
 async def pop_flash(db: AsyncSession, session: UserSession) -> list[dict[str, str]]:
     messages = list(session.flash or [])
     if messages:

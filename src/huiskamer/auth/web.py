@@ -269,8 +269,7 @@ async def user_create(
             editing=False,
             **await _form_context(db_session, actor),
         )
-    if actor.session_id is not None:
-        await auth_service.push_flash(db_session, actor.session_id, f"{user.name} is toegevoegd als {user.role_name}.")
+    await auth_service.flash(db_session, actor, f"{user.name} is toegevoegd als {user.role_name}.")
     await _hand_over(db_session, settings, actor, user, invitation.url)
     return Redirect(_detail_path(user.id), status_code=303)
 
@@ -326,8 +325,7 @@ async def user_update(
         )
     else:
         message = f"De gegevens van {user.name} zijn opgeslagen."
-    if actor.session_id is not None:
-        await auth_service.push_flash(db_session, actor.session_id, message)
+    await auth_service.flash(db_session, actor, message)
     return Redirect(_detail_path(user.id), status_code=303)
 
 
@@ -339,8 +337,7 @@ async def user_invitation(
     try:
         invitation = await users.invite_user(db_session, actor, settings, target)
     except Conflict as problem:
-        if actor.session_id is not None:
-            await auth_service.push_flash(db_session, actor.session_id, problem.message, kind="error")
+        await auth_service.flash(db_session, actor, problem.message, kind="error")
         return Redirect(_detail_path(target), status_code=303)
     user = await users.get_user(db_session, actor, target)
     await _hand_over(db_session, settings, actor, user, invitation.url)

@@ -10,7 +10,6 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from huiskamer.auth import service as auth_service
-from huiskamer.auth.actor import Actor
 from huiskamer.auth.guards import require_admin
 from huiskamer.errors import InvalidInput
 from huiskamer.intake import catalogue
@@ -19,11 +18,6 @@ from huiskamer.site.deps import CurrentActor, DbSession, form_data
 from huiskamer.site.templating import page
 
 LIST_URL = "/beheer/doelen"
-
-
-async def _flash(db_session: DbSession, actor: Actor, message: str) -> None:
-    if actor.session_id is not None:
-        await auth_service.push_flash(db_session, actor.session_id, message)
 
 
 async def _posted(request: Request[Any, Any, Any]) -> dict[str, Any]:
@@ -81,7 +75,7 @@ async def admin_goal_create(
     except InvalidInput as invalid:
         await db_session.rollback()
         return _form(request, values=values, errors=invalid.errors, status_code=422)
-    await _flash(db_session, actor, f"Doel ‘{item.name}’ is toegevoegd.")
+    await auth_service.flash(db_session, actor, f"Doel ‘{item.name}’ is toegevoegd.")
     return Redirect(LIST_URL, status_code=303)
 
 
@@ -106,7 +100,7 @@ async def admin_goal_update(
     except InvalidInput as invalid:
         await db_session.rollback()
         return _form(request, values=values, errors=invalid.errors, status_code=422, **form)
-    await _flash(db_session, actor, f"Doel ‘{item.name}’ is opgeslagen.")
+    await auth_service.flash(db_session, actor, f"Doel ‘{item.name}’ is opgeslagen.")
     return Redirect(LIST_URL, status_code=303)
 
 
@@ -117,7 +111,7 @@ async def admin_goal_active(
     data = await form_data(request)
     item = await catalogue.set_active(db_session, actor, goal_id, data.get("active") == "on")
     state = "wordt weer aangeboden bij de intake" if item.active else "wordt niet meer aangeboden bij de intake"
-    await _flash(db_session, actor, f"Doel ‘{item.name}’ {state}.")
+    await auth_service.flash(db_session, actor, f"Doel ‘{item.name}’ {state}.")
     return Redirect(LIST_URL, status_code=303)
 
 

@@ -17,7 +17,8 @@ from uuid import UUID
 
 from huiskamer.intake.models import Intake
 from huiskamer.referrals.models import Referral
-from huiskamer.validation import as_list, parse_date
+from huiskamer.site.forms import typed_values
+from huiskamer.validation import as_list
 
 OWN_GOALS = 3
 PREFERENCES = 3
@@ -106,13 +107,9 @@ def form_errors(errors: Mapping[str, str], raw: RawIntake) -> dict[str, str]:
 
 def shown_values(form: Mapping[str, Any]) -> dict[str, Any]:
     """What was typed, to put back into the form as it was."""
-    values: dict[str, Any] = {key: value for key, value in form.items() if isinstance(value, str)}
+    values = typed_values(form, dates=("held_on",), ticked=("consent_data_processing",))
     for name in LIST_FIELDS:
-        values[name] = _strings(form, name)
-    held_on = parse_date(values.get("held_on"))
-    if held_on is not None:
-        values["held_on"] = held_on.isoformat()
-    values["consent_data_processing"] = form.get("consent_data_processing") == "on"
+        values[name] = _strings(form, name)  # without the empty choices
     return values
 
 

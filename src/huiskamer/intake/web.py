@@ -104,12 +104,11 @@ async def intake_hold(
         )
     location_id = form.first_location(data.preferred_location_ids, actor.location_ids)
     where = list_in_dutch(await location_names(db_session, data.preferred_location_ids))
-    if actor.session_id is not None:
-        await auth_service.push_flash(
-            db_session,
-            actor.session_id,
-            f"Het intakegesprek is vastgelegd: {referral.child.full_name} staat op de wachtlijst van {where}.",
-        )
+    await auth_service.flash(
+        db_session,
+        actor,
+        f"Het intakegesprek is vastgelegd: {referral.child.full_name} staat op de wachtlijst van {where}.",
+    )
     target = f"/locaties/{location_id}/wachtlijst" if location_id else f"/aanmeldingen/{referral.id}"
     return Redirect(target, status_code=303)
 

@@ -75,8 +75,7 @@ async def admin_location_create(
         return _form(request, values=values, errors=invalid.errors, status_code=422)
     except service.LocationConflict as conflict:
         return _form(request, values=values, errors={conflict.field: conflict.message}, status_code=409)
-    if actor.session_id is not None:
-        await auth_service.push_flash(db_session, actor.session_id, f"Locatie {location.name} is aangemaakt.")
+    await auth_service.flash(db_session, actor, f"Locatie {location.name} is aangemaakt.")
     return Redirect(LIST_URL, status_code=303)
 
 
@@ -107,8 +106,7 @@ async def admin_location_update(
         return _form(request, errors=invalid.errors, status_code=422, **form)
     except service.LocationConflict as conflict:
         return _form(request, errors={conflict.field: conflict.message}, status_code=409, **form)
-    if actor.session_id is not None:
-        await auth_service.push_flash(db_session, actor.session_id, f"Locatie {location.name} is opgeslagen.")
+    await auth_service.flash(db_session, actor, f"Locatie {location.name} is opgeslagen.")
     return Redirect(LIST_URL, status_code=303)
 
 

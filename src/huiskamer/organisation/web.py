@@ -47,8 +47,7 @@ async def settings_save(
     except InvalidInput as invalid:
         values = {key: value[:20] for key, value in data.items() if isinstance(value, str)}
         return _form(request, values, invalid.errors, status_code=422)
-    if actor.session_id is not None:
-        await auth_service.push_flash(db_session, actor.session_id, "De instellingen zijn opgeslagen.")
+    await auth_service.flash(db_session, actor, "De instellingen zijn opgeslagen.")
     return Redirect("/beheer/instellingen", status_code=303)
 
 

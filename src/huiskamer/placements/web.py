@@ -29,6 +29,7 @@ from huiskamer.placements.service import OfferRequest
 from huiskamer.referrals import service as referrals
 from huiskamer.referrals.rules import CLOSE_REASONS
 from huiskamer.site.deps import AppSettings, CurrentActor, DbSession, form_data
+from huiskamer.site.forms import typed_values
 from huiskamer.site.templating import dutch_date, page, today
 from huiskamer.validation import WEEKDAYS, as_list, parse_date
 
@@ -39,11 +40,6 @@ def _url(location_id: UUID, tail: str = "", **query: str) -> str:
     url = f"/locaties/{location_id}/{tail}".rstrip("/")
     shown = {key: value for key, value in query.items() if value}
     return f"{url}?{urlencode(shown)}" if shown else url
-
-
-async def _flash(db_session: DbSession, actor: Actor, message: str) -> None:
-    if actor.session_id is not None:
-        await auth_service.push_flash(db_session, actor.session_id, message)
 
 
 async def _child_name(db_session: DbSession, actor: Actor, referral_id: UUID) -> str:
@@ -64,14 +60,7 @@ def _refusal(refused: InvalidInput | Conflict) -> dict[str, Any]:
 
 
 def _form_values(data: dict[str, Any]) -> dict[str, Any]:
-    """What was typed, to put back: ticked weekdays as a list, dates as the date input wants them."""
-    values: dict[str, Any] = {key: value for key, value in data.items() if isinstance(value, str)}
-    values["weekdays"] = [day for day in as_list(data.get("weekdays")) or [] if isinstance(day, str)]
-    for name in ("start_date", "respond_by", "end_date"):
-        parsed = parse_date(values.get(name))
-        if parsed is not None:
-            values[name] = parsed.isoformat()
-    return values
+    return typed_values(data, dates=("start_date", "respond_by", "end_date"), lists=("weekdays",))
 
 
 # --- choosing a location -------------------------------------------------------------------------
@@ -323,9 +312,9 @@ async def _take_seat(
     if isinstance(made, Offer):
         until = dutch_date(made.respond_by, "d MMMM y")
         message = f"Plaats aangeboden aan {child}: {days} vanaf {when}. Reageren uiterlijk {until}."
-        await _flash(db_session, actor, message)
+        await auth_service.flash(db_session, actor, message)
         return Redirect(_url(location, "aanbiedingen"), status_code=303)
-    await _flash(db_session, actor, f"{child} is geplaatst: {days} vanaf {when}.")
+    await auth_service.flash(db_session, actor, f"{child} is geplaatst: {days} vanaf {when}.")
     return Redirect(_url(location, "plaatsingen"), status_code=303)
 
 
@@ -410,7 +399,9 @@ async def offer_accepted(
         return await _offers_page(request, actor, db_session, location, failed=str(offer_id), **_refusal(refused))
     child = await _child_name(db_session, actor, placement.referral_id)
     when = dutch_date(placement.start_date, "d MMMM y")
-    await _flash(db_session, actor, f"{child} is geplaatst: {pages.weekday_names(placement.weekdays)} vanaf {when}.")
+    await auth_service.flash(
+        db_session, actor, f"{child} is geplaatst: {pages.weekday_names(placement.weekdays)} vanaf {when}."
+    )
     return Redirect(_url(placement.location_id, "plaatsingen"), status_code=303)
 
 
@@ -434,7 +425,7 @@ async def offer_declined(
         )
     child = await _child_name(db_session, actor, offer.referral_id)
     message = f"Het aanbod is afgeslagen. {child} staat weer op de wachtlijst, met de oorspronkelijke wachttijd."
-    await _flash(db_session, actor, message)
+    await auth_service.flash(db_session, actor, message)
     return Redirect(_url(offer.location_id, "aanbiedingen"), status_code=303)
 
 
@@ -510,7 +501,9 @@ async def placement_end(
         )
     child = await _child_name(db_session, actor, placement.referral_id)
     when = dutch_date(placement.end_date, "d MMMM y")
-    await _flash(db_session, actor, f"De plaatsing van {child} is beëindigd per {when}; de aanmelding is afgesloten.")
+    await auth_service.flash(
+        db_session, actor, f"De plaatsing van {child} is beëindigd per {when}; de aanmelding is afgesloten."
+    )
     return Redirect(_url(placement.location_id, "plaatsingen"), status_code=303)
 
 

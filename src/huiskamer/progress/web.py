@@ -24,8 +24,9 @@ from huiskamer.progress import rules, service
 from huiskamer.progress.schemas import parse_evaluation, parse_progress
 from huiskamer.progress.service import CoordinatorView, PracticalView
 from huiskamer.site.deps import CurrentActor, DbSession, form_data
-from huiskamer.site.templating import page, today
-from huiskamer.validation import parse_date
+from huiskamer.site.forms import typed_values
+from huiskamer.site.htmx import wants_fragment
+from huiskamer.site.templating import dutch_date, page, today
 
 # How far ahead the list of evaluations due looks: the choices of its filter (days; "alle" shows every child).
 WITHIN_CHOICES = {
@@ -36,20 +37,6 @@ WITHIN_CHOICES = {
     "alle": "alle geplaatste kinderen",
 }
 _GOAL_FIELD = re.compile(r"^goals\.([0-9a-fA-F-]{36})\.(outcome|description)$")
-
-
-def _wants_fragment(request: Request[Any, Any, Any]) -> bool:
-    """An htmx request for a part of the page; a boosted link or form wants the whole page."""
-    return request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
-
-
-async def _flash(db_session: DbSession, actor: Actor, message: str) -> None:
-    if actor.session_id is not None:
-        await auth_service.push_flash(db_session, actor.session_id, message)
-
-
-def _typed(data: dict[str, Any]) -> dict[str, str]:
-    return {key: value for key, value in data.items() if isinstance(value, str)}
 
 
 def _child_context(view: PracticalView | CoordinatorView) -> dict[str, Any]:
@@ -137,7 +124,7 @@ async def goal_progress_add(
     request: Request[Any, Any, Any], goal_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession
 ) -> Template | Redirect:
     data = await form_data(request)
-    fragment = _wants_fragment(request)
+    fragment = wants_fragment(request)
     try:
         note = await service.add_progress(db_session, actor, goal_id, parse_progress(data), today())
     except (InvalidInput, Conflict) as refused:
@@ -153,7 +140,7 @@ async def goal_progress_add(
                 goal_id,
                 status_code=status,
                 errors=errors,
-                values=_typed(data),
+                values=typed_values(data),
                 notice=notice,
             )
         _goal, referral_id = await service.goal_progress(db_session, actor, goal_id, today())
@@ -165,13 +152,13 @@ async def goal_progress_add(
             status_code=status,
             failed_goal=goal_id,
             errors=errors,
-            values=_typed(data),
+            values=typed_values(data),
             notice=notice,
         )
     label = f"{note.rating} {rules.RATINGS[note.rating]}"
     if fragment:
         return await _goal_card(request, actor, db_session, goal_id, saved=note)
-    await _flash(db_session, actor, f"Opgeslagen: {label}.")
+    await auth_service.flash(db_session, actor, f"Opgeslagen: {label}.")
     return Redirect(f"/kinderen/{note.referral_id}#doel-{goal_id}", status_code=303)
 
 
@@ -191,15 +178,6 @@ def _evaluation_input(data: dict[str, Any]) -> dict[str, Any]:
         "next_evaluation_on": data.get("next_evaluation_on"),
         "goals": list(goals.values()),
     }
-
-
-def _evaluation_values(data: dict[str, Any]) -> dict[str, str]:
-    values = _typed(data)
-    for name in ("held_on", "next_evaluation_on"):
-        parsed = parse_date(values.get(name))
-        if parsed is not None:
-            values[name] = parsed.isoformat()
-    return values
 
 
 async def _evaluation_page(
@@ -256,15 +234,13 @@ async def evaluation_submit(
                 referral_id,
                 status_code=422,
                 errors=refused.errors,
-                values=_evaluation_values(data),
+                values=typed_values(data, dates=("held_on", "next_evaluation_on")),
             )
         return await _child_page(request, actor, db_session, referral_id, status_code=409, notice=refused.message)
-    from huiskamer.site.templating import dutch_date
-
     message = "De evaluatie is vastgelegd."
     if evaluation.next_evaluation_on:
         message += f" De volgende is op {dutch_date(evaluation.next_evaluation_on, 'd MMMM y')}."
-    await _flash(db_session, actor, message)
+    await auth_service.flash(db_session, actor, message)
     return Redirect(f"/kinderen/{referral_id}#evaluaties", status_code=303)
 
 

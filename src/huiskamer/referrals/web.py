@@ -21,8 +21,9 @@ from huiskamer.referrals import pages, service
 from huiskamer.referrals.rules import CLOSE_REASONS, REJECT_REASONS, status_name
 from huiskamer.referrals.schemas import SOURCES, parse_message, parse_move, parse_referral_input
 from huiskamer.site.deps import AppSettings, CurrentActor, DbSession, form_data
+from huiskamer.site.forms import typed_values
+from huiskamer.site.htmx import wants_fragment
 from huiskamer.site.templating import page, today
-from huiskamer.validation import as_list, parse_date
 
 BASE = "/aanmeldingen"
 # Each action form on the dossier names its fields after the status it moves to ("rejected.reason_code"),
@@ -31,30 +32,16 @@ MOVE_FIELDS = ("reason_code", "reason", "planned_at")
 REASONS = {**CLOSE_REASONS, **REJECT_REASONS}
 
 
-def _wants_fragment(request: Request[Any, Any, Any]) -> bool:
-    """An htmx request for a part of the page; a boosted link or form wants the whole page."""
-    return request.headers.get("hx-request") == "true" and request.headers.get("hx-boosted") != "true"
-
-
-async def _flash(db_session: DbSession, actor: Actor, message: str) -> None:
-    if actor.session_id is not None:
-        await auth_service.push_flash(db_session, actor.session_id, message)
-
-
 # --- the referral form ---------------------------------------------------------------------------
 
 
 def _shown_values(data: dict[str, Any]) -> dict[str, Any]:
-    """What was typed, ready to put back in the form: dates as the date input wants them, ticked boxes as lists."""
-    values = {key: value for key, value in data.items() if isinstance(value, str)}
-    for name in ("child.date_of_birth", "intended_start"):
-        parsed = parse_date(values.get(name))
-        if parsed is not None:
-            values[name] = parsed.isoformat()
-    for name in ("preferred_location_ids", "requested_weekdays"):
-        values[name] = [v for v in as_list(data.get(name)) or [] if isinstance(v, str)]
-    values["guardian_informed"] = data.get("guardian_informed") == "on"
-    return values
+    return typed_values(
+        data,
+        dates=("child.date_of_birth", "intended_start"),
+        lists=("preferred_location_ids", "requested_weekdays"),
+        ticked=("guardian_informed",),
+    )
 
 
 async def _referral_form(
@@ -160,7 +147,7 @@ async def referral_inbox(
         "link": lambda **changes: _inbox_link(query, **changes),
         "open_count": sum(result.counts.get(status, 0) for status in service.OPEN_STATUSES),
     }
-    template = "referrals/_inbox_table.html" if _wants_fragment(request) else "referrals/inbox.html"
+    template = "referrals/_inbox_table.html" if wants_fragment(request) else "referrals/inbox.html"
     return page(request, template, status_code=422 if errors else 200, **context)
 
 
@@ -179,7 +166,7 @@ async def _referral_page(
     values: dict[str, Any] | None = None,
     open_action: str | None = None,
 ) -> Template:
-    shown = {key: value for key, value in (values or {}).items() if isinstance(value, str)}
+    shown = typed_values(values or {})
     if actor.is_referrer:
         view = await pages.open_for_referrer(db_session, actor, referral_id)
         return page(
@@ -247,7 +234,7 @@ async def referral_message(
     settings: AppSettings,
 ) -> Template | Redirect:
     data = await form_data(request)
-    fragment = _wants_fragment(request)
+    fragment = wants_fragment(request)
     try:
         await service.add_message(db_session, actor, settings, referral_id, parse_message(data))
     except InvalidInput as invalid:
@@ -273,7 +260,7 @@ async def referral_message(
             values={},
             sent=True,
         )
-    await _flash(db_session, actor, "Uw bericht is verstuurd.")
+    await auth_service.flash(db_session, actor, "Uw bericht is verstuurd.")
     return Redirect(f"{BASE}/{referral_id}#berichten", status_code=303)
 
 
@@ -289,7 +276,7 @@ async def referral_withdraw(
         await service.withdraw(db_session, actor, settings, referral_id)
     except Conflict as conflict:
         return await _refused(request, actor, db_session, referral_id, conflict)
-    await _flash(db_session, actor, "De aanmelding is ingetrokken. De coördinator ziet dat meteen.")
+    await auth_service.flash(db_session, actor, "De aanmelding is ingetrokken. De coördinator ziet dat meteen.")
     return Redirect(f"{BASE}/{referral_id}", status_code=303)
 
 
@@ -325,7 +312,7 @@ async def referral_move(
         )
     except Conflict as conflict:
         return await _refused(request, actor, db_session, referral_id, conflict)
-    await _flash(db_session, actor, f"De status is nu ‘{status_name(referral.status)}’.")
+    await auth_service.flash(db_session, actor, f"De status is nu ‘{status_name(referral.status)}’.")
     return Redirect(f"{BASE}/{referral_id}", status_code=303)
 
 
@@ -347,7 +334,7 @@ async def referral_link(
         await service.link_to_child_of(db_session, actor, referral_id, other)
     except Conflict as conflict:
         return await _refused(request, actor, db_session, referral_id, conflict)
-    await _flash(db_session, actor, "De aanmeldingen horen nu bij hetzelfde kind.")
+    await auth_service.flash(db_session, actor, "De aanmeldingen horen nu bij hetzelfde kind.")
     return Redirect(f"{BASE}/{referral_id}", status_code=303)
 
 
@@ -364,14 +351,16 @@ async def referral_reject_duplicate(
         await service.reject_as_duplicate(db_session, actor, settings, referral_id, other)
     except Conflict as conflict:
         return await _refused(request, actor, db_session, referral_id, conflict)
-    await _flash(db_session, actor, "De aanmelding is afgewezen als dubbele aanmelding en gekoppeld aan het kind.")
+    await auth_service.flash(
+        db_session, actor, "De aanmelding is afgewezen als dubbele aanmelding en gekoppeld aan het kind."
+    )
     return Redirect(f"{BASE}/{referral_id}", status_code=303)
 
 
 @post(f"{BASE}/{{referral_id:uuid}}/dubbel/ander-kind", name="referral_distinct", guards=[require_coordinator])
 async def referral_distinct(referral_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession) -> Redirect:
     await service.mark_distinct(db_session, actor, referral_id)
-    await _flash(db_session, actor, "Vastgelegd: dit is een ander kind met dezelfde naam en geboortedatum.")
+    await auth_service.flash(db_session, actor, "Vastgelegd: dit is een ander kind met dezelfde naam en geboortedatum.")
     return Redirect(f"{BASE}/{referral_id}", status_code=303)
 
 

@@ -155,8 +155,7 @@ async def password_submit(
         )
     except InvalidInput as invalid:
         return page(request, "auth/password.html", status_code=422, title="Wachtwoord wijzigen", errors=invalid.errors)
-    if actor.session_id is not None:
-        await auth_service.push_flash(db_session, actor.session_id, "Uw wachtwoord is gewijzigd.")
+    await auth_service.flash(db_session, actor, "Uw wachtwoord is gewijzigd.")
     return Redirect("/", status_code=303)
 
 
