@@ -344,6 +344,19 @@ def test_the_chooser_lists_the_coordinators_locations_or_goes_straight_to_the_on
     assert client.get("/capaciteit", follow_redirects=False).headers["location"] == f"/locaties/{cast.a}/capaciteit"
 
 
+def test_the_main_menu_marks_wachtlijst_or_capaciteit_on_a_locations_pages(test_settings, client):
+    """The pages live under /locaties/…, but the coordinator reaches them through Wachtlijst or Capaciteit."""
+    cast = make_cast(test_settings)
+    noor = waiting_child(client, cast, "Noor")
+    as_coordinator_a(client, cast)
+    tabs = ("wachtlijst", f"wachtlijst/{noor}", "voorstellen", "aanbiedingen", "plaatsingen", "capaciteit")
+    for tail in tabs:
+        html = client.get(f"/locaties/{cast.a}/{tail}").text
+        menu = html[html.index('aria-label="Hoofdmenu"') : html.index("</nav>")]
+        marked = re.findall(r'<a href="([^"]+)" aria-current="page">', menu)
+        assert marked == (["/capaciteit"] if tail == "capaciteit" else ["/wachtlijst"]), tail
+
+
 # --- who may see what ----------------------------------------------------------------------------
 
 PAGES = ("wachtlijst", "capaciteit", "voorstellen", "aanbiedingen", "plaatsingen")

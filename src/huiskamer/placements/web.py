@@ -63,6 +63,14 @@ def _form_values(data: dict[str, Any]) -> dict[str, Any]:
     return typed_values(data, dates=("start_date", "respond_by", "end_date"), lists=("weekdays",))
 
 
+def _location_page(request: Request[Any, Any, Any], template_name: str, *, tab: str, **context: Any) -> Template:
+    """A page of one location's tabs. Its address is under /locaties/…, but the main menu marks where the
+    coordinator works from: "Capaciteit" for the capacity tab, "Wachtlijst" for the waitlist and its next steps
+    (proposals, offers, placements)."""
+    nav_current = "/capaciteit" if tab == "capaciteit" else "/wachtlijst"
+    return page(request, template_name, tab=tab, nav_current=nav_current, **context)
+
+
 # --- choosing a location -------------------------------------------------------------------------
 
 
@@ -106,7 +114,7 @@ async def waitlist_page(
     filters, errors = pages.read_waitlist_filters({"datum": datum, "dag": dag, "urgentie": urgentie}, today())
     waitlist = await ranking.load_waitlist(db_session, actor, location_uuid(location_id), filters.on, today())
     rows = pages.waitlist_rows(waitlist, filters)
-    return page(
+    return _location_page(
         request,
         "placements/waitlist.html",
         status_code=422 if errors else 200,
@@ -141,7 +149,7 @@ async def waitlist_why(
     )
     waiting = waitlist.children[str(referral_id)]
     above = waitlist.children.get(why.above.candidate_id) if why.above else None
-    return page(
+    return _location_page(
         request,
         "placements/why_here.html",
         status_code=422 if errors else 200,
@@ -187,7 +195,7 @@ async def capacity_page(
             start = parsed
     result = await overview.capacity_overview(db_session, actor, location_uuid(location_id), start, today())
     step = timedelta(weeks=overview.WEEKS_SHOWN)
-    return page(
+    return _location_page(
         request,
         "placements/capacity.html",
         status_code=422 if errors else 200,
@@ -236,7 +244,7 @@ async def _proposals_page(
     proposals = [(proposal, rows[proposal.candidate_id]) for proposal in proposed if proposal.candidate_id in rows]
     if failed not in {proposal.candidate_id for proposal, _ in proposals}:
         failed = None  # no longer proposed (the seats went meanwhile): the messages go to the top of the page
-    return page(
+    return _location_page(
         request,
         "placements/proposals.html",
         status_code=status_code,
@@ -358,7 +366,7 @@ async def _offers_page(
     offers = await overview.location_offers(db_session, actor, location_id, today())
     if failed not in {str(row.offer.id) for row in offers.open}:
         failed = None  # no longer open: the messages go to the top of the page
-    return page(
+    return _location_page(
         request,
         "placements/offers.html",
         status_code=status_code,
@@ -447,7 +455,7 @@ async def _placements_page(
     result = await overview.location_placements(db_session, actor, location_id, today())
     if failed not in {str(row.placement.id) for row in result.current if row.placement.end_date is None}:
         failed = None  # ended meanwhile: the messages go to the top of the page
-    return page(
+    return _location_page(
         request,
         "placements/placements.html",
         status_code=status_code,
