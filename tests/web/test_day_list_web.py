@@ -289,3 +289,17 @@ def test_the_day_list_reads_the_same_few_queries_for_3_or_30_children(client, ca
             assert client.get("/daglijst").status_code == 200
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
+
+
+def test_the_youth_workers_start_page_reads_todays_list_once(client, cast):
+    """With one location, the start page is that day list: no more queries than the list's own page."""
+    signed_in(cast.settings, client, cast.youth_worker_a)
+    for _ in range(3):
+        cast.place()
+    client.get("/daglijst")
+    counts = {}
+    for url in ("/", "/daglijst"):
+        with QueryCounter() as counter:
+            assert client.get(url).status_code == 200
+        counts[url] = counter.count
+    assert counts["/"] == counts["/daglijst"], counts

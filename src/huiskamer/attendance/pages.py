@@ -42,9 +42,23 @@ async def day_page_context(db_session: AsyncSession, actor: Actor, location_id: 
     return {**page_context(day), "day": listed, "location_id": location_id, "on": day}
 
 
-async def choices(db_session: AsyncSession, actor: Actor) -> list[DayList]:
+async def choices(
+    db_session: AsyncSession, actor: Actor, locations: list[tuple[UUID, str]] | None = None
+) -> list[DayList]:
     """Today's list of each of the actor's locations (for a choice and its counts)."""
+    if locations is None:
+        locations = await attendance.staff_locations(db_session, actor)
     found = []
-    for location_id, _name in await attendance.staff_locations(db_session, actor):
+    for location_id, _name in locations:
         found.append(await attendance.day_list(db_session, actor, location_id, today(), log_view=False))
     return found
+
+
+async def today_context(db_session: AsyncSession, actor: Actor) -> dict[str, Any]:
+    """Where a kinderwerker starts: today's day list of their one location, or today's lists of their locations
+    to choose from (``choices``; with one location, that list alone). Each list is read once."""
+    locations = await attendance.staff_locations(db_session, actor)
+    if len(locations) == 1:
+        context = await day_page_context(db_session, actor, locations[0][0], today())
+        return {**context, "choices": [context["day"]]}
+    return {"choices": await choices(db_session, actor, locations)}

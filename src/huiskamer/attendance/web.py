@@ -80,10 +80,10 @@ def _day_page(
 async def day_list_today(request: Request[Any, Any, Any], actor: CurrentActor, db_session: DbSession) -> Template:
     """Today's list of the one location, or a choice when there are several."""
     attendance.require_staff_role(actor)
-    locations = await attendance.staff_locations(db_session, actor)
-    if len(locations) == 1:
-        return _day_page(request, await pages.day_page_context(db_session, actor, locations[0][0], today()))
-    return page(request, "attendance/choose.html", title="Daglijst", choices=await pages.choices(db_session, actor))
+    context = await pages.today_context(db_session, actor)
+    if "day" in context:
+        return _day_page(request, context)
+    return page(request, "attendance/choose.html", title="Daglijst", **context)
 
 
 @get(BASE, name="day_list_page")

@@ -51,10 +51,8 @@ async def home(
     context: dict[str, Any] = {"locations": [], "organisation": None}
     if actor.is_youth_worker:
         # Straight to today's day list: of their one location, or a choice between their locations.
-        choices = await attendance_pages.choices(db_session, actor)
-        if len(choices) == 1:
-            context.update(await attendance_pages.day_page_context(db_session, actor, choices[0].location_id, today()))
-        return page(request, "home/youth_worker.html", title="Daglijst", choices=choices, problems={}, **context)
+        context.update(await attendance_pages.today_context(db_session, actor))
+        return page(request, "home/youth_worker.html", title="Daglijst", problems={}, **context)
     if actor.is_referrer:
         context["organisation"] = await auth_service.organisation_of(db_session, actor)
         context["portal"] = await referral_pages.referrer_portal(
