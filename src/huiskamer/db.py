@@ -13,15 +13,18 @@ from advanced_alchemy.extensions.litestar import (
 )
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from huiskamer.config import PROJECT_ROOT, Settings
+from huiskamer.errors import BUSY, Conflict
 
 metadata = orm_registry.metadata
 
 
 # Tables use advanced-alchemy's bases: an opaque UUID id (never a guessable sequence), and with
 # ``UUIDAuditBase`` created_at/updated_at in UTC.
-__all__ = ["UUIDAuditBase", "UUIDBase", "alchemy_config", "metadata"]
+__all__ = ["UUIDAuditBase", "UUIDBase", "alchemy_config", "commit_or_busy", "metadata"]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -60,3 +63,13 @@ def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
     )
     install_sqlite_pragmas(config.get_engine().sync_engine)
     return config
+
+
+async def commit_or_busy(db: AsyncSession) -> None:
+    """Commits now, so that a lock that timed out reaches the user as a message (409) instead of the silent
+    rollback of the request's own commit, which happens after the answer is chosen."""
+    try:
+        await db.commit()
+    except OperationalError as error:
+        await db.rollback()
+        raise Conflict(BUSY) from error

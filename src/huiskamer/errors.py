@@ -31,6 +31,10 @@ class Conflict(DomainError):
     status_code = 409
 
 
+# A lock or a commit that did not come through in time (a busy database): the user may try again (409).
+BUSY = "Het is op dit moment erg druk. Probeer het over een paar seconden opnieuw."
+
+
 class InvalidInput(DomainError):
     """Bad input: one Dutch message per field (a dotted path such as ``child.date_of_birth``)."""
 

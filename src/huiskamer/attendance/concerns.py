@@ -13,7 +13,6 @@ from datetime import date, datetime
 from uuid import UUID
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -21,6 +20,7 @@ from huiskamer.attendance import rules
 from huiskamer.attendance.models import Attendance, Concern
 from huiskamer.auth.actor import Actor
 from huiskamer.auth.models import User
+from huiskamer.db import commit_or_busy
 from huiskamer.errors import Conflict, Forbidden, NotFound
 from huiskamer.locations.models import Location
 from huiskamer.organisation.service import current_settings
@@ -31,7 +31,6 @@ from huiskamer.site.templating import dutch_date
 AUTO = "unexcused_absence"
 OBSERVATION = "observation"
 WITHDRAWN_NOTE = "Vervallen: de afwezigheid is gecorrigeerd, de drempel wordt niet meer gehaald."
-BUSY = "Het is op dit moment erg druk. Probeer het over een paar seconden opnieuw."
 PAGE_SIZE = 500
 
 
@@ -138,7 +137,7 @@ async def raise_observation(
         raised_by_id=actor.id,
     )
     db.add(concern)
-    await _commit(db)
+    await commit_or_busy(db)
     return concern
 
 
@@ -233,13 +232,5 @@ async def resolve_concern(db: AsyncSession, actor: Actor, concern_id: UUID, note
     concern.resolved_at = now
     concern.resolved_by_id = actor.id
     concern.resolution_note = note
-    await _commit(db)
+    await commit_or_busy(db)
     return concern
-
-
-async def _commit(db: AsyncSession) -> None:
-    try:
-        await db.commit()
-    except OperationalError as error:
-        await db.rollback()
-        raise Conflict(BUSY) from error

@@ -22,14 +22,13 @@ from huiskamer.attendance.models import Attendance
 from huiskamer.attendance.schemas import KEEP, MarkChange
 from huiskamer.audit.hook import record_view
 from huiskamer.auth.actor import Actor
-from huiskamer.errors import Conflict, Forbidden, InvalidInput, NotFound
+from huiskamer.errors import BUSY, Conflict, Forbidden, InvalidInput, NotFound
 from huiskamer.intake.models import Goal, Intake
 from huiskamer.locations.models import ClosureDay, Location, LocationCapacity
 from huiskamer.placements.models import Placement
 from huiskamer.referrals.models import Child, Referral
 from huiskamer.waitlist import age_on
 
-BUSY = "Het is op dit moment erg druk. Probeer het over een paar seconden opnieuw."
 NOT_EXPECTED = "Dit kind wordt op deze dag niet op deze locatie verwacht."
 NOT_YET = "Aanwezig of afwezig zonder bericht kan pas op de dag zelf worden vastgelegd. Een ziekmelding vooraf kan wel."
 CLOCK_SLACK = timedelta(minutes=5)  # a phone's clock runs a little ahead of the server's

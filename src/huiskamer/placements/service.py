@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from huiskamer.auth.actor import Actor
 from huiskamer.config import Settings
-from huiskamer.errors import Conflict, Forbidden, InvalidInput, NotFound
+from huiskamer.db import commit_or_busy
+from huiskamer.errors import BUSY, Conflict, Forbidden, InvalidInput, NotFound
 from huiskamer.locations.models import Location
 from huiskamer.placements import rules
 from huiskamer.placements.models import Offer, Placement, SeatClaim
@@ -22,8 +23,6 @@ from huiskamer.referrals import service as referrals
 from huiskamer.referrals.models import Referral
 from huiskamer.referrals.rules import MoveRequest, Status
 from huiskamer.validation import WEEKDAY_NAMES_NL, WEEKDAYS
-
-BUSY = "Het is op dit moment erg druk. Probeer het over een paar seconden opnieuw."
 
 
 def _now() -> datetime:
@@ -114,15 +113,6 @@ def _claims(location_id: UUID, weekdays: Sequence[str], start: date, **owner: ob
     return [SeatClaim(location_id=location_id, weekday=weekday, start_date=start, **owner) for weekday in weekdays]
 
 
-async def _commit(db: AsyncSession) -> None:
-    """Commit now, so that a lock time-out reaches the coordinator as a message instead of a silent rollback."""
-    try:
-        await db.commit()
-    except OperationalError as error:
-        await db.rollback()
-        raise Conflict(BUSY) from error
-
-
 # How far ahead a seat can be given, answered or ended: far enough for any plan, near enough that a typing error
 # (2062 for 2026) is caught, and an offer cannot hold a seat for ever.
 MAX_START_AHEAD = timedelta(days=2 * 365)
@@ -185,7 +175,7 @@ async def offer_seat(db: AsyncSession, actor: Actor, settings: Settings, request
         _claims(location.id, request.weekdays, request.start_date, offer_id=offer.id, expires_on=request.respond_by)
     )
     await referrals.move(db, actor, settings, referral.id, MoveRequest(to=Status.OFFERED), via_own_action=True)
-    await _commit(db)
+    await commit_or_busy(db)
     return offer
 
 
@@ -224,7 +214,7 @@ async def place(db: AsyncSession, actor: Actor, settings: Settings, request: Sea
         raise Conflict("Alleen een kind op de wachtlijst kan direct worden geplaatst.")
     await _check_capacity(db, location, request.weekdays, request.start_date, today)
     placement = await _create_placement(db, actor, settings, referral, location, request.weekdays, request.start_date)
-    await _commit(db)
+    await commit_or_busy(db)
     return placement
 
 
@@ -307,7 +297,7 @@ async def accept_offer(db: AsyncSession, actor: Actor, settings: Settings, offer
     start = max(offer.start_date, today)
     await _check_capacity(db, location, offer.weekdays, start, today)
     placement = await _create_placement(db, actor, settings, referral, location, offer.weekdays, start, offer)
-    await _commit(db)
+    await commit_or_busy(db)
     return placement
 
 
@@ -321,7 +311,7 @@ async def decline_offer(
     await referrals.move(
         db, actor, settings, referral.id, MoveRequest(to=Status.WAITLISTED, reason=reason), via_own_action=True
     )
-    await _commit(db)
+    await commit_or_busy(db)
     return offer
 
 
@@ -362,5 +352,5 @@ async def end_placement(
     placement.end_date = end_date
     placement.end_reason_code = reason_code
     await db.execute(update(SeatClaim).where(SeatClaim.placement_id == placement.id).values(end_date=end_date))
-    await _commit(db)
+    await commit_or_busy(db)
     return placement

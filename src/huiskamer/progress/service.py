@@ -13,12 +13,12 @@ from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from huiskamer.audit.hook import record_view
 from huiskamer.auth.actor import Actor
 from huiskamer.auth.models import User
+from huiskamer.db import commit_or_busy
 from huiskamer.errors import Conflict, Forbidden, InvalidInput, NotFound
 from huiskamer.intake.models import Goal, Intake
 from huiskamer.locations.models import Location
@@ -31,7 +31,6 @@ from huiskamer.referrals.models import Child, Referral
 
 NOT_HERE = "Dit kind bestaat niet, of u heeft er geen toegang toe."
 ENDED = "De plaatsing van dit kind is beëindigd: er kan niets meer bij."
-BUSY = "Het is op dit moment erg druk. Probeer het over een paar seconden opnieuw."
 # A second tap on "opslaan" (a double click, a retry after the network came back) stores nothing new.
 REPEAT_WINDOW = timedelta(minutes=10)
 MAX_EVALUATION_AHEAD = 2 * 12  # months: the next evaluation lies within two years
@@ -467,12 +466,7 @@ async def record_evaluation(
         note = f"Eerder: {goal.description}" if outcome.outcome == "adjusted" else None
         db.add(GoalEvaluation(evaluation_id=evaluation.id, goal_id=goal.id, outcome=outcome.outcome, note=note))
         goal.status, goal.description, goal.closed_on = after.status, after.description, after.closed_on
-    try:
-        await db.flush()
-        await db.commit()
-    except OperationalError as error:
-        await db.rollback()
-        raise Conflict(BUSY) from error
+    await commit_or_busy(db)
     return evaluation
 
 
