@@ -14,11 +14,12 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from huiskamer.auth.actor import Actor
-from huiskamer.errors import Forbidden, NotFound
+from huiskamer.errors import NotFound
 from huiskamer.intake.models import Intake, SiblingLink
 from huiskamer.locations.models import Location
 from huiskamer.placements import rules
 from huiskamer.placements.models import Placement
+from huiskamer.placements.overview import location_for_coordinator
 from huiskamer.placements.service import held_by_weekday
 from huiskamer.referrals.models import Child, Referral, ReferralLocation
 from huiskamer.referrals.rules import Status
@@ -84,15 +85,6 @@ class Waitlist:
 def policy_config() -> PolicyConfig:
     """The weights of the policy: the documented defaults (one place to change them)."""
     return PolicyConfig()
-
-
-async def _location_in_scope(db: AsyncSession, actor: Actor, location_id: UUID) -> Location:
-    if not actor.is_coordinator:
-        raise Forbidden("De wachtlijst is er voor coördinatoren.")
-    location = await db.get(Location, location_id) if location_id in actor.location_ids else None
-    if location is None:
-        raise NotFound("Deze locatie bestaat niet, of u heeft er geen toegang toe.")
-    return location
 
 
 def _waiting_ids(location_id: UUID) -> Select[tuple[UUID]]:
@@ -174,7 +166,7 @@ def _seats(location: Location, free: dict[str, int]) -> LocationSeats:
 
 async def load_waitlist(db: AsyncSession, actor: Actor, location_id: UUID, on: date, today: date) -> Waitlist:
     """The ranked waitlist of a location on a date, with what the explanations and the page need."""
-    location = await _location_in_scope(db, actor, location_id)
+    location = await location_for_coordinator(db, actor, location_id)
     waiting = await _waiting_at(db, location.id)
     acceptable = await _acceptable(db, location.id)
     siblings = await _sibling_locations(db, location.id, on)

@@ -148,18 +148,28 @@ async def _referral_for_seat(db: AsyncSession, actor: Actor, request: SeatReques
     return referral
 
 
-# --- use cases -----------------------------------------------------------------------------------
-
-
-async def offer_seat(db: AsyncSession, actor: Actor, settings: Settings, request: OfferRequest, today: date) -> Offer:
-    """Offers a waiting child seats; the open offer holds them until accepted, declined or past respond_by."""
+async def _waiting_child_with_room(
+    db: AsyncSession, actor: Actor, request: SeatRequest, today: date, not_waiting: str
+) -> tuple[Referral, Location]:
+    """The referral and the location, both locked, once the child is still waiting and every weekday asked for
+    has room from the start date: what an offer and a direct placement both need before they take seats."""
     referral = await _referral_for_seat(db, actor, request)
     _check_request(request, today, referral)
     location = await lock_location(db, request.location_id)
     await _lock_referral(db, referral)
     if referral.status != Status.WAITLISTED.value:
-        raise Conflict("Alleen een kind op de wachtlijst kan een plaats aangeboden krijgen.")
+        raise Conflict(not_waiting)
     await _check_capacity(db, location, request.weekdays, request.start_date, today)
+    return referral, location
+
+
+# --- use cases -----------------------------------------------------------------------------------
+
+
+async def offer_seat(db: AsyncSession, actor: Actor, settings: Settings, request: OfferRequest, today: date) -> Offer:
+    """Offers a waiting child seats; the open offer holds them until accepted, declined or past respond_by."""
+    not_waiting = "Alleen een kind op de wachtlijst kan een plaats aangeboden krijgen."
+    referral, location = await _waiting_child_with_room(db, actor, request, today, not_waiting)
     offer = Offer(
         referral_id=referral.id,
         location_id=location.id,
@@ -206,13 +216,8 @@ async def _create_placement(
 
 async def place(db: AsyncSession, actor: Actor, settings: Settings, request: SeatRequest, today: date) -> Placement:
     """Places a waiting child directly; refused (409) when any of those weekdays is full from the start date."""
-    referral = await _referral_for_seat(db, actor, request)
-    _check_request(request, today, referral)
-    location = await lock_location(db, request.location_id)
-    await _lock_referral(db, referral)
-    if referral.status != Status.WAITLISTED.value:
-        raise Conflict("Alleen een kind op de wachtlijst kan direct worden geplaatst.")
-    await _check_capacity(db, location, request.weekdays, request.start_date, today)
+    not_waiting = "Alleen een kind op de wachtlijst kan direct worden geplaatst."
+    referral, location = await _waiting_child_with_room(db, actor, request, today, not_waiting)
     placement = await _create_placement(db, actor, settings, referral, location, request.weekdays, request.start_date)
     await commit_or_busy(db)
     return placement
