@@ -24,12 +24,14 @@ from tests.web.progress_helpers import (
     URGENCY_REASON,
     People,
     add_evaluation_row,
+    add_progress_rows,
     goal_evaluations_of,
     goals_of,
     make_people,
     make_placed_child,
     notes_of,
 )
+from tests.web.waitlist_helpers import QueryCounter
 
 HTMX = {"HX-Request": "true"}
 
@@ -110,6 +112,36 @@ def test_the_coordinator_sees_the_progress_over_time_and_the_evaluations(client,
     assert f'href="/kinderen/{child.referral_id}/evaluatie"' in main
     # Never evaluated, placed four months ago: the first evaluation (start + 3 months) is overdue.
     assert "te laat" in main
+
+
+def with_history(people: People, given: str, goals: int, notes: int, evaluations: int):
+    """A child placed at A with observations on every goal (by the youth worker and the coordinator) and
+    evaluations in the past."""
+    child = placed_at_a(people, given=given, goals=tuple(f"Doel {n} van {given}" for n in range(goals)))
+    worker, coordinator = people.ids["youth_worker_a"], people.ids["coordinator_a"]
+    for goal_id in child.goal_ids:
+        rows = [(days, 1 + days % 4, f"Observatie {days}") for days in range(1, notes + 1)]
+        add_progress_rows(people.settings, goal_id, child.referral_id, worker, rows)
+        add_progress_rows(people.settings, goal_id, child.referral_id, coordinator, [(40, 2, "")])
+    for n in range(1, evaluations + 1):
+        add_evaluation_row(people.settings, child.referral_id, coordinator, today() - timedelta(days=20 * n), None)
+    return child
+
+
+@pytest.mark.parametrize("who", ["coordinator_a", "youth_worker_a"])
+def test_the_childs_page_reads_as_many_queries_for_a_long_history_as_for_a_short_one(client, people, who):
+    """No query per goal, observation, person or evaluation."""
+    short = with_history(people, "Daan", goals=1, notes=1, evaluations=1)
+    long = with_history(people, "Eva", goals=6, notes=9, evaluations=4)
+    as_(people, client, who)
+    counts = []
+    for child in (short, long):
+        url = f"/kinderen/{child.referral_id}"
+        client.get(url)
+        with QueryCounter() as counter:
+            assert client.get(url).status_code == 200
+        counts.append(counter.count)
+    assert counts[0] == counts[1], counts
 
 
 @pytest.mark.parametrize("who", ["youth_worker_b", "coordinator_b", "referrer", "admin"])
@@ -375,6 +407,19 @@ def test_the_list_of_evaluations_due_shows_the_overdue_first_and_marks_them(clie
     assert f'href="/kinderen/{overdue.referral_id}"' in main
     everyone = main_text(client.get("/evaluaties?binnen=alle").text)
     assert "Finn Bakker" in everyone and "Hugo" not in everyone
+
+
+def test_the_list_of_evaluations_due_reads_as_many_queries_for_nine_children_as_for_one(client, people):
+    as_(people, client, "coordinator_a")
+    counts = []
+    for first, last in ((0, 1), (1, 9)):
+        for n in range(first, last):
+            with_history(people, f"Kind{n}", goals=2, notes=1, evaluations=n % 3)
+        client.get("/evaluaties?binnen=alle")
+        with QueryCounter() as counter:
+            assert client.get("/evaluaties?binnen=alle").status_code == 200
+        counts.append(counter.count)
+    assert counts[0] == counts[1], counts
 
 
 @pytest.mark.parametrize("value", ["abc", "-5", "9" * 30, "<script>", ""])

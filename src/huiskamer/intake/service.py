@@ -98,8 +98,9 @@ async def hold_intake(
         )
     await _check_locations(db, actor, data.preferred_location_ids)
     await _link_siblings(db, actor, referral, data.sibling_referral_ids)
-    names = await catalogue_names(db)
-    dimensions = {item.code: item.dimension for item in await catalogue(db)}
+    items = await catalogue(db)
+    names = {item.code: item.name for item in items}
+    dimensions = {item.code: item.dimension for item in items}
     intake = await intake_of(db, referral.id)
     created = intake is None
     if intake is None:

@@ -24,10 +24,13 @@ from huiskamer.intake.models import Goal, Intake
 from huiskamer.locations.models import Location
 from huiskamer.organisation.service import current_settings
 from huiskamer.placements.models import Placement
+from huiskamer.placements.service import lock_location
 from huiskamer.progress import rules
 from huiskamer.progress.models import Evaluation, GoalEvaluation, ProgressNote
 from huiskamer.progress.schemas import EvaluationInput, ProgressInput
 from huiskamer.referrals.models import Child, Referral
+from huiskamer.site.templating import dutch_date
+from huiskamer.waitlist import age_on
 
 NOT_HERE = "Dit kind bestaat niet, of u heeft er geen toegang toe."
 ENDED = "De plaatsing van dit kind is beëindigd: er kan niets meer bij."
@@ -231,10 +234,10 @@ async def _goals(db: AsyncSession, referral_id: UUID, *, last_only: bool) -> tup
 
 
 async def _practical(db: AsyncSession, scope: ChildInScope, today: date, *, last_only: bool) -> PracticalView:
-    from huiskamer.waitlist import age_on
-
     child: Child = scope.referral.child
-    intake = await db.scalar(select(Intake).where(Intake.referral_id == scope.referral.id))
+    # The practical columns only: the whole intake would bring its goals along, which _goals reads anyway.
+    practical = select(Intake.collection_persons, Intake.allergies, Intake.safety_notes)
+    intake = (await db.execute(practical.where(Intake.referral_id == scope.referral.id))).first()
     return PracticalView(
         referral_id=scope.referral.id,
         first_name=child.given_name,
@@ -352,8 +355,6 @@ async def add_progress(db: AsyncSession, actor: Actor, goal_id: UUID, data: Prog
         raise InvalidInput({"observed_on": "De datum kan niet in de toekomst liggen."})
     earliest = max(scope.placement.start_date, goal.set_on)
     if observed_on < earliest:
-        from huiskamer.site.templating import dutch_date
-
         raise InvalidInput({"observed_on": f"Kies een datum vanaf {dutch_date(earliest, 'd MMMM y')}."})
     note_text = data.note or ""
     repeat = await db.scalar(
@@ -387,8 +388,6 @@ async def add_progress(db: AsyncSession, actor: Actor, goal_id: UUID, data: Prog
 
 
 def _check_dates(data: EvaluationInput, scope: ChildInScope, today: date) -> dict[str, str]:
-    from huiskamer.site.templating import dutch_date
-
     problems: dict[str, str] = {}
     if data.held_on is None:
         return problems  # unreadable: its message is in data.errors
@@ -416,8 +415,6 @@ async def record_evaluation(
     scope = await child_in_scope(db, actor, referral_id, today)
     if not scope.is_current(today):
         raise Conflict(ENDED)
-    from huiskamer.placements.service import lock_location
-
     # Two coordinators (or a double click) evaluating the same goals at once: the second waits and then sees
     # the goals as the first left them.
     await lock_location(db, scope.location.id)
