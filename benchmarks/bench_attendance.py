@@ -622,7 +622,7 @@ def measure(
 ) -> list[tuple[str, float, float, float, str]]:
     from litestar.testing import TestClient
 
-    from huiskamer.app import create_app
+    from huiskamer.app import create_server_app
 
     settings = Settings(
         database_url=url,
@@ -634,7 +634,7 @@ def measure(
     location, youth_worker = UUID(int=built.big), UUID(int=built.youth_worker)
     token, session = asyncio.run(credentials(url, settings, youth_worker))
     api = {"Authorization": f"Bearer {token}"}
-    app = create_app(settings)
+    app = create_server_app(settings)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     results = []
     with TestClient(app, base_url="http://bench.local") as client:

@@ -661,7 +661,7 @@ def measure(
 ) -> list[tuple[str, ...]]:
     from litestar.testing import TestClient
 
-    from huiskamer.app import create_app
+    from huiskamer.app import create_server_app
 
     settings = Settings(
         database_url=url,
@@ -676,7 +676,7 @@ def measure(
     start = on + timedelta(days=7 - on.weekday())  # next Monday
     location = cast.location
     children = iter(cast.waiting[::-1])  # the most recent first: never one the policy would rank first anyway
-    app = create_app(settings)
+    app = create_server_app(settings)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     results = []
     with TestClient(app, base_url="http://bench.local") as client:

@@ -321,7 +321,7 @@ def explain_slowest(client: Any, app: Any, path: str, headers: dict[str, str], t
 def measure(url: str, cast: Cast, runs: int, explain: bool = False) -> list[tuple[str, float, float, float, str]]:
     from litestar.testing import TestClient
 
-    from huiskamer.app import create_app
+    from huiskamer.app import create_server_app
 
     settings = Settings(
         database_url=url,
@@ -333,7 +333,7 @@ def measure(url: str, cast: Cast, runs: int, explain: bool = False) -> list[tupl
     coordinator_token, coordinator_session = asyncio.run(_credentials(url, settings, cast.coordinator))
     referrer_token, referrer_session = asyncio.run(_credentials(url, settings, cast.referrer))
     results = []
-    app = create_app(settings)
+    app = create_server_app(settings)
     with TestClient(app, base_url="http://bench.local") as client:
         cases = [
             ("coördinator  GET /api/v1/referrals", "/api/v1/referrals", coordinator_token, None),

@@ -593,7 +593,7 @@ def explain_all(app: Any, send: Callable[[], Any]) -> None:
 def measure(url: str, cast: dict[str, Any], runs: int, *, explain: bool) -> list[tuple[str, float, float, float]]:
     from litestar.testing import TestClient
 
-    from huiskamer.app import create_app
+    from huiskamer.app import create_server_app
 
     settings = Settings(database_url=url, secret_key=secrets.token_hex(32), run_worker=False)
     admin = {"Authorization": f"Bearer {token_for(url, cast['people']['admin'])}"}
@@ -601,7 +601,7 @@ def measure(url: str, cast: dict[str, Any], runs: int, *, explain: bool) -> list
     last_year = year(today().year - 1)
     query = f"from={last_year.start.isoformat()}&to={last_year.end.isoformat()}"
     results = []
-    app = create_app(settings)
+    app = create_server_app(settings)
     with TestClient(app) as client:
 
         def summary(headers: dict[str, str], extra: str = "") -> Callable[[], Any]:

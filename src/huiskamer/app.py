@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -67,7 +68,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     install_audit_hook()
     alchemy = alchemy_config(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *site_web.routes,
             *auth_web.routes,
@@ -120,3 +121,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_max_body_size=2 * 1024 * 1024,
         debug=False,
     )
+    return app
+
+
+def create_server_app(settings: Settings | None = None) -> Litestar:
+    """The app as a server process runs it (``huiskamer serve``'s factory, and the benchmarks').
+
+    What start-up built (modules, the app, its routes and templates) lives as long as the process. Frozen, it is
+    no longer walked by every full garbage collection during a request: those walks made the p95 of a 500-child
+    waitlist several times its median (benchmarks/bench_placements.py). Only for a process that builds one app:
+    frozen objects are never collected, so the tests, which build an app per test, keep plain ``create_app``.
+    """
+    app = create_app(settings)
+    gc.freeze()
+    return app

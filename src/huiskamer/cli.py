@@ -108,7 +108,7 @@ def serve(host: str, port: int, workers: int) -> None:
     os.environ.setdefault("HUISKAMER_BASE_URL", f"http://{host}:{port}")
     Settings.from_env().require_secret()
     uvicorn.run(
-        "huiskamer.app:create_app",
+        "huiskamer.app:create_server_app",
         factory=True,
         host=host,
         port=port,
