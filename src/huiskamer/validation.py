@@ -46,6 +46,13 @@ class FieldErrors:
             raise InvalidInput(self.errors)
 
 
+def as_object(raw: Any, what: str = "de gegevens") -> Mapping[str, Any]:
+    """The fields of a form or a JSON body; a body that is no object (a list, a number) is bad input, not a 500."""
+    if not isinstance(raw, Mapping):
+        raise InvalidInput({"": f"Stuur {what} als een object met velden."})
+    return raw
+
+
 def _raw(data: Mapping[str, Any], field: str) -> Any:
     """Read a dotted path from nested mappings (JSON) or a flat key with dots in it (a form)."""
     if field in data:

@@ -15,7 +15,7 @@ from huiskamer.attendance.models import ABSENCE_REASONS
 from huiskamer.attendance.rules import MARKS_BY_CODE
 from huiskamer.errors import InvalidInput
 from huiskamer.site.templating import AMSTERDAM
-from huiskamer.validation import FieldErrors, parse_date, read_choice, read_text
+from huiskamer.validation import FieldErrors, as_object, parse_date, read_choice, read_text
 
 STATUSES = ("unknown", "present", "absent_excused", "absent_unexcused")
 NOTE_LENGTH = 300
@@ -63,12 +63,6 @@ class MarkChange:
     left_now: bool = False
 
 
-def _object(raw: Any) -> Mapping[str, Any]:
-    if not isinstance(raw, Mapping):
-        raise InvalidInput({"": "Stuur de gegevens als een object met velden."})
-    return raw
-
-
 def _read_moment(data: Mapping[str, Any], field: str, day: date, errors: FieldErrors, label: str) -> Any:
     """A time on ``day``: "15:30" (in Amsterdam) or an RFC 3339 timestamp with offset on that date."""
     if field not in data:
@@ -98,7 +92,7 @@ def _read_moment(data: Mapping[str, Any], field: str, day: date, errors: FieldEr
 
 def parse_mark(raw: Any, day: date, *, status_required: bool = True) -> MarkChange:
     """A tap or a change of times, from the API's JSON or from a form turned into the same fields."""
-    data = _object(raw)
+    data = as_object(raw)
     errors = FieldErrors()
     status = read_choice(data, "status", errors, label="de status", choices=STATUSES, required=status_required)
     reason = read_choice(
@@ -186,7 +180,7 @@ def _uuid(data: Mapping[str, Any], field: str, errors: FieldErrors, *, required:
 
 
 def parse_observation(raw: Any) -> ObservationInput:
-    data = _object(raw)
+    data = as_object(raw)
     errors = FieldErrors()
     referral_id = _uuid(data, "referral_id", errors, required=True)
     location_id = _uuid(data, "location_id", errors, required=False)
@@ -197,7 +191,7 @@ def parse_observation(raw: Any) -> ObservationInput:
 
 
 def parse_observation_text(raw: Any) -> str:
-    data = _object(raw)
+    data = as_object(raw)
     errors = FieldErrors()
     text = read_text(data, "text", errors, label="uw observatie", max_length=TEXT_LENGTH, multiline=True)
     errors.raise_if_any()
@@ -206,7 +200,7 @@ def parse_observation_text(raw: Any) -> str:
 
 
 def parse_resolution(raw: Any) -> str:
-    data = _object(raw)
+    data = as_object(raw)
     errors = FieldErrors()
     note = read_text(
         data, "note", errors, label="een notitie over de afhandeling", max_length=TEXT_LENGTH, multiline=True

@@ -19,7 +19,7 @@ from huiskamer.auth.service import create_invitation, end_all_sessions_and_token
 from huiskamer.config import Settings
 from huiskamer.errors import Conflict, Forbidden, InvalidInput, NotFound
 from huiskamer.locations.models import Location
-from huiskamer.validation import FieldErrors, as_list, read_bool, read_choice, read_email, read_text
+from huiskamer.validation import FieldErrors, as_list, as_object, read_bool, read_choice, read_email, read_text
 
 ROLES = tuple(role.value for role in Role)
 STAFF_ROLES = (Role.COORDINATOR.value, Role.YOUTH_WORKER.value)
@@ -106,8 +106,7 @@ def _read_active(data: Mapping[str, Any], errors: FieldErrors) -> bool | None:
 
 def parse_user_input(data: Any, *, creating: bool) -> UserInput:
     """Validates a new user (everything required) or a change (only the fields that are sent)."""
-    if not isinstance(data, Mapping):
-        raise InvalidInput({"": "Stuur de gegevens als een object met velden."})
+    data = as_object(data)
     errors = FieldErrors()
     email = read_email(data, "email", errors) if creating or "email" in data else None
     name = read_text(data, "name", errors, label="een naam", max_length=160) if creating or "name" in data else None

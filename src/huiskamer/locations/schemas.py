@@ -14,12 +14,13 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from huiskamer.errors import InvalidInput, NotFound
+from huiskamer.errors import NotFound
 from huiskamer.locations.models import Location
 from huiskamer.validation import (
     WEEKDAY_NAMES_NL,
     WEEKDAYS,
     FieldErrors,
+    as_object,
     lines,
     parse_date,
     read_bool,
@@ -196,8 +197,7 @@ def location_uuid(raw: str) -> UUID:
 
 def parse_location_input(data: Any, *, creating: bool) -> LocationInput:
     """Validates a new location (name and ages required) or a change (only the fields that are sent)."""
-    if not isinstance(data, Mapping):
-        raise InvalidInput({"": "Stuur de gegevens als een object met velden."})
+    data = as_object(data)
     errors = FieldErrors()
 
     def wanted(field: str) -> bool:

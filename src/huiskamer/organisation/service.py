@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,14 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from huiskamer.auth.actor import Actor
-from huiskamer.errors import Forbidden, InvalidInput
+from huiskamer.errors import Forbidden
 from huiskamer.organisation.models import (
     DEFAULT_EVALUATION_INTERVAL_MONTHS,
     DEFAULT_UNEXCUSED_ABSENCE_THRESHOLD,
     DEFAULT_UNEXCUSED_ABSENCE_WINDOW_DAYS,
     OrganisationSettings,
 )
-from huiskamer.validation import FieldErrors, read_int
+from huiskamer.validation import FieldErrors, as_object, read_int
 
 
 @dataclass(frozen=True)
@@ -47,8 +46,7 @@ INTERVAL_RANGE = (1, 24)
 
 def parse_settings(raw: Any) -> SettingsView:
     """The settings form (or JSON): whole numbers within their bounds, a Dutch message per field."""
-    if not isinstance(raw, Mapping):
-        raise InvalidInput({"": "Stuur de gegevens als een object met velden."})
+    raw = as_object(raw)
     errors = FieldErrors()
     threshold = read_int(
         raw,

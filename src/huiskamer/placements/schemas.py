@@ -6,17 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
-from huiskamer.errors import InvalidInput
 from huiskamer.placements.service import OfferRequest, SeatRequest
 from huiskamer.referrals.rules import CLOSE_REASONS
 from huiskamer.referrals.schemas import read_weekdays
-from huiskamer.validation import FieldErrors, read_choice, read_date, read_text
-
-
-def _object(raw: Any) -> Mapping[str, Any]:
-    if not isinstance(raw, Mapping):
-        raise InvalidInput({"": "Stuur de gegevens als een object met velden."})
-    return raw
+from huiskamer.validation import FieldErrors, as_object, read_choice, read_date, read_text
 
 
 def _uuid(data: Mapping[str, Any], field: str, errors: FieldErrors, label: str) -> UUID | None:
@@ -32,7 +25,7 @@ def _uuid(data: Mapping[str, Any], field: str, errors: FieldErrors, label: str) 
 
 
 def parse_seat_request(raw: Any, *, offer: bool) -> SeatRequest:
-    data = _object(raw)
+    data = as_object(raw)
     errors = FieldErrors()
     referral_id = _uuid(data, "referral_id", errors, "de aanmelding")
     location_id = _uuid(data, "location_id", errors, "de locatie")
@@ -48,7 +41,7 @@ def parse_seat_request(raw: Any, *, offer: bool) -> SeatRequest:
 
 
 def parse_decline(raw: Any) -> str | None:
-    data = _object(raw) if raw is not None else {}
+    data = as_object(raw) if raw is not None else {}
     errors = FieldErrors()
     reason = read_text(data, "reason", errors, label="de reden", required=False, max_length=1000, multiline=True)
     errors.raise_if_any()
@@ -56,7 +49,7 @@ def parse_decline(raw: Any) -> str | None:
 
 
 def parse_end(raw: Any):
-    data = _object(raw)
+    data = as_object(raw)
     errors = FieldErrors()
     end = read_date(data, "end_date", errors, label="de einddatum")
     code = read_choice(data, "reason_code", errors, label="de reden van uitstroom", choices=CLOSE_REASONS)

@@ -9,9 +9,8 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from huiskamer.errors import InvalidInput
 from huiskamer.progress.rules import EVALUATION_OUTCOMES, OUTCOME_NAMES_NL, RATINGS
-from huiskamer.validation import FieldErrors, read_choice, read_date, read_text
+from huiskamer.validation import FieldErrors, as_object, read_choice, read_date, read_text
 
 NOTE_MAX = 1000
 GOAL_MAX = 300  # goals.description is a String(300)
@@ -45,12 +44,6 @@ class EvaluationInput:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def _object(raw: Any) -> Mapping[str, Any]:
-    if not isinstance(raw, Mapping):
-        raise InvalidInput({"": "Stuur de gegevens als een object met velden."})
-    return raw
-
-
 def _rating(value: Any, errors: FieldErrors) -> int | None:
     """1 to 4, as a number or the digit a form sends; nothing else (no 2.5, no true, no "drie")."""
     digit = isinstance(value, str) and re.fullmatch(r"\s*[1-4]\s*", value)
@@ -63,7 +56,7 @@ def _rating(value: Any, errors: FieldErrors) -> int | None:
 
 
 def parse_progress(raw: Any) -> ProgressInput:
-    data = _object(raw)
+    data = as_object(raw)
     errors = FieldErrors()
     rating = _rating(data.get("rating"), errors)
     note = read_text(data, "note", errors, label="de observatie", required=False, max_length=NOTE_MAX, multiline=True)
@@ -84,7 +77,7 @@ def parse_evaluation(raw: Any) -> EvaluationInput:
     """``goals`` is a list of ``{"goal_id", "outcome", "description"}``; a message about one goal goes to
     ``goals.<goal_id>.<field>`` (or ``goals.<index>.goal_id`` while the goal is not known). Refuses only a body
     that is no object; other messages travel in ``errors`` to the service."""
-    data = _object(raw)
+    data = as_object(raw)
     errors = FieldErrors()
     held_on = read_date(data, "held_on", errors, label="de datum van het gesprek")
     note = read_text(data, "note", errors, label="de notitie", required=False, max_length=4000, multiline=True)

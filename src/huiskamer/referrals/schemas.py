@@ -9,12 +9,12 @@ from typing import Any
 from uuid import UUID
 
 from huiskamer.auth.models import ORGANISATION_TYPES_NL
-from huiskamer.errors import InvalidInput
 from huiskamer.referrals.rules import CLOSE_REASONS, REJECT_REASONS, MoveRequest, Status
 from huiskamer.validation import (
     WEEKDAYS,
     FieldErrors,
     as_list,
+    as_object,
     read_bool,
     read_choice,
     read_date,
@@ -52,12 +52,6 @@ class ReferralInput:
     intended_start: date
 
 
-def _object(data: Any) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        raise InvalidInput({"": "Stuur de aanmelding als een object met velden."})
-    return data
-
-
 def read_uuid_list(data: Mapping[str, Any], field: str, errors: FieldErrors, *, label: str) -> tuple[UUID, ...]:
     items = as_list(data.get(field))
     if items is None:
@@ -92,7 +86,7 @@ def _nested_ok(data: Mapping[str, Any], name: str, errors: FieldErrors) -> None:
 
 def parse_referral_input(raw: Any, *, today: date) -> ReferralInput:
     """Validates the referral; the age against the locations is checked by the service."""
-    data = _object(raw)
+    data = as_object(raw, "de aanmelding")
     errors = FieldErrors()
     _nested_ok(data, "child", errors)
     _nested_ok(data, "guardian", errors)
@@ -157,7 +151,7 @@ def _parse_timestamp(value: Any) -> datetime | None:
 
 
 def parse_move(raw: Any) -> MoveRequest:
-    data = _object(raw)
+    data = as_object(raw, "de aanmelding")
     errors = FieldErrors()
     to = read_choice(data, "to", errors, label="de nieuwe status", choices=[s.value for s in Status])
     reasons = {**CLOSE_REASONS, **REJECT_REASONS}
@@ -174,7 +168,7 @@ def parse_move(raw: Any) -> MoveRequest:
 
 
 def parse_message(raw: Any) -> str:
-    data = _object(raw)
+    data = as_object(raw, "de aanmelding")
     errors = FieldErrors()
     text = read_text(data, "text", errors, label="een bericht", max_length=MAX_MESSAGE, multiline=True)
     errors.raise_if_any()
