@@ -24,6 +24,7 @@ from huiskamer.attendance import service as attendance
 from huiskamer.attendance.pages import page_context
 from huiskamer.attendance.rules import STATUS_NAMES_NL
 from huiskamer.attendance.schemas import (
+    MarkChange,
     parse_observation_text,
     parse_resolution,
     parse_tap,
@@ -235,16 +236,53 @@ async def _answer(
     return Redirect(pages.day_url(location, on) + f"#kind-{placement_id}", status_code=303)
 
 
-def _tap_message(child: ChildOnList, concern: str | None) -> str:
+def _tap_message(result: attendance.MarkResult) -> str:
+    child = result.child
     if child.status == "absent_excused":
         said = f"{child.given_name}: afwezig met bericht ({child.mark.label.lower()})."
     else:
         said = f"{child.given_name}: {STATUS_NAMES_NL[child.status]}."
-    if concern == "raised":
+    if result.concern == "raised":
         said += " Er staat nu een signaal voor de coördinator: vaak afwezig zonder bericht."
-    elif concern == "withdrawn":
+    elif result.concern == "withdrawn":
         said += " Het signaal over afwezigheid zonder bericht is vervallen."
     return said
+
+
+def _times_message(result: attendance.MarkResult) -> str:
+    child = result.child
+    if child.left_at and child.collected_by:
+        return f"{child.given_name} is opgehaald door {child.collected_by}."
+    return f"De tijden van {child.given_name} zijn opgeslagen."
+
+
+async def _mark_from_form(
+    request: Request[Any, Any, Any],
+    actor: Actor,
+    db_session: DbSession,
+    location_id: str,
+    day: str,
+    placement_id: UUID,
+    parse: Callable[[dict[str, Any], date], MarkChange],
+    message: Callable[[attendance.MarkResult], str],
+    *,
+    form: str | None = None,
+) -> Template | Redirect:
+    """A form that changes one child's day through ``attendance.mark`` (a tap, the times), answered as a row or
+    a page by ``_answer``."""
+    location, on = location_uuid(location_id), _day_from_path(day)
+    attendance.check_staff(actor, location)
+    data = await form_data(request)
+
+    async def work() -> attendance.MarkResult:
+        change = parse(data, on)
+        now = datetime.now(UTC)
+        return await attendance.mark(db_session, actor, location, on, placement_id, change, today=today(), now=now)
+
+    def done(result: attendance.MarkResult) -> tuple[ChildOnList, dict[str, int], str]:
+        return result.child, result.counts, message(result)
+
+    return await _answer(request, actor, db_session, location, on, placement_id, work, done, form=form, data=data)
 
 
 @post(f"{BASE}/{{day:str}}/{{placement_id:uuid}}", name="day_list_tap")
@@ -256,19 +294,7 @@ async def tap(
     actor: CurrentActor,
     db_session: DbSession,
 ) -> Template | Redirect:
-    location, on = location_uuid(location_id), _day_from_path(day)
-    attendance.check_staff(actor, location)
-    data = await form_data(request)
-
-    async def work() -> attendance.MarkResult:
-        change = parse_tap(data, on)
-        now = datetime.now(UTC)
-        return await attendance.mark(db_session, actor, location, on, placement_id, change, today=today(), now=now)
-
-    def done(result: attendance.MarkResult) -> tuple[ChildOnList, dict[str, int], str]:
-        return result.child, result.counts, _tap_message(result.child, result.concern)
-
-    return await _answer(request, actor, db_session, location, on, placement_id, work, done, data=data)
+    return await _mark_from_form(request, actor, db_session, location_id, day, placement_id, parse_tap, _tap_message)
 
 
 @post(f"{BASE}/{{day:str}}/{{placement_id:uuid}}/tijden", name="day_list_times")
@@ -280,24 +306,9 @@ async def times(
     actor: CurrentActor,
     db_session: DbSession,
 ) -> Template | Redirect:
-    location, on = location_uuid(location_id), _day_from_path(day)
-    attendance.check_staff(actor, location)
-    data = await form_data(request)
-
-    async def work() -> attendance.MarkResult:
-        change = parse_times_form(data, on)
-        now = datetime.now(UTC)
-        return await attendance.mark(db_session, actor, location, on, placement_id, change, today=today(), now=now)
-
-    def done(result: attendance.MarkResult) -> tuple[ChildOnList, dict[str, int], str]:
-        child = result.child
-        if child.left_at and child.collected_by:
-            message = f"{child.given_name} is opgehaald door {child.collected_by}."
-        else:
-            message = f"De tijden van {child.given_name} zijn opgeslagen."
-        return child, result.counts, message
-
-    return await _answer(request, actor, db_session, location, on, placement_id, work, done, form="tijden", data=data)
+    return await _mark_from_form(
+        request, actor, db_session, location_id, day, placement_id, parse_times_form, _times_message, form="tijden"
+    )
 
 
 @post(f"{BASE}/{{day:str}}/{{placement_id:uuid}}/signaal", name="day_list_concern")
