@@ -52,6 +52,7 @@ from typing import Any
 from uuid import UUID
 
 from bench_placements import explain, timed
+from scratch_database import create_scratch_database, drop_scratch_database
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 
@@ -703,32 +704,6 @@ def measure(
 # --- databases and the run ------------------------------------------------------------------------------
 
 
-def postgres_database(server: str, label: str) -> tuple[str, str]:
-    base = make_url(server)
-    name = f"huiskamer_bench_attendance_{label}_{os.getpid()}"
-    admin = create_engine(
-        base.set(drivername="postgresql+psycopg", database="postgres").render_as_string(hide_password=False),
-        isolation_level="AUTOCOMMIT",
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False), name
-
-
-def drop_postgres_database(server: str, name: str) -> None:
-    admin = create_engine(
-        make_url(server)
-        .set(drivername="postgresql+psycopg", database="postgres")
-        .render_as_string(hide_password=False),
-        isolation_level="AUTOCOMMIT",
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def run_one(
     backend: str, organisation: str, seats: list[int], years: int, args: argparse.Namespace, directory: str
 ) -> list[tuple[str, ...]]:
@@ -737,7 +712,7 @@ def run_one(
     if backend == "sqlite":
         url = f"sqlite+aiosqlite:///{Path(directory) / f'bench-attendance-{label}.sqlite'}"
     else:
-        url, dropped = postgres_database(args.postgres, label)
+        url, dropped = create_scratch_database(args.postgres, f"attendance_{label}")
     try:
         upgrade_database(Settings(database_url=url))
         on = measured_day(today())
@@ -771,7 +746,7 @@ def run_one(
         ]
     finally:
         if dropped:
-            drop_postgres_database(args.postgres, dropped)
+            drop_scratch_database(args.postgres, dropped)
 
 
 def main() -> None:

@@ -47,8 +47,8 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import create_engine, event, insert, text
-from sqlalchemy.engine import make_url
+from scratch_database import create_scratch_database, drop_scratch_database
+from sqlalchemy import event, insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from huiskamer.audit.hook import AuditActor, acting_as, install_audit_hook
@@ -759,35 +759,12 @@ def _sync(url: str) -> str:
     return url.replace("+asyncpg", "+psycopg")
 
 
-def postgres_database(server: str) -> tuple[str, str]:
-    base = make_url(server)
-    name = f"huiskamer_bench_placements_{os.getpid()}"
-    admin = create_engine(
-        _sync(base.set(database="postgres").render_as_string(hide_password=False)), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False), name
-
-
-def drop_postgres_database(server: str, name: str) -> None:
-    admin = create_engine(
-        _sync(make_url(server).set(database="postgres").render_as_string(hide_password=False)),
-        isolation_level="AUTOCOMMIT",
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def run_one(backend: str, runs: int, server: str, directory: str, **options: bool) -> list[tuple[str, ...]]:
     dropped = None
     if backend == "sqlite":
         url = f"sqlite+aiosqlite:///{Path(directory) / 'bench-placements.sqlite'}"
     else:
-        url, dropped = postgres_database(server)
+        url, dropped = create_scratch_database(server, "placements")
     try:
         upgrade_database(Settings(database_url=url))
         started = time.perf_counter()
@@ -805,7 +782,7 @@ def run_one(backend: str, runs: int, server: str, directory: str, **options: boo
         return [(name, *row) for row in measure(url, cast, runs, **options)]
     finally:
         if dropped:
-            drop_postgres_database(server, dropped)
+            drop_scratch_database(server, dropped)
 
 
 def main() -> None:

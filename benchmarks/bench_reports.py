@@ -49,8 +49,9 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
+from scratch_database import create_scratch_database, drop_scratch_database
 from sqlalchemy import create_engine, event, insert, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 
 from huiskamer.audit.hook import AuditActor, acting_as, install_audit_hook
 from huiskamer.auth import service as auth_service
@@ -647,29 +648,6 @@ def measure(url: str, cast: dict[str, Any], runs: int, *, explain: bool) -> list
 # --- running ---------------------------------------------------------------------------------------
 
 
-def postgres_database(server: str, scale: str) -> tuple[str, str]:
-    base = make_url(server)
-    name = f"huiskamer_bench_reports_{scale}_{os.getpid()}"
-    admin = create_engine(
-        _sync(base.set(database="postgres").render_as_string(hide_password=False)), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False), name
-
-
-def drop_postgres_database(server: str, name: str) -> None:
-    admin = create_engine(
-        _sync(make_url(server).set(database="postgres").render_as_string(hide_password=False)),
-        isolation_level="AUTOCOMMIT",
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 TARGETS = {
     ("postgresql", "federation", "samenvatting jaar, alle locaties"): 2000,
     ("postgresql", "federation", "samenvatting jaar, één locatie"): 200,
@@ -689,7 +667,7 @@ def run_one(backend: str, scale_name: str, args: argparse.Namespace, directory: 
         if backend == "sqlite":
             url = f"sqlite+aiosqlite:///{Path(directory) / f'bench-reports-{scale_name}.sqlite'}"
         else:
-            url, dropped = postgres_database(args.postgres, scale_name)
+            url, dropped = create_scratch_database(args.postgres, f"reports_{scale_name}")
         print(f"  {backend} {scale_name}: bouwen", flush=True)
         upgrade_database(Settings(database_url=url))
         cast = build(url, SCALES[scale_name])
@@ -705,7 +683,7 @@ def run_one(backend: str, scale_name: str, args: argparse.Namespace, directory: 
             )
             print(f"  bewaard: --url {url} --cast {keep}")
         elif dropped:
-            drop_postgres_database(args.postgres, dropped)
+            drop_scratch_database(args.postgres, dropped)
     table = []
     for label, fastest, median, slowest in results:
         target = TARGETS.get((backend, scale_name, label))
