@@ -233,6 +233,44 @@ def test_the_months_of_a_period_cover_it_exactly(period):
 
 
 @unit
+@given(st.one_of(periods(), whole_periods()))
+def test_whole_months_and_the_days_left_cover_the_period_exactly(period):
+    """Every day of the period in exactly one piece; the whole months are whole and as many as there are; the
+    days left beside whole months are less than a month at each end."""
+    whole, edges = period.whole_months()
+    pieces = sorted([*edges, *([whole] if whole else [])])
+    assert pieces[0].start == period.start and pieces[-1].end == period.end
+    for before, after in itertools.pairwise(pieces):
+        assert after.start == before.end + timedelta(days=1)
+    assert len(edges) <= 2
+    calendar_months = [
+        part
+        for part in period.months()
+        if part.start.day == 1 and part.end.month != (part.end + timedelta(days=1)).month
+    ]
+    if whole is None:
+        assert calendar_months == [] and edges == [period]
+    else:
+        assert whole.start.day == 1 and (whole.end + timedelta(days=1)).day == 1
+        assert whole.months() == calendar_months
+        for edge in edges:
+            assert edge.days < 31 and edge not in calendar_months
+
+
+def test_whole_months_of_examples():
+    assert rules.year(2024).whole_months() == (rules.year(2024), [])
+    leap = Period(date(2024, 2, 29), date(2024, 4, 1))
+    assert leap.whole_months() == (
+        rules.month(2024, 3),
+        [Period(date(2024, 2, 29), date(2024, 2, 29)), Period(date(2024, 4, 1), date(2024, 4, 1))],
+    )
+    assert Period(date(2024, 2, 2), date(2024, 3, 30)).whole_months() == (
+        None,
+        [Period(date(2024, 2, 2), date(2024, 3, 30))],
+    )
+
+
+@unit
 @given(whole_periods())
 def test_a_year_earlier_keeps_whole_months_whole(period):
     """February 2025 is compared with all of February 2024, leap day included."""

@@ -80,6 +80,21 @@ class Period:
             first = last + timedelta(days=1)
         return found
 
+    def whole_months(self) -> tuple[Period | None, list[Period]]:
+        """The period split in the run of whole calendar months it holds (``None`` if none) and the days left
+        at either end (at most two pieces). Together they are the period, each day in exactly one piece: the
+        figures read the whole months from monthly totals and only the days left from day records."""
+        first = self.start if self.start.day == 1 else _month_end(self.start) + timedelta(days=1)
+        last = self.end if self.end == _month_end(self.end) else self.end.replace(day=1) - timedelta(days=1)
+        if first > last:
+            return None, [self]
+        edges = []
+        if self.start < first:
+            edges.append(Period(self.start, first - timedelta(days=1)))
+        if last < self.end:
+            edges.append(Period(last + timedelta(days=1), self.end))
+        return Period(first, last), edges
+
     def year_earlier(self) -> Period:
         """The same period a year earlier. A period of whole months stays whole months (February 2025 gives
         February 2024 with its leap day); otherwise each end moves back a year, 29 February becoming the 28th."""
