@@ -632,15 +632,16 @@ def measure(url: str, cast: dict[str, Any], runs: int, *, explain: bool) -> list
         results.append(("samenvatting jaar, één locatie", *timed(summary(coordinator), runs)))
 
         def dashboard() -> Any:
-            from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+            from sqlalchemy.ext.asyncio import async_sessionmaker
 
             from huiskamer.auth.actor import Actor
             from huiskamer.auth.models import Role
+            from huiskamer.db import alchemy_config
 
             actor = Actor(id=cast["people"]["admin"], email="", name="", role=Role.ADMIN)
 
             async def go() -> Any:
-                engine = create_async_engine(url)
+                engine = alchemy_config(settings).get_engine()  # configured as the app's (JIT off)
                 try:
                     async with async_sessionmaker(engine)() as db:
                         where = await service.report_scope(db, actor, None)

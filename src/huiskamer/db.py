@@ -46,7 +46,15 @@ def install_sqlite_pragmas(sync_engine: Engine) -> None:
 def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
     engine_config = EngineConfig(echo=settings.echo_sql)
     if not settings.is_sqlite:
-        engine_config = EngineConfig(echo=settings.echo_sql, pool_size=10, max_overflow=10, pool_pre_ping=True)
+        engine_config = EngineConfig(
+            echo=settings.echo_sql,
+            pool_size=10,
+            max_overflow=10,
+            pool_pre_ping=True,
+            # PostgreSQL's JIT compiles a query it guesses to be costly; for the reports' queries of a few hundred
+            # milliseconds the compiling took longer (up to 230 ms) than it saved (benchmarks/bench_reports.py).
+            connect_args={"server_settings": {"jit": "off"}},
+        )
     config = SQLAlchemyAsyncConfig(
         connection_string=settings.database_url,
         engine_config=engine_config,

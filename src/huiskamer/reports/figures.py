@@ -364,18 +364,21 @@ def _attendance_units(scope: Scope, period: Period, months: Sequence[Period] | N
     parts = []
     if whole is not None:
         totals = ATTENDANCE_MONTHS.c
-        month = [] if months is None else [_month_of(totals.month, months).label("month")]
-        # Summed per referral before the join with referrals: the join then meets a ninth of the rows.
-        parts.append(
-            select(
-                *month,
-                totals.referral_id,
-                func.sum(totals.present).label("present"),
-                func.sum(totals.absent).label("absent"),
+        where = (totals.month.between(whole.start, whole.end), _at_location(totals.location_id, scope))
+        if months is None:
+            # Summed per referral before the join with referrals: the join then meets a ninth of the rows.
+            parts.append(
+                select(
+                    totals.referral_id,
+                    func.sum(totals.present).label("present"),
+                    func.sum(totals.absent).label("absent"),
+                )
+                .where(*where)
+                .group_by(totals.referral_id)
             )
-            .where(totals.month.between(whole.start, whole.end), _at_location(totals.location_id, scope))
-            .group_by(*month, totals.referral_id)
-        )
+        else:  # per month a referral has a row per location: summing first would gain little
+            month = _month_of(totals.month, months).label("month")
+            parts.append(select(month, totals.referral_id, totals.present, totals.absent).where(*where))
     is_present = Attendance.status == "present"
     for edge in edges:
         month = [] if months is None else [_month_of(Attendance.day, months).label("month")]
@@ -432,28 +435,28 @@ def _waiting_days_expression(sql: _Dialect) -> ColumnElement[int]:
 
 
 async def _placements_started(db: AsyncSession, sql: _Dialect, scope: Scope, period: Period) -> tuple[int, WaitingDays]:
-    days = _waiting_days_expression(sql)
-    base = (
-        select()
+    # The waiting days of each placement worked out once, in a subquery, and then counted and ranked.
+    rows = (
+        select(_waiting_days_expression(sql).label("days"))
         .select_from(Placement)
         .join(Referral, Referral.id == Placement.referral_id)
         .where(Placement.start_date.between(period.start, period.end), _at_location(Placement.location_id, scope))
+        .subquery("started")
     )
     if sql.postgres:
         row = (
             await db.execute(
-                base.add_columns(
+                select(
                     func.count(),
-                    func.count(days),
-                    func.percentile_cont(0.5).within_group(days),
-                    func.percentile_cont(0.9).within_group(days),
+                    func.count(rows.c.days),
+                    func.percentile_cont(0.5).within_group(rows.c.days),
+                    func.percentile_cont(0.9).within_group(rows.c.days),
                 )
             )
         ).one()
         median = None if row[2] is None else float(row[2])
         p90 = None if row[3] is None else float(row[3])
         return int(row[0]), WaitingDays(int(row[1]), median, p90)
-    rows = base.add_columns(days.label("days")).subquery()
     histogram = (await db.execute(select(rows.c.days, func.count()).group_by(rows.c.days))).all()
     started = sum(count for _, count in histogram)
     known = [(value, count) for value, count in histogram if value is not None]

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from huiskamer.attendance.models import Attendance
 from huiskamer.db import UUIDAuditBase, metadata
 
-# The index the reports need on another part's table lives here, beside the reason for it: a year of attendance
-# for every location (a federation's 3 million of its 10 million rows) is read from this index alone, without
-# visiting the table (an index-only scan; benchmarks/bench_reports.py). One location's year uses the
-# attendance part's own (location_id, day, status).
+# The index the reports need on another part's table lives here, beside the reason for it: the days of a period
+# outside its whole months (a custom period's first and last weeks) are read for every location from this index
+# alone, without visiting the table (an index-only scan; benchmarks/bench_reports.py). One location's days use
+# the attendance part's own (location_id, day, status); whole months come from ATTENDANCE_MONTHS below.
 ATTENDANCE_BY_DAY = Index(
     "ix_attendance_day_referral_status", Attendance.day, Attendance.referral_id, Attendance.status
 )
