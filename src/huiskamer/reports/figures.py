@@ -211,11 +211,10 @@ class _Dialect:
         else:
             number = cast(func.strftime(literal_column("'%w'"), column), Integer)
             numbers = [(index + 1) % 7 for index in range(7)]
+        # CASE n WHEN 1 THEN 'mon' …: the day's number worked out once, not once per WHEN.
         return case(
-            *[
-                (number == literal_column(str(n)), literal_column(f"'{code}'"))
-                for n, code in zip(numbers, WEEKDAYS, strict=True)
-            ]
+            *[(literal_column(str(n)), literal_column(f"'{code}'")) for n, code in zip(numbers, WEEKDAYS, strict=True)],
+            value=number,
         )
 
 
