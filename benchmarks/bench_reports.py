@@ -65,6 +65,7 @@ from huiskamer.locations.models import ClosureDay, Location, LocationCapacity
 from huiskamer.placements.models import Placement
 from huiskamer.referrals.models import Child, Referral, ReferralLocation
 from huiskamer.reports import service
+from huiskamer.reports.models import refill_attendance_months
 from huiskamer.reports.rules import year
 from huiskamer.site.templating import today
 from huiskamer.validation import WEEKDAYS
@@ -439,16 +440,6 @@ def _attendance_constraints(engine: Engine) -> tuple[list[str], list[str]]:
     return drops, makes
 
 
-# The monthly totals the attendance triggers keep (reports.models.ATTENDANCE_MONTHS), counted in one statement
-# after the bulk insert, as the migration that made the table does, instead of 10 million trigger calls.
-PG_ATTENDANCE_MONTHS = """
-INSERT INTO attendance_months (location_id, month, referral_id, present, absent)
-SELECT location_id, date_trunc('month', day)::date, referral_id,
-       count(*) FILTER (WHERE status = 'present'), count(*) FILTER (WHERE status <> 'present')
-FROM attendance GROUP BY 1, 2, 3
-"""
-
-
 def fill_attendance(engine: Engine, recorder: UUID, first: date, last: date, locations: list[UUID]) -> None:
     if engine.dialect.name == "postgresql":
         drops, makes = _attendance_constraints(engine)
@@ -467,7 +458,8 @@ def fill_attendance(engine: Engine, recorder: UUID, first: date, last: date, loc
         with engine.begin() as connection:
             for statement in makes:
                 connection.execute(text(statement))
-            connection.execute(text(PG_ATTENDANCE_MONTHS))
+            # The monthly totals the triggers keep, counted once instead of in 10 million trigger calls.
+            connection.execute(refill_attendance_months("postgresql"))
             connection.execute(text("ALTER TABLE attendance ENABLE TRIGGER attendance_months_sync"))
     else:
         with engine.begin() as connection:

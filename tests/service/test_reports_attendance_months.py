@@ -18,7 +18,7 @@ from huiskamer.attendance.models import Attendance
 from huiskamer.referrals.models import Referral
 from huiskamer.reports import figures
 from huiskamer.reports.figures import Scope
-from huiskamer.reports.models import ATTENDANCE_MONTHS
+from huiskamer.reports.models import ATTENDANCE_MONTHS, refill_attendance_months
 from huiskamer.reports.rules import Period
 from tests.factories import in_session
 from tests.service.reports_helpers import ReportWorld, build_world
@@ -72,6 +72,18 @@ def test_the_totals_follow_every_write_change_and_removal(test_settings, world):
         return await _kept_and_counted(session)
 
     assert in_session(test_settings, remove_all) == ({}, {})
+
+
+def test_a_refill_after_a_load_without_triggers_counts_the_same(test_settings, world):
+    async def refill(session: AsyncSession) -> tuple[dict, dict, dict]:
+        kept_by_triggers, _ = await _kept_and_counted(session)
+        await session.execute(delete(ATTENDANCE_MONTHS))
+        await session.execute(refill_attendance_months(session.get_bind().dialect.name))
+        refilled, counted = await _kept_and_counted(session)
+        return kept_by_triggers, refilled, counted
+
+    kept_by_triggers, refilled, counted = in_session(test_settings, refill)
+    assert kept_by_triggers == refilled == counted and counted
 
 
 def _counted_from_days(
