@@ -178,12 +178,6 @@ def require_coordinator(actor: Actor) -> None:
         raise Forbidden("Signalen zijn er voor de coördinator van de locatie.")
 
 
-def _scope(actor: Actor, location_id: UUID | None) -> list[UUID]:
-    if location_id is not None:
-        return [location_id] if location_id in actor.location_ids else []
-    return list(actor.location_ids)
-
-
 async def list_concerns(
     db: AsyncSession,
     actor: Actor,
@@ -195,7 +189,7 @@ async def list_concerns(
 ) -> ConcernPage:
     """The concerns at the coordinator's locations, newest first (``status`` None: all)."""
     require_coordinator(actor)
-    scope = _scope(actor, location_id)
+    scope = actor.own_locations(location_id)
     raiser, resolver = aliased(User), aliased(User)
     query = (
         select(Concern, Child.given_name, Child.family_name, Location.name, raiser.name, resolver.name)

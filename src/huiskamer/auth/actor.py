@@ -57,3 +57,10 @@ class Actor:
     def can_see_location(self, location_id: UUID) -> bool:
         """Admins see all locations; staff their own. (Referrers pick from a public list of names.)"""
         return self.is_admin or location_id in self.location_ids
+
+    def own_locations(self, location_id: UUID | None = None) -> list[UUID]:
+        """The staff member's own locations, or only ``location_id`` when asked for one; a location that is not
+        theirs gives none, so a query filtered by this finds nothing there (a 404, never a 403)."""
+        if location_id is not None:
+            return [location_id] if location_id in self.location_ids else []
+        return list(self.location_ids)

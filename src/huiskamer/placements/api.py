@@ -8,12 +8,10 @@ from uuid import UUID
 
 from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
-from sqlalchemy import select
 
-from huiskamer.auth.actor import Actor
 from huiskamer.auth.guards import require_coordinator
-from huiskamer.errors import Forbidden, InvalidInput, NotFound
-from huiskamer.placements import ranking
+from huiskamer.errors import InvalidInput
+from huiskamer.placements import overview, ranking
 from huiskamer.placements import service as placements
 from huiskamer.placements.models import Offer, Placement
 from huiskamer.placements.schemas import parse_decline, parse_end, parse_seat_request
@@ -193,36 +191,17 @@ async def end(
     return placement_json(placement)
 
 
-def _staff_scope(actor: Actor, location_id: UUID | None) -> list[UUID]:
-    if not actor.is_coordinator:
-        raise Forbidden("Plaatsingen en aanbiedingen zijn er voor coördinatoren.")
-    if location_id is not None:
-        return [location_id] if location_id in actor.location_ids else []
-    return list(actor.location_ids)
-
-
 @get("/api/v1/placements", name="api_placements", tags=["placements"])
 async def list_placements(
     actor: CurrentActor, db_session: DbSession, location_id: FromQuery[str | None] = None
 ) -> dict[str, Any]:
-    scope = _staff_scope(actor, _uuid_param(location_id, "location_id"))
-    rows = (
-        await db_session.scalars(
-            select(Placement)
-            .where(Placement.location_id.in_(scope))
-            .order_by(Placement.start_date.desc(), Placement.id)
-            .limit(MAX_ITEMS)
-        )
-    ).all()
+    rows = await overview.placements_of(db_session, actor, _uuid_param(location_id, "location_id"), MAX_ITEMS)
     return {"items": [placement_json(p) for p in rows]}
 
 
 @get("/api/v1/placements/{placement_id:uuid}", name="api_placement", tags=["placements"])
 async def show_placement(placement_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession) -> dict[str, Any]:
-    placement = await db_session.get(Placement, placement_id)
-    if placement is None or placement.location_id not in _staff_scope(actor, None):
-        raise NotFound("Deze plaatsing bestaat niet, of u heeft er geen toegang toe.")
-    return placement_json(placement)
+    return placement_json(await overview.placement_of(db_session, actor, placement_id))
 
 
 @get("/api/v1/offers", name="api_offers", tags=["placements"])
@@ -232,18 +211,9 @@ async def list_offers(
     location_id: FromQuery[str | None] = None,
     status: FromQuery[str | None] = None,
 ) -> dict[str, Any]:
-    scope = _staff_scope(actor, _uuid_param(location_id, "location_id"))
-    if status not in (None, "", "open", "accepted", "declined", "expired", "withdrawn"):
-        raise InvalidInput({"status": "Onbekende status."})
-    query = select(Offer).where(Offer.location_id.in_(scope))
     on = today()
-    if status == "open":
-        query = query.where(Offer.status == "open", Offer.respond_by >= on)
-    elif status == "expired":
-        query = query.where((Offer.status == "expired") | ((Offer.status == "open") & (Offer.respond_by < on)))
-    elif status:
-        query = query.where(Offer.status == status)
-    rows = (await db_session.scalars(query.order_by(Offer.created_at.desc()).limit(MAX_ITEMS))).all()
+    place = _uuid_param(location_id, "location_id")
+    rows = await overview.offers_of(db_session, actor, place, status or None, on, MAX_ITEMS)
     return {"items": [offer_json(o, on) for o in rows]}
 
 

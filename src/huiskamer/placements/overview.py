@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from huiskamer.auth.actor import Actor
-from huiskamer.errors import Forbidden, NotFound
+from huiskamer.errors import Forbidden, InvalidInput, NotFound
 from huiskamer.locations.models import Location
 from huiskamer.placements.models import Offer, Placement, SeatClaim
 from huiskamer.referrals.models import Child, Referral, ReferralLocation
@@ -36,6 +36,56 @@ async def location_for_coordinator(db: AsyncSession, actor: Actor, location_id: 
     if location is None:
         raise NotFound("Deze locatie bestaat niet, of u heeft er geen toegang toe.")
     return location
+
+
+# --- lists for the API -----------------------------------------------------------------------------
+
+NOT_FOUND_PLACEMENT = "Deze plaatsing bestaat niet, of u heeft er geen toegang toe."
+OFFER_STATUSES = ("open", "accepted", "declined", "expired", "withdrawn")
+
+
+def _require_coordinator(actor: Actor) -> None:
+    if not actor.is_coordinator:
+        raise Forbidden("Plaatsingen en aanbiedingen zijn er voor coördinatoren.")
+
+
+async def placements_of(db: AsyncSession, actor: Actor, location_id: UUID | None, limit: int) -> Sequence[Placement]:
+    """The placements at the coordinator's locations (or the one asked for), the latest start first."""
+    _require_coordinator(actor)
+    query = (
+        select(Placement)
+        .where(Placement.location_id.in_(actor.own_locations(location_id)))
+        .order_by(Placement.start_date.desc(), Placement.id)
+        .limit(limit)
+    )
+    return (await db.scalars(query)).all()
+
+
+async def placement_of(db: AsyncSession, actor: Actor, placement_id: UUID) -> Placement:
+    """One placement at one of the coordinator's locations; any other does not exist for them (404)."""
+    _require_coordinator(actor)
+    placement = await db.get(Placement, placement_id)
+    if placement is None or placement.location_id not in actor.location_ids:
+        raise NotFound(NOT_FOUND_PLACEMENT)
+    return placement
+
+
+async def offers_of(
+    db: AsyncSession, actor: Actor, location_id: UUID | None, status: str | None, today: date, limit: int
+) -> Sequence[Offer]:
+    """The offers at the coordinator's locations (or the one asked for), newest first; ``status`` as
+    ``offer_status`` tells it: an open offer past its respond-by date counts as expired."""
+    _require_coordinator(actor)
+    if status not in (None, *OFFER_STATUSES):
+        raise InvalidInput({"status": "Onbekende status."})
+    query = select(Offer).where(Offer.location_id.in_(actor.own_locations(location_id)))
+    if status == "open":
+        query = query.where(Offer.status == "open", Offer.respond_by >= today)
+    elif status == "expired":
+        query = query.where((Offer.status == "expired") | ((Offer.status == "open") & (Offer.respond_by < today)))
+    elif status:
+        query = query.where(Offer.status == status)
+    return (await db.scalars(query.order_by(Offer.created_at.desc()).limit(limit))).all()
 
 
 # --- the coordinator's locations at a glance -------------------------------------------------------
