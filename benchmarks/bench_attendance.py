@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from bench_credentials import FAMILY_NAMES, GIVEN_NAMES, credentials
 from bench_placements import explain, timed
 from scratch_database import create_scratch_database, drop_scratch_database
 from sqlalchemy import create_engine, insert, text
@@ -60,8 +61,7 @@ from sqlalchemy.engine import make_url
 
 from huiskamer.attendance import rules
 from huiskamer.attendance.models import Concern
-from huiskamer.audit.hook import AuditActor, acting_as, install_audit_hook
-from huiskamer.auth import service as auth_service
+from huiskamer.audit.hook import install_audit_hook
 from huiskamer.auth.middleware import SESSION_COOKIE
 from huiskamer.auth.models import User, UserLocation
 from huiskamer.cli import upgrade_database
@@ -79,54 +79,6 @@ GROUPS = (("mon", "wed", "fri"), ("tue", "thu"))
 DEMO_SEATS = (70, 20, 20, 18)
 FEDERATION = {"small": 10, "full": 200}
 BATCH = 5_000
-GIVEN = (
-    "Noor",
-    "Sem",
-    "Daan",
-    "Lina",
-    "Yara",
-    "Milan",
-    "Zoë",
-    "Ayoub",
-    "Fenna",
-    "Bram",
-    "Sara",
-    "Mees",
-    "Liam",
-    "Emma",
-    "Mohammed",
-    "Julia",
-    "Levi",
-    "Nora",
-    "Adam",
-    "Tess",
-    "Finn",
-    "Mila",
-    "Luuk",
-    "Saar",
-    "Omar",
-)
-FAMILY = (
-    "de Vries",
-    "Jansen",
-    "Bakker",
-    "Visser",
-    "Smit",
-    "Yilmaz",
-    "El Amrani",
-    "Mulder",
-    "de Boer",
-    "Bos",
-    "Ramdin",
-    "Kaya",
-    "Peters",
-    "Hendriks",
-    "van Dijk",
-    "Meijer",
-    "Öztürk",
-    "Dekker",
-    "Brouwer",
-)
 GOALS = ("Minder snel boos worden", "Vriendjes maken", "Samenwerken", "Zelfvertrouwen", "Voor jezelf opkomen")
 COLUMNS = (
     "id", "placement_id", "referral_id", "location_id", "day", "status", "absence_reason", "arrived_at", "left_at",
@@ -282,7 +234,7 @@ class Builder:
     ) -> None:
         b, rnd, now = self.built, self.rnd, self.now
         child, referral, intake, placement = self.uid(), self.uid(), self.uid(), self.uid()
-        given, family = rnd.choice(GIVEN), rnd.choice(FAMILY)
+        given, family = rnd.choice(GIVEN_NAMES), rnd.choice(FAMILY_NAMES)
         b.add(
             "children",
             {
@@ -604,26 +556,6 @@ def fill(url: str, built: Built) -> tuple[int, float, int]:
 
 
 # --- measuring -------------------------------------------------------------------------------------------
-
-
-async def credentials(url: str, settings: Settings, user_id: UUID) -> tuple[str, str]:
-    from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
-
-    from huiskamer.db import install_sqlite_pragmas
-
-    engine = create_async_engine(url)
-    install_sqlite_pragmas(engine.sync_engine)
-    try:
-        async with async_sessionmaker(engine, expire_on_commit=False)() as db:
-            with acting_as(AuditActor(id=None, label="benchmark")):
-                user = await db.get(User, user_id)
-                assert user is not None
-                token = await auth_service.create_api_token(db, user)
-                session = await auth_service.start_session(db, settings, user)
-                await db.commit()
-        return token, session
-    finally:
-        await engine.dispose()
 
 
 def measure(

@@ -47,12 +47,12 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from bench_credentials import FAMILY_NAMES, GIVEN_NAMES, credentials
 from scratch_database import create_scratch_database, drop_scratch_database
 from sqlalchemy import event, insert, text
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from huiskamer.audit.hook import AuditActor, acting_as, install_audit_hook
-from huiskamer.auth import service as auth_service
+from huiskamer.audit.hook import install_audit_hook
 from huiskamer.auth.middleware import SESSION_COOKIE
 from huiskamer.auth.models import Organisation, User, UserLocation
 from huiskamer.cli import upgrade_database
@@ -72,54 +72,6 @@ OPEN_OFFERS = 6
 BATCH = 2_000
 SCHOOL_DAYS = ("mon", "tue", "wed", "thu", "fri")
 NEIGHBOURHOODS = ("Stedenwijk", "Muziekwijk", "Danswijk", "Filmwijk", "Centrum", "Haven", "Kruidenwijk")
-GIVEN = (
-    "Noor",
-    "Sem",
-    "Daan",
-    "Lina",
-    "Yara",
-    "Milan",
-    "Zoë",
-    "Ayoub",
-    "Fenna",
-    "Bram",
-    "Sara",
-    "Mees",
-    "Liam",
-    "Emma",
-    "Mohammed",
-    "Julia",
-    "Levi",
-    "Nora",
-    "Adam",
-    "Tess",
-    "Finn",
-    "Mila",
-    "Luuk",
-    "Saar",
-    "Omar",
-)
-FAMILY = (
-    "de Vries",
-    "Jansen",
-    "Bakker",
-    "Visser",
-    "Smit",
-    "Yilmaz",
-    "El Amrani",
-    "Mulder",
-    "de Boer",
-    "Bos",
-    "Ramdin",
-    "Kaya",
-    "Peters",
-    "Hendriks",
-    "van Dijk",
-    "Meijer",
-    "Öztürk",
-    "Dekker",
-    "Brouwer",
-)
 GOALS = (
     ("anger", "Minder snel boos worden", "mentaal_welbevinden"),
     ("friends", "Vriendjes maken", "meedoen"),
@@ -222,7 +174,7 @@ class Builder:
         age_days: int,
     ) -> tuple[UUID, list[str]]:
         rnd = self.rnd
-        given, family = rnd.choice(GIVEN), rnd.choice(FAMILY)
+        given, family = rnd.choice(GIVEN_NAMES), rnd.choice(FAMILY_NAMES)
         child_id, referral_id = self.uuid(), self.uuid()
         submitted = (waiting_since or self.on - timedelta(days=rnd.randint(0, 400))) - timedelta(
             days=rnd.randint(7, 40)
@@ -562,23 +514,6 @@ async def fill(url: str, rows: Rows) -> None:
 
 
 # --- measuring -------------------------------------------------------------------------------------
-
-
-async def credentials(url: str, settings: Settings, user_id: UUID) -> tuple[str, str]:
-    """An API token and a browser session for the coordinator."""
-    engine = create_async_engine(url)
-    install_sqlite_pragmas(engine.sync_engine)
-    try:
-        async with async_sessionmaker(engine, expire_on_commit=False)() as db:
-            with acting_as(AuditActor(id=None, label="benchmark")):
-                user = await db.get(User, user_id)
-                assert user is not None
-                token = await auth_service.create_api_token(db, user)
-                session = await auth_service.start_session(db, settings, user)
-                await db.commit()
-        return token, session
-    finally:
-        await engine.dispose()
 
 
 def percentiles(times: list[float]) -> tuple[float, float]:

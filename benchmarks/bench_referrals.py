@@ -35,12 +35,12 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from bench_credentials import credentials
 from scratch_database import create_scratch_database, drop_scratch_database
 from sqlalchemy import event, insert, text
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from huiskamer.audit.hook import AuditActor, acting_as, install_audit_hook
-from huiskamer.auth import service as auth_service
+from huiskamer.audit.hook import install_audit_hook
 from huiskamer.auth.middleware import SESSION_COOKIE
 from huiskamer.auth.models import Organisation, User, UserLocation
 from huiskamer.cli import upgrade_database
@@ -249,23 +249,6 @@ async def build(url: str, size: int, *, one_city: bool = False) -> Cast:
 # --- measuring -------------------------------------------------------------------------------------
 
 
-async def _credentials(url: str, settings: Settings, user_id: UUID) -> tuple[str, str]:
-    """An API token and a browser session for the user."""
-    engine = create_async_engine(url)
-    install_sqlite_pragmas(engine.sync_engine)
-    try:
-        async with async_sessionmaker(engine, expire_on_commit=False)() as db:
-            with acting_as(AuditActor(id=None, label="benchmark")):
-                user = await db.get(User, user_id)
-                assert user is not None
-                token = await auth_service.create_api_token(db, user)
-                session = await auth_service.start_session(db, settings, user)
-                await db.commit()
-        return token, session
-    finally:
-        await engine.dispose()
-
-
 def _p95(values: list[float]) -> float:
     return sorted(values)[math.ceil(0.95 * len(values)) - 1]
 
@@ -330,8 +313,8 @@ def measure(url: str, cast: Cast, runs: int, explain: bool = False) -> list[tupl
         run_worker=False,
         base_url="http://bench.local",
     )
-    coordinator_token, coordinator_session = asyncio.run(_credentials(url, settings, cast.coordinator))
-    referrer_token, referrer_session = asyncio.run(_credentials(url, settings, cast.referrer))
+    coordinator_token, coordinator_session = asyncio.run(credentials(url, settings, cast.coordinator))
+    referrer_token, referrer_session = asyncio.run(credentials(url, settings, cast.referrer))
     results = []
     app = create_server_app(settings)
     with TestClient(app, base_url="http://bench.local") as client:

@@ -49,13 +49,12 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
+from bench_credentials import credentials
 from scratch_database import create_scratch_database, drop_scratch_database
 from sqlalchemy import create_engine, event, insert, text
 from sqlalchemy.engine import Engine
 
 from huiskamer.audit.hook import AuditActor, acting_as, install_audit_hook
-from huiskamer.auth import service as auth_service
-from huiskamer.auth.models import User
 from huiskamer.auth.users import create_user, parse_user_input
 from huiskamer.cli import upgrade_database
 from huiskamer.config import Settings
@@ -524,25 +523,6 @@ def build(url: str, scale: Scale) -> dict[str, Any]:
 # --- measuring -------------------------------------------------------------------------------------
 
 
-def token_for(url: str, user_id: UUID) -> str:
-    from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
-
-    async def go() -> str:
-        engine = create_async_engine(url)
-        try:
-            async with async_sessionmaker(engine, expire_on_commit=False)() as db:
-                with acting_as(AuditActor(id=None, label="benchmark")):
-                    user = await db.get(User, user_id)
-                    assert user is not None
-                    token = await auth_service.create_api_token(db, user)
-                    await db.commit()
-                    return token
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(go())
-
-
 def timed(send: Callable[[], Any], runs: int, warm_up: int = 2) -> tuple[float, float, float]:
     """Fastest, median and slowest in milliseconds. On a machine others share, the fastest run is the best
     guess of what the request costs on a quiet one; the target is checked against the slowest."""
@@ -602,8 +582,9 @@ def measure(url: str, cast: dict[str, Any], runs: int, *, explain: bool) -> list
     from huiskamer.app import create_server_app
 
     settings = Settings(database_url=url, secret_key=secrets.token_hex(32), run_worker=False)
-    admin = {"Authorization": f"Bearer {token_for(url, cast['people']['admin'])}"}
-    coordinator = {"Authorization": f"Bearer {token_for(url, cast['people']['coordinator'])}"}
+    admin = {"Authorization": f"Bearer {asyncio.run(credentials(url, settings, cast['people']['admin']))[0]}"}
+    coordinator_token = asyncio.run(credentials(url, settings, cast["people"]["coordinator"]))[0]
+    coordinator = {"Authorization": f"Bearer {coordinator_token}"}
     last_year = year(today().year - 1)
     query = f"from={last_year.start.isoformat()}&to={last_year.end.isoformat()}"
     results = []
