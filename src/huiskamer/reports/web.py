@@ -123,10 +123,14 @@ async def _where(db_session: DbSession, actor: Actor, choice: pages.Choice) -> R
     return await service.report_scope(db_session, actor, choice.location_id)
 
 
-async def _checked_choice(van: str | None, tot: str | None, locatie: str | None) -> pages.Choice:
-    """An export needs a valid period: a bad one is a 422 with the messages (never a 500)."""
+async def _shared_report(
+    db_session: DbSession, actor: Actor, van: str | None, tot: str | None, locatie: str | None
+) -> tuple[pages.Choice, dict[str, Any]]:
+    """What the print view and the exports share: the report of a valid period (a bad one is a 422 with the
+    messages, never a 500) for the actor's scope, small numbers protected, as all that leaves is."""
     period = read_period({"van": van, "tot": tot}, "van", "tot")
-    return pages.Choice(period, read_location_id(locatie), False, {"van": van or "", "tot": tot or ""})
+    choice = pages.Choice(period, read_location_id(locatie), False, {"van": van or "", "tot": tot or ""})
+    return choice, await _report_context(db_session, await _where(db_session, actor, choice), choice, protect=True)
 
 
 @get("/rapportage/afdrukken", name="reports_print", guards=GUARDS)
@@ -138,13 +142,15 @@ async def print_view(
     tot: FromQuery[str | None] = None,
     locatie: FromQuery[str | None] = None,
 ) -> Template:
-    choice = await _checked_choice(van, tot, locatie)
-    context = await _report_context(db_session, await _where(db_session, actor, choice), choice, protect=True)
+    choice, context = await _shared_report(db_session, actor, van, tot, locatie)
     context["images"] = await pages.chart_images(context["tables"])
     return page(request, "reports/report.html", title="Rapportage", choice=choice, for_pdf=False, **context)
 
 
-def _download(content: bytes, media_type: str, filename: str) -> Response[bytes]:
+def _download(
+    content: bytes, media_type: str, context: dict[str, Any], choice: pages.Choice, suffix: str
+) -> Response[bytes]:
+    filename = _file_name(context["where"], choice) + suffix
     return Response(
         content,
         media_type=media_type,
@@ -160,11 +166,9 @@ async def export_csv(
     tot: FromQuery[str | None] = None,
     locatie: FromQuery[str | None] = None,
 ) -> Response[bytes]:
-    choice = await _checked_choice(van, tot, locatie)
-    context = await _report_context(db_session, await _where(db_session, actor, choice), choice, protect=True)
+    choice, context = await _shared_report(db_session, actor, van, tot, locatie)
     content = exports.to_csv(_about(context), context["tables"], context["stories"])
-    name = _file_name(context["where"], choice) + ".csv"
-    return _download(content, "text/csv; charset=utf-8", name)
+    return _download(content, "text/csv; charset=utf-8", context, choice, ".csv")
 
 
 @get("/rapportage/export.xlsx", name="reports_xlsx", guards=GUARDS)
@@ -175,11 +179,10 @@ async def export_xlsx(
     tot: FromQuery[str | None] = None,
     locatie: FromQuery[str | None] = None,
 ) -> Response[bytes]:
-    choice = await _checked_choice(van, tot, locatie)
-    context = await _report_context(db_session, await _where(db_session, actor, choice), choice, protect=True)
+    choice, context = await _shared_report(db_session, actor, van, tot, locatie)
     content = await anyio.to_thread.run_sync(exports.to_xlsx, _about(context), context["tables"], context["stories"])
     media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return _download(content, media, _file_name(context["where"], choice) + ".xlsx")
+    return _download(content, media, context, choice, ".xlsx")
 
 
 @get("/rapportage/export.pdf", name="reports_pdf", guards=GUARDS)
@@ -192,13 +195,12 @@ async def export_pdf(
     tot: FromQuery[str | None] = None,
     locatie: FromQuery[str | None] = None,
 ) -> Response[bytes]:
-    choice = await _checked_choice(van, tot, locatie)
-    context = await _report_context(db_session, await _where(db_session, actor, choice), choice, protect=True)
+    choice, context = await _shared_report(db_session, actor, van, tot, locatie)
     context["images"] = await pages.chart_images(context["tables"])
     template = request.app.template_engine.get_template("reports/report.html")
     html = template.render(actor=actor, choice=choice, for_pdf=True, title="Rapportage", request=request, **context)
     content = await anyio.to_thread.run_sync(exports.to_pdf, html, settings.static_dir)
-    return _download(content, "application/pdf", _file_name(context["where"], choice) + ".pdf")
+    return _download(content, "application/pdf", context, choice, ".pdf")
 
 
 def _file_name(where: ReportScope, choice: pages.Choice) -> str:
