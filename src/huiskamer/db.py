@@ -43,6 +43,15 @@ def install_sqlite_pragmas(sync_engine: Engine) -> None:
         event.listen(sync_engine, "connect", _sqlite_pragmas)
 
 
+def _jit_off(url: str) -> dict[str, Any]:
+    """PostgreSQL's JIT compiles a query it guesses to be costly; for the reports' queries of a few hundred
+    milliseconds the compiling took longer (up to 230 ms) than it saved (benchmarks/bench_reports.py). Each driver
+    takes the setting in its own way (behind PgBouncer: add ``jit`` to its ``ignore_startup_parameters``)."""
+    if url.startswith("postgresql+psycopg"):
+        return {"options": "-c jit=off"}
+    return {"server_settings": {"jit": "off"}}  # asyncpg
+
+
 def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
     engine_config = EngineConfig(echo=settings.echo_sql)
     if not settings.is_sqlite:
@@ -51,9 +60,7 @@ def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
             pool_size=10,
             max_overflow=10,
             pool_pre_ping=True,
-            # PostgreSQL's JIT compiles a query it guesses to be costly; for the reports' queries of a few hundred
-            # milliseconds the compiling took longer (up to 230 ms) than it saved (benchmarks/bench_reports.py).
-            connect_args={"server_settings": {"jit": "off"}},
+            connect_args=_jit_off(settings.database_url),
         )
     config = SQLAlchemyAsyncConfig(
         connection_string=settings.database_url,

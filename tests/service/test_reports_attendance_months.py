@@ -49,12 +49,15 @@ async def _kept_and_counted(session: AsyncSession) -> tuple[dict, dict]:
 def test_the_totals_follow_every_write_change_and_removal(test_settings, world):
     async def change(session: AsyncSession) -> tuple[dict, dict, int]:
         records = list((await session.scalars(select(Attendance).order_by(Attendance.day))).all())
-        first, second, third = records[0], records[1], records[2]
+        first, second, third, fourth = records[0], records[1], records[2], records[3]
         first.status = "absent_excused" if first.status == "present" else "present"  # status changes
         second.day = second.day.replace(day=1) - timedelta(days=1)  # moves into the month before
         await session.delete(third)  # removed
+        # Moved to another child's referral and another location (not done by the app, but kept right).
+        other = next(record for record in records if record.referral_id != fourth.referral_id)
+        fourth.referral_id, fourth.location_id = other.referral_id, other.location_id
         await session.flush()
-        # A change the totals do not depend on fires nothing and changes nothing.
+        # A change the totals do not depend on leaves them as they were.
         await session.execute(update(Attendance).values(absence_note="ziek"))
         # Several at once, as a bulk statement.
         await session.execute(update(Attendance).where(Attendance.status == "absent_excused").values(status="present"))
@@ -63,7 +66,7 @@ def test_the_totals_follow_every_write_change_and_removal(test_settings, world):
         return kept, counted, len(records)
 
     kept, counted, written = in_session(test_settings, change)
-    assert written >= 3
+    assert written >= 4
     assert kept == counted and counted
 
     async def remove_all(session: AsyncSession) -> tuple[dict, dict]:
@@ -103,6 +106,40 @@ def _counted_from_days(
         else:
             days_absent += 1
     return len(present), len(recorded), days_present, days_absent
+
+
+def test_a_child_whose_records_of_a_month_were_all_removed_counts_as_nothing_that_month(test_settings, world):
+    """Their row of that month stays, with zeros: not reached, not recorded, no days."""
+
+    async def remove_and_count(session: AsyncSession):
+        record = (await session.scalars(select(Attendance).order_by(Attendance.day))).first()
+        month_start = record.day.replace(day=1)
+        month = Period(month_start, (month_start + timedelta(days=31)).replace(day=1) - timedelta(days=1))
+        before = await figures.summary(session, Scope(None), month, with_waitlist=False)
+        removed = (
+            await session.execute(
+                delete(Attendance)
+                .where(Attendance.referral_id == record.referral_id, Attendance.day.between(month.start, month.end))
+                .returning(Attendance.status)
+            )
+        ).all()
+        await session.flush()
+        zeros = (
+            await session.execute(
+                select(ATTENDANCE_MONTHS).where(
+                    ATTENDANCE_MONTHS.c.referral_id == record.referral_id, ATTENDANCE_MONTHS.c.month == month_start
+                )
+            )
+        ).one()
+        after = await figures.summary(session, Scope(None), month, with_waitlist=False)
+        return before, after, [status for (status,) in removed], zeros
+
+    before, after, removed, zeros = in_session(test_settings, remove_and_count)
+    assert (zeros.present, zeros.absent) == (0, 0)
+    present = removed.count("present")
+    assert after.children_recorded == before.children_recorded - 1
+    assert after.children_reached == before.children_reached - (1 if present else 0)
+    assert (after.present, after.absent) == (before.present - present, before.absent - (len(removed) - present))
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
