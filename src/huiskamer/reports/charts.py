@@ -2,9 +2,9 @@
 
 Series differ by fill and hatching (bars) or by dashes and markers (lines), never by colour alone, so a
 print on a black-and-white printer keeps them apart. A value that may not be shown (a "<5" or "×") is not
-drawn; its mark is written where its bar would stand. The SVG goes into the page as a ``data:`` image, which
-the strict Content-Security-Policy allows (``img-src 'self' data:``): an image runs no script, and its styles
-stay inside the picture.
+drawn; its mark is written where its bar would stand, or, for a line, at the foot of the axis at its month.
+The SVG goes into the page as a ``data:`` image, which the strict Content-Security-Policy allows
+(``img-src 'self' data:``): an image runs no script, and its styles stay inside the picture.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ LINE_STYLES = (
     {"color": "#555555", "linestyle": "--", "marker": "s", "markerfacecolor": "#ffffff"},
     {"color": INK, "linestyle": ":", "marker": "^"},
 )
+LINE_KEYS = ("\u25cf", "\u25a1", "\u25b2")  # ● □ ▲: the markers above, written before a hidden month's mark
 RC = {
     "svg.fonttype": "none",  # text stays text: sharp, searchable, and small
     "svg.hashsalt": "huiskamer",  # the same chart gives the same SVG
@@ -70,7 +71,24 @@ def render_svg(chart: Chart) -> str:
         if chart.kind == "lines":
             for index, series in enumerate(chart.series):
                 values = [float("nan") if value is None else value for value in series.values]
-                axes.plot(positions, values, label=series.name, linewidth=1.6, markersize=5, **LINE_STYLES[index % 3])
+                style = LINE_STYLES[index % 3]
+                axes.plot(positions, values, label=series.name, linewidth=1.6, markersize=5, **style)
+                # A hidden month is a gap in the line, its mark written at the foot of the axis; a month with
+                # nothing to count (no note) stays empty. Each series has its own row, so two marks never overlap,
+                # and with more than one series the mark starts with the series' marker from the legend.
+                key = LINE_KEYS[index % 3] + " " if count > 1 else ""
+                for position, value, note in zip(positions, series.values, series.notes, strict=True):
+                    if value is None and note:
+                        axes.annotate(
+                            key + note,
+                            (position, 0),
+                            xytext=(0, 3 + 10 * index),
+                            textcoords="offset points",
+                            ha="center",
+                            va="bottom",
+                            fontsize=7,
+                            color=style["color"],
+                        )
         else:
             width = 0.8 / count
             for index, series in enumerate(chart.series):
@@ -106,6 +124,10 @@ def render_svg(chart: Chart) -> str:
                 positions, chart.categories, rotation=45 if rotate else 0, ha="right" if rotate else "center"
             )
             axes.grid(axis="y", color="#999999", linewidth=0.5, linestyle=":")
+            if chart.kind == "lines":
+                # Half a month either side, whichever months have a point: a mark at the first or last month
+                # stays clear of the axis.
+                axes.set_xlim(-0.5, len(positions) - 0.5)
         axes.set_axisbelow(True)
         # An axis from 0, and never squeezed to nothing when every value is hidden or 0.
         drawn = [value for series in chart.series for value in series.values if value is not None]
