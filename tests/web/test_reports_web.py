@@ -4,12 +4,17 @@ nonsense on every form and parameter (never a 500)."""
 
 from __future__ import annotations
 
+import html
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
 import pytest
 from sqlalchemy import select
 
 from huiskamer.audit.models import AuditEvent
 from huiskamer.reports.models import ReportStory
-from tests.factories import csrf_token, in_session, login_as
+from tests.factories import csrf_token, in_session, login_as, make_location, make_user
 from tests.service.reports_helpers import ReportWorld, add_crowd, build_world
 from tests.web.reports_web_helpers import page_tables
 
@@ -262,3 +267,100 @@ def test_nonsense_never_gives_a_500(client, test_settings, world):
         response = client.post("/rapportage/verhaal", data={"_csrf_token": token, **data}, follow_redirects=False)
         assert response.status_code in (303, 404, 422), (data, response.status_code)
     assert stories(test_settings) == []
+
+
+# --- a story about Huiskamer De Vaart: its children's names and birthdays, however they are written ---------
+
+
+@dataclass(frozen=True)
+class DeVaart:
+    location: UUID
+    coordinator: UUID
+
+
+def _child_at(session, location: UUID, referrer: UUID, given: str, family: str, born: date):
+    from datetime import UTC, datetime
+
+    from huiskamer.referrals.models import Child, Referral, ReferralLocation
+    from huiskamer.referrals.service import match_key
+
+    child = Child(
+        given_name=given,
+        family_name=family,
+        date_of_birth=born,
+        postcode="1325 AB",
+        match_key=match_key(given, family),
+    )
+    session.add(child)
+    when = datetime(2024, 3, 1, 10, tzinfo=UTC)
+    referral = Referral(
+        child=child,
+        submitted_by_id=referrer,
+        source="school",
+        reason="Wil graag vriendjes maken.",
+        guardian_informed=True,
+        guardian_name="Ouder",
+        guardian_phone="+31612345678",
+        status="submitted",
+        submitted_at=when,
+        status_changed_at=when,
+        referrer_visible_change_at=when,
+    )
+    referral.locations = [ReferralLocation(location_id=location, rank=1)]
+    session.add(referral)
+
+
+@pytest.fixture
+def de_vaart(test_settings) -> DeVaart:
+    """De Vaart with Jesse Mees (born 3 July 2021) and Ayla Öztürk; Noah Çelik is a child of another location."""
+    vaart = make_location(test_settings, "Huiskamer De Vaart")
+    elsewhere = make_location(test_settings, "Huiskamer Het Anker")
+    referrer = make_user(test_settings, "referrer", password=None)
+
+    async def fill(session):
+        _child_at(session, vaart, referrer, "Jesse", "Mees", date(2021, 7, 3))
+        _child_at(session, vaart, referrer, "Ayla", "Öztürk", date(2020, 2, 14))
+        _child_at(session, elsewhere, referrer, "Noah", "Çelik", date(2019, 5, 6))
+
+    in_session(test_settings, fill)
+    return DeVaart(location=vaart, coordinator=make_user(test_settings, "coordinator", location_ids=(vaart,)))
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Jesse's moeder kwam elke week mee.", ["Jesse"]),
+        ("Jesse’s moeder kwam elke week mee.", ["Jesse"]),
+        ("Jesse-Mees speelde graag buiten.", ["Jesse", "Mees"]),
+        ("De familie ÖZTÜRK was blij met de plek.", ["ÖZTÜRK"]),
+        ("De familie Ozturk was blij met de plek.", ["Ozturk"]),
+        ("Geboren op 3-7-21 en nu al zo groot.", ["03-07-2021"]),
+        ("Jarig op 3 jul 2021, en trots.", ["03-07-2021"]),
+        ("Jesse heeft leren delen.", ["Jesse"]),
+        ("Mees Öztürk bakte een taart.", ["Mees", "Öztürk"]),
+    ],
+)
+def test_a_story_naming_a_child_of_de_vaart_in_any_way_is_refused(client, test_settings, de_vaart, text, found):
+    as_user(test_settings, client, de_vaart.coordinator)
+    response = post_story(client, locatie=str(de_vaart.location), text=text)
+    assert response.status_code == 422
+    message = html.unescape(response.text)
+    assert "Haal dit uit de tekst: " + ", ".join(found) + "." in message
+    assert "geen namen of geboortedata" in message
+    assert text in message  # the text is kept in the form
+    assert stories(test_settings) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Een jongen van 8 leerde in maart zijn boosheid te benoemen.",
+        "De meeste kinderen kwamen vaker.",
+        "Meestal speelden de kinderen buiten; op 3 juli was er een feest.",
+        "Noah Çelik is een kind van een andere huiskamer.",  # not a child of De Vaart
+    ],
+)
+def test_an_anonymous_story_of_de_vaart_is_stored(client, test_settings, de_vaart, text):
+    as_user(test_settings, client, de_vaart.coordinator)
+    assert post_story(client, locatie=str(de_vaart.location), text=text).status_code == 303
+    assert [story.text for story in stories(test_settings)] == [text]

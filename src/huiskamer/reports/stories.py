@@ -3,17 +3,23 @@ for the whole organisation; shown in the report of every period that holds it.
 
 It leaves the organisation, so it must stay anonymous: a text that names a child in scope (a given or family
 name, written with its capital) or holds a child's date of birth is refused, with the words to take out.
+
+Names are compared word by word in Python, not in SQL (SQLite's lower() only lowers ASCII): the text and the
+names are cut into words at every character that is not a letter or digit (so "Jesse's", "Jesse-Mees" and
+"(Jesse)" hold the word "Jesse"), and words are compared case-folded and without accents ("ÖZTÜRK", "Ozturk"
+and "Öztürk" are the same word). A name only counts as a whole word: "Mees" is not in "meeste".
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from huiskamer.auth.actor import Actor
@@ -23,9 +29,34 @@ from huiskamer.reports.models import ReportStory
 from huiskamer.reports.rules import MONTH_NAMES_NL, Period
 from huiskamer.reports.service import ReportScope, require_reporting_role
 
-WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-])*", re.UNICODE)
-NUMERIC_DATE = re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\b|\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
-WRITTEN_DATE = re.compile(r"\b(\d{1,2})\s+(" + "|".join(MONTH_NAMES_NL) + r")\s+(\d{4})\b", re.IGNORECASE)
+# A word: letters (with their accents) and digits; everything else (spaces, apostrophes, hyphens, dots,
+# brackets, underscores...) separates words.
+WORD = re.compile(r"(?:[^\W_]|[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f])+")
+
+# Months as people write them: in full or abbreviated, with or without a dot ("3 jul. 2021", "3 sept 21").
+MONTHS: dict[str, int] = {name: number for number, name in enumerate(MONTH_NAMES_NL, start=1)} | {
+    "jan": 1,
+    "feb": 2,
+    "mrt": 3,
+    "apr": 4,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "sept": 9,
+    "okt": 10,
+    "nov": 11,
+    "dec": 12,
+}
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+_SEP = r"[-/.\u2010\u2011\u2013]"  # - / . and the hyphens and en dash a word processor puts in
+# d-m-yy, d/m/yyyy, dd.mm.yyyy ... and yyyy-mm-dd: a date is never part of a longer number.
+DAY_FIRST_DATE = re.compile(rf"(?<!\d)(\d{{1,2}}){_SEP}(\d{{1,2}}){_SEP}(\d{{4}}|\d{{2}})(?!\d)")
+YEAR_FIRST_DATE = re.compile(rf"(?<!\d)(\d{{4}}){_SEP}(\d{{1,2}}){_SEP}(\d{{1,2}})(?!\d)")
+# "3 juli 2021", "3 jul. '21", "03 sept 2021".
+WRITTEN_DATE = re.compile(
+    rf"(?<!\d)(\d{{1,2}})\s*({_MONTH})(?![^\W\d_])\.?,?\s*['’‘]?(\d{{4}}|\d{{2}})(?!\d)", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -36,68 +67,131 @@ class StoryView:
     updated_at: datetime
 
 
-# Family names may begin with a small word: "de Vries", "van der Berg", "el Amrani".
-PREFIXES = frozenset({"de", "van", "der", "den", "het", "ter", "ten", "te", "el", "al", "la", "le", "du", "da", "di"})
+# Family names may begin with a small word: "de Vries", "van der Berg", "el Amrani", "'t Hart", "d'Ancona".
+PREFIXES = frozenset(
+    {"de", "van", "der", "den", "het", "t", "ter", "ten", "te", "op", "el", "al", "la", "le", "du", "da", "di"}
+    | {"d", "des", "del", "dos", "das", "do", "von", "zu", "bin", "ben", "ibn"}
+)
+
+# Letters that carry no accent to strip but are still written plainly: "Işık" as "Isik", "Søren" as "Soren".
+_PLAIN = str.maketrans({"ı": "i", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th"})
 
 
-def _capitalised_phrases(text: str) -> set[str]:
-    """Every run of one to four words that starts with a capital or with a prefix of a family name followed by
-    a capital (a name such as "Noor", "El Amrani" or "van der Berg")."""
-    words = [match.group(0) for match in WORD.finditer(unicodedata.normalize("NFC", text))]
-    found: set[str] = set()
+def fold(word: str) -> str:
+    """A word as compared: case-folded, without accents."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(_PLAIN)
+
+
+def _clean(text: str) -> str:
+    """The text as read: composed (NFC), without invisible characters (a soft hyphen or zero-width space
+    within a name does not hide it)."""
+    return "".join(ch for ch in unicodedata.normalize("NFC", text) if unicodedata.category(ch) != "Cf")
+
+
+def _words(text: str) -> list[re.Match[str]]:
+    return list(WORD.finditer(text))
+
+
+def _name_forms(name: str) -> set[tuple[str, ...]]:
+    """The word sequences that write this name: the whole name, and each part of a double name
+    ("Jansen-de Vries": also "Jansen" and "de Vries"), but no part that is only a prefix."""
+    name = _clean(name)
+    forms = {tuple(fold(word.group(0)) for word in _words(name))}
+    for part in re.split(r"[-\u2010\u2011\u2013]", name):
+        words = tuple(fold(word.group(0)) for word in _words(part))
+        if words and not all(word in PREFIXES for word in words):
+            forms.add(words)
+    forms.discard(())
+    return forms
+
+
+ASCII_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _may_be_in(name: str, in_text: set[str]) -> bool:
+    """Whether a word of the name is among the text's words: a quick test first, as the organisation's story
+    is checked against every child's name (folding each one costs more than all the rest)."""
+    words = ASCII_WORD.findall(name.lower()) if name.isascii() else [w.group(0) for w in _words(fold(_clean(name)))]
+    return any(word in in_text for word in words)
+
+
+def names_in(text: str, names: Iterable[str]) -> list[tuple[int, str]]:
+    """Where the text names one of these names (as whole words, with a capital on one of them, in any case
+    and with or without accents otherwise): (position, the words as written), in the order of the text."""
+    text = _clean(text)
+    words = _words(text)
+    if not any(word.group(0)[:1].isupper() for word in words):
+        return []
+    folded = [fold(word.group(0)) for word in words]
+    in_text = set(folded)
+    forms: set[tuple[str, ...]] = set()
+    for name in names:
+        if _may_be_in(name, in_text):
+            forms |= _name_forms(name)
+    if not forms:
+        return []
+    lengths = sorted({len(form) for form in forms})
+    spans: set[tuple[int, int]] = set()
     for start in range(len(words)):
-        for length in (1, 2, 3, 4):
-            phrase = words[start : start + length]
-            if len(phrase) < length:
+        for length in lengths:
+            end = start + length
+            if end > len(words):
                 break
-            named = phrase[0][:1].isupper() or (
-                phrase[0].lower() in PREFIXES and any(word[:1].isupper() for word in phrase[1:])
-            )
-            if named:
-                found.add(" ".join(phrase))
+            if tuple(folded[start:end]) in forms and any(w.group(0)[:1].isupper() for w in words[start:end]):
+                spans.add((words[start].start(), words[end - 1].end()))
+    # A name within a longer one found at the same place ("Jansen" in "Jansen-de Vries") is not said twice.
+    kept = [
+        (first, last)
+        for first, last in spans
+        if not any(a <= first and last <= b and (a, b) != (first, last) for a, b in spans)
+    ]
+    found: list[tuple[int, str]] = []
+    for first, last in sorted(kept):
+        if text[first:last] not in (shown for _, shown in found):
+            found.append((first, text[first:last]))
     return found
 
 
-def _dates_in(text: str) -> set[date]:
-    found: set[date] = set()
-    for match in NUMERIC_DATE.finditer(text):
-        day, month, year = (
-            (match.group(1), match.group(2), match.group(3))
-            if match.group(1)
-            else (
-                match.group(6),
-                match.group(5),
-                match.group(4),
-            )
-        )
+def _years(written: str) -> list[int]:
+    """A year as written: "2021" is 2021; "21" may be 2021 or 1921 (both are looked for)."""
+    number = int(written)
+    return [number] if len(written) == 4 else [2000 + number, 1900 + number]
+
+
+def _add(found: list[tuple[int, date]], position: int, years: list[int], month: int, day: int) -> None:
+    for year in years:
         try:
-            found.add(date(int(year), int(month), int(day)))
+            found.append((position, date(year, month, day)))
         except ValueError:
             continue
+
+
+def dates_in(text: str) -> list[tuple[int, date]]:
+    """The dates the text holds, in numbers (d-m-yy, d/m/yyyy, dd.mm.yyyy, yyyy-mm-dd) or in words with a
+    full or abbreviated month ("3 juli 2021", "3 jul. '21"): (position, date)."""
+    found: list[tuple[int, date]] = []
+    for match in DAY_FIRST_DATE.finditer(text):
+        _add(found, match.start(), _years(match.group(3)), int(match.group(2)), int(match.group(1)))
+    for match in YEAR_FIRST_DATE.finditer(text):
+        _add(found, match.start(), [int(match.group(1))], int(match.group(2)), int(match.group(3)))
     for match in WRITTEN_DATE.finditer(text):
-        try:
-            found.add(date(int(match.group(3)), MONTH_NAMES_NL.index(match.group(2).lower()) + 1, int(match.group(1))))
-        except ValueError:
-            continue
+        month = MONTHS.get(fold(match.group(2)))  # fold: IGNORECASE also lets "ſep" (a long s) through
+        if month is not None:
+            _add(found, match.start(), _years(match.group(3)), month, int(match.group(1)))
     return found
 
 
 async def personal_data_in(db: AsyncSession, text: str, location_ids: list[UUID] | None) -> list[str]:
-    """The names and dates of birth of children in scope that the text holds, as written in it."""
-    phrases = _capitalised_phrases(text)
-    dates = _dates_in(text)
-    if not phrases and not dates:
+    """The names and dates of birth of children in scope that the text holds, as written in it (a date of
+    birth as dd-mm-yyyy), in the order of the text."""
+    text = _clean(text)
+    dates = dates_in(text)
+    if not dates and not any(word.group(0)[:1].isupper() for word in _words(text)):
         return []
-    lowered = {phrase.lower() for phrase in phrases}
-    query = select(Child.given_name, Child.family_name, Child.date_of_birth).where(
-        or_(
-            Child.given_name.in_(phrases),
-            Child.family_name.in_(phrases),
-            func.lower(Child.given_name).in_(lowered),
-            func.lower(Child.family_name).in_(lowered),
-            Child.date_of_birth.in_(dates) if dates else false(),
-        )
-    )
+    # Every child in scope (not only those SQL finds by name: SQL cannot compare non-ASCII names without
+    # regard to case on SQLite); names are compared here.
+    query = select(Child.given_name, Child.family_name, Child.date_of_birth).distinct()
     if location_ids is not None:
         query = query.where(
             Child.id.in_(
@@ -106,17 +200,17 @@ async def personal_data_in(db: AsyncSession, text: str, location_ids: list[UUID]
                 .where(ReferralLocation.location_id.in_(location_ids))
             )
         )
+    names: set[str] = set()
+    born: set[date] = set()
+    for given, family, birthday in (await db.execute(query)).all():
+        names.update((given, family))
+        born.add(birthday)
+    hits = names_in(text, names)
+    hits += [(position, day.strftime("%d-%m-%Y")) for position, day in dates if day in born]
     found: list[str] = []
-    by_lower = {phrase.lower(): phrase for phrase in phrases}
-    for given, family, born in (await db.execute(query.limit(200))).all():
-        for name in (given, family):
-            typed = by_lower.get(name.lower())
-            if typed and typed not in found:
-                found.append(typed)
-        if born in dates:
-            shown = born.strftime("%d-%m-%Y")
-            if shown not in found:
-                found.append(shown)
+    for _, shown in sorted(hits):
+        if shown not in found:
+            found.append(shown)
     return found
 
 
