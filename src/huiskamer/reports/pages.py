@@ -52,12 +52,14 @@ def read_choice(raw: dict[str, str | None], today: date) -> Choice:
     exact = values.get("exact", "") in ("1", "on", "ja")
     if not values.get("van") and not values.get("tot"):
         period = default_period(today)
-        values.update(van=period.start.isoformat(), tot=period.end.isoformat())
-        return Choice(period, location_id, exact, values)
-    try:
-        period = read_period(values, "van", "tot")
-    except InvalidInput as invalid:
-        return Choice(None, location_id, exact, values, invalid.errors)
+    else:
+        try:
+            period = read_period(values, "van", "tot")
+        except InvalidInput as invalid:
+            return Choice(None, location_id, exact, values, invalid.errors)
+    # The date fields show the dates as understood ("1-3-2025" typed is 2025-03-01): a date field holds only
+    # ISO dates, so the typed form would show empty, and the next "Tonen" would fall back to this year.
+    values.update(van=period.start.isoformat(), tot=period.end.isoformat())
     return Choice(period, location_id, exact, values)
 
 

@@ -46,17 +46,20 @@ class ReportScope:
 
     @property
     def label(self) -> str:
-        """The locations in words: one name, the names of a coordinator's few, or "alle locaties"."""
+        """The locations in words: one name, the names of a coordinator's few (or how many: "12 locaties"), or
+        "alle locaties" for the beheerder's organisation as a whole."""
         if self.chosen is not None:
             return self.chosen.name
-        if self.scope.location_ids is None or len(self.locations) > 4:
+        if self.scope.location_ids is None:
             return "alle locaties"
+        if len(self.locations) > 4:
+            return f"{len(self.locations)} locaties"
         return ", ".join(place.name for place in self.locations)
 
     @property
     def slug(self) -> str:
-        """For a file name: "huiskamer-de-vaart", or "alle-locaties"."""
-        text = unicodedata.normalize("NFKD", self.chosen.name if self.chosen else "alle locaties")
+        """The label for a file name: "huiskamer-de-vaart", "de-bron-het-anker", "12-locaties", "alle-locaties"."""
+        text = unicodedata.normalize("NFKD", self.label)
         text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
         return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "locatie"
 

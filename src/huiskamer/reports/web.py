@@ -19,7 +19,7 @@ from huiskamer.auth.guards import require_coordinator_or_admin
 from huiskamer.errors import InvalidInput
 from huiskamer.reports import exports, pages, rules, service, stories
 from huiskamer.reports.figures import DEFINITIONS
-from huiskamer.reports.schemas import read_location_id, read_period, read_story
+from huiskamer.reports.schemas import read_story
 from huiskamer.reports.service import ReportScope
 from huiskamer.reports.tables import build_tables, format_value, unit_of
 from huiskamer.site.deps import AppSettings, CurrentActor, DbSession, form_data
@@ -123,14 +123,16 @@ async def _where(db_session: DbSession, actor: Actor, choice: pages.Choice) -> R
     return await service.report_scope(db_session, actor, choice.location_id)
 
 
-async def _shared_report(
-    db_session: DbSession, actor: Actor, van: str | None, tot: str | None, locatie: str | None
-) -> tuple[pages.Choice, dict[str, Any]]:
-    """What the print view and the exports share: the report of a valid period (a bad one is a 422 with the
-    messages, never a 500) for the actor's scope, small numbers protected, as all that leaves is."""
-    period = read_period({"van": van, "tot": tot}, "van", "tot")
-    choice = pages.Choice(period, read_location_id(locatie), False, {"van": van or "", "tot": tot or ""})
-    return choice, await _report_context(db_session, await _where(db_session, actor, choice), choice, protect=True)
+async def _shared_report(db_session: DbSession, actor: Actor, choice: pages.Choice) -> dict[str, Any]:
+    """What the print view and the exports share: the report of the chosen period for the actor's scope, small
+    numbers protected, as all that leaves is."""
+    return await _report_context(db_session, await _where(db_session, actor, choice), choice, protect=True)
+
+
+def _period_to_fix(choice: pages.Choice) -> Redirect | None:
+    """A print view or an export of a period that is not one goes back to the dashboard, where the messages
+    stand beside the date fields with what was typed (no dates at all: this year, as on the dashboard)."""
+    return None if choice.period is not None else Redirect(f"/rapportage?{choice.query()}", status_code=303)
 
 
 @get("/rapportage/afdrukken", name="reports_print", guards=GUARDS)
@@ -141,8 +143,11 @@ async def print_view(
     van: FromQuery[str | None] = None,
     tot: FromQuery[str | None] = None,
     locatie: FromQuery[str | None] = None,
-) -> Template:
-    choice, context = await _shared_report(db_session, actor, van, tot, locatie)
+) -> Template | Redirect:
+    choice = _choice(van, tot, locatie)
+    if fix := _period_to_fix(choice):
+        return fix
+    context = await _shared_report(db_session, actor, choice)
     context["images"] = await pages.chart_images(context["tables"])
     return page(request, "reports/report.html", title="Rapportage", choice=choice, for_pdf=False, **context)
 
@@ -165,10 +170,13 @@ async def export_csv(
     van: FromQuery[str | None] = None,
     tot: FromQuery[str | None] = None,
     locatie: FromQuery[str | None] = None,
-) -> Response[bytes]:
-    choice, context = await _shared_report(db_session, actor, van, tot, locatie)
+) -> Response[bytes] | Redirect:
+    choice = _choice(van, tot, locatie)
+    if fix := _period_to_fix(choice):
+        return fix
+    context = await _shared_report(db_session, actor, choice)
     content = exports.to_csv(_about(context), context["tables"], context["stories"])
-    return _download(content, "text/csv; charset=utf-8", context, choice, ".csv")
+    return _download(content, "text/csv", context, choice, ".csv")
 
 
 @get("/rapportage/export.xlsx", name="reports_xlsx", guards=GUARDS)
@@ -178,8 +186,11 @@ async def export_xlsx(
     van: FromQuery[str | None] = None,
     tot: FromQuery[str | None] = None,
     locatie: FromQuery[str | None] = None,
-) -> Response[bytes]:
-    choice, context = await _shared_report(db_session, actor, van, tot, locatie)
+) -> Response[bytes] | Redirect:
+    choice = _choice(van, tot, locatie)
+    if fix := _period_to_fix(choice):
+        return fix
+    context = await _shared_report(db_session, actor, choice)
     content = await anyio.to_thread.run_sync(exports.to_xlsx, _about(context), context["tables"], context["stories"])
     media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return _download(content, media, context, choice, ".xlsx")
@@ -194,8 +205,11 @@ async def export_pdf(
     van: FromQuery[str | None] = None,
     tot: FromQuery[str | None] = None,
     locatie: FromQuery[str | None] = None,
-) -> Response[bytes]:
-    choice, context = await _shared_report(db_session, actor, van, tot, locatie)
+) -> Response[bytes] | Redirect:
+    choice = _choice(van, tot, locatie)
+    if fix := _period_to_fix(choice):
+        return fix
+    context = await _shared_report(db_session, actor, choice)
     context["images"] = await pages.chart_images(context["tables"])
     template = request.app.template_engine.get_template("reports/report.html")
     html = template.render(actor=actor, choice=choice, for_pdf=True, title="Rapportage", request=request, **context)
@@ -217,12 +231,18 @@ async def save_story(
     choice = pages.read_choice(raw, today())
     where = await service.report_scope(db_session, actor, choice.location_id)
     text_value = data.get("text") if isinstance(data.get("text"), str) else ""
-    if choice.period is None or choice.errors:
-        return await _dashboard(request, actor, db_session, choice, story_text=text_value)
-    try:
-        message = await stories.save_story(db_session, actor, where, choice.period, read_story(data))
-    except InvalidInput as refused:
-        return await _dashboard(request, actor, db_session, choice, story_text=text_value, story_errors=refused.errors)
+    refused: dict[str, str] = {}
+    message = ""
+    if choice.period is not None and not choice.errors:
+        try:
+            message = await stories.save_story(db_session, actor, where, choice.period, read_story(data))
+        except InvalidInput as invalid:
+            refused = invalid.errors
+    if choice.period is None or choice.errors or refused:
+        shown = await _dashboard(request, actor, db_session, choice, story_text=text_value, story_errors=refused)
+        # The address bar shows the dashboard, not this POST-only address: a reload must not end on a 405.
+        shown.set_header("HX-Push-Url", f"/rapportage?{choice.query()}")
+        return shown
     if actor.session_id is not None:
         await auth_service.push_flash(db_session, actor.session_id, message)
     return Redirect(f"/rapportage?{choice.query()}#verhaal", status_code=303)
