@@ -233,16 +233,13 @@ async def save_story(
     text_value = data.get("text") if isinstance(data.get("text"), str) else ""
     refused: dict[str, str] = {}
     message = ""
-    if choice.period is not None and not choice.errors:
+    if choice.period is not None:
         try:
             message = await stories.save_story(db_session, actor, where, choice.period, read_story(data))
         except InvalidInput as invalid:
             refused = invalid.errors
-    if choice.period is None or choice.errors or refused:
-        shown = await _dashboard(request, actor, db_session, choice, story_text=text_value, story_errors=refused)
-        # The address bar shows the dashboard, not this POST-only address: a reload must not end on a 405.
-        shown.set_header("HX-Push-Url", f"/rapportage?{choice.query()}")
-        return shown
+    if choice.period is None or refused:
+        return await _dashboard(request, actor, db_session, choice, story_text=text_value, story_errors=refused)
     if actor.session_id is not None:
         await auth_service.push_flash(db_session, actor.session_id, message)
     return Redirect(f"/rapportage?{choice.query()}#verhaal", status_code=303)
