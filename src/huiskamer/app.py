@@ -41,6 +41,7 @@ from huiskamer.referrals import api as referrals_api
 from huiskamer.referrals import web as referrals_web
 from huiskamer.reports import api as reports_api
 from huiskamer.reports import web as reports_web
+from huiskamer.site import offline as offline_web
 from huiskamer.site import web as site_web
 from huiskamer.site.deps import dependencies
 from huiskamer.site.errors import handle_exception
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             *site_web.routes,
+            *offline_web.routes,
             *auth_web.routes,
             *account_web.routes,
             *auth_api.routes,

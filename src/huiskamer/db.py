@@ -53,6 +53,9 @@ def _jit_off(url: str) -> dict[str, Any]:
 
 
 def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
+    # Imported here: the handler writes audit events, whose model needs this module's base classes first.
+    from huiskamer.site.transaction import request_transaction_handler
+
     engine_config = EngineConfig(echo=settings.echo_sql)
     if not settings.is_sqlite:
         engine_config = EngineConfig(
@@ -66,8 +69,7 @@ def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
         connection_string=settings.database_url,
         engine_config=engine_config,
         session_config=AsyncSessionConfig(expire_on_commit=False),
-        # A POST that answers with a 303 must commit too (the known advanced-alchemy trap).
-        before_send_handler="autocommit_include_redirects",
+        before_send_handler="autocommit_include_redirects",  # replaced below, once the session key is known
         create_all=False,
         metadata=metadata,
         alembic_config=AlembicAsyncConfig(
@@ -76,6 +78,7 @@ def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
             version_table_name="alembic_version",
         ),
     )
+    config.before_send_handler = request_transaction_handler(config.session_scope_key)
     install_sqlite_pragmas(config.get_engine().sync_engine)
     return config
 

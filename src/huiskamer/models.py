@@ -1,6 +1,6 @@
 """Imports every table, so that metadata (and Alembic) know them all."""
 
-from huiskamer.attendance.models import Attendance, Concern
+from huiskamer.attendance.models import Attendance, AttendanceTap, Concern, ConcernStep
 from huiskamer.audit.models import AuditEvent
 from huiskamer.auth.models import (
     ApiToken,
@@ -24,10 +24,12 @@ __all__ = [
     "ATTENDANCE_MONTHS",
     "ApiToken",
     "Attendance",
+    "AttendanceTap",
     "AuditEvent",
     "Child",
     "ClosureDay",
     "Concern",
+    "ConcernStep",
     "Evaluation",
     "Goal",
     "GoalCatalogueItem",

@@ -25,3 +25,162 @@ document.addEventListener("htmx:load", function (event) { showPrintButtons(event
 document.addEventListener("click", function (event) {
   if (event.target.closest("[data-print]")) window.print();
 });
+
+// --- Offline use of the day list -------------------------------------------------------------------------
+// The service worker (/sw.js) keeps today's day lists of the logged-in user; taps made without a connection
+// wait on the phone (IndexedDB, below) until daglijst.js sends them. Both belong to one user: when someone else
+// logs in on this phone, or at log-out, they are wiped.
+window.huiskamerOpslag = (function () {
+  var DB = "huiskamer", TAPS = "tikken", META = "over";
+  var opening = null;
+  var memory = {taps: {}, meta: {}};  // without IndexedDB (a private window, an old browser): this page only
+
+  function open() {
+    if (!window.indexedDB) return Promise.reject(new Error("geen IndexedDB"));
+    if (!opening) {
+      opening = new Promise(function (resolve, reject) {
+        var request = indexedDB.open(DB, 1);
+        request.onupgradeneeded = function () {
+          request.result.createObjectStore(TAPS, {keyPath: "id"});
+          request.result.createObjectStore(META);
+        };
+        request.onsuccess = function () {
+          var db = request.result;
+          db.onversionchange = function () { db.close(); opening = null; };  // a wipe (Clear-Site-Data) may go on
+          resolve(db);
+        };
+        request.onerror = function () { opening = null; reject(request.error); };
+      });
+    }
+    return opening;
+  }
+
+  function run(store, mode, work, fallback) {
+    return open().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var transaction = db.transaction(store, mode);
+        var request = work(transaction.objectStore(store));
+        transaction.oncomplete = function () { resolve(request ? request.result : undefined); };
+        transaction.onerror = transaction.onabort = function () { reject(transaction.error); };
+      });
+    }, function () { return fallback(); });
+  }
+
+  function values(map) { return Object.keys(map).map(function (key) { return map[key]; }); }
+
+  return {
+    taps: function () {
+      return run(TAPS, "readonly", function (store) { return store.getAll(); }, function () {
+        return values(memory.taps);
+      }).then(function (list) { return (list || []).sort(function (a, b) { return a.seq - b.seq; }); });
+    },
+    put: function (tap) {
+      return run(TAPS, "readwrite", function (store) { return store.put(tap); }, function () {
+        memory.taps[tap.id] = tap;
+      });
+    },
+    remove: function (id) {
+      return run(TAPS, "readwrite", function (store) { return store.delete(id); }, function () {
+        delete memory.taps[id];
+      });
+    },
+    owner: function () {
+      return run(META, "readonly", function (store) { return store.get("eigenaar"); }, function () {
+        return memory.meta.eigenaar;
+      });
+    },
+    setOwner: function (user) {
+      return run(META, "readwrite", function (store) { return store.put(user, "eigenaar"); }, function () {
+        memory.meta.eigenaar = user;
+      });
+    },
+    clear: function () {
+      memory = {taps: {}, meta: {}};
+      return Promise.all([
+        run(TAPS, "readwrite", function (store) { return store.clear(); }, function () {}),
+        run(META, "readwrite", function (store) { return store.clear(); }, function () {})
+      ]);
+    }
+  };
+})();
+
+(function () {
+  var store = window.huiskamerOpslag;
+
+  function currentUser() {
+    var marked = document.querySelector("[data-user]");
+    return marked ? marked.getAttribute("data-user") : null;
+  }
+
+  function tellWorker(message) {
+    if (!("serviceWorker" in navigator)) return Promise.resolve();
+    return navigator.serviceWorker.ready.then(function (registration) {
+      if (!registration.active) return null;
+      return new Promise(function (resolve) {
+        var channel = new MessageChannel();
+        channel.port1.onmessage = function () { resolve(); };
+        registration.active.postMessage(message, [channel.port2]);
+        setTimeout(resolve, 2000);
+      });
+    });
+  }
+
+  // Everything this phone keeps of the day list: the stored lists and the taps (also those not sent).
+  function forgetEverything() {
+    var lists = window.caches ? caches.keys().then(function (names) {
+      return Promise.all(names.filter(function (name) { return name.indexOf("hk-lijsten|") === 0; })
+        .map(function (name) { return caches.delete(name); }));
+    }) : Promise.resolve();
+    return Promise.all([store.clear(), lists, tellWorker({type: "wipe"})]).catch(function () {});
+  }
+  window.huiskamerVergeet = forgetEverything;
+
+  // The phone's lists and taps belong to who is logged in now; someone else's go before anything is shown.
+  function claim() {
+    var user = currentUser();
+    if (!user) {
+      if (/[?&]uitgelogd=1/.test(location.search)) forgetEverything();
+      return;
+    }
+    if ("serviceWorker" in navigator) {
+      navigator.serviceWorker.register("/sw.js").catch(function () {});
+    }
+    store.owner().then(function (owner) {
+      if (owner === user) return null;
+      return (owner ? forgetEverything() : Promise.resolve()).then(function () { return store.setOwner(user); });
+    }).then(function () { tellWorker({type: "owner", user: user}); }).catch(function () {});
+  }
+  document.addEventListener("DOMContentLoaded", claim);
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.target === document.body || (event.target.querySelector && event.target.querySelector("[data-user]"))) claim();
+  });
+
+  // Log-out: taps not sent yet are named first; then everything is wiped before the form goes (the server's
+  // answer says Clear-Site-Data too).
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest ? event.target.closest("[data-logout]") : null;
+    if (!form) return;
+    event.preventDefault();
+    event.stopPropagation();
+    var user = currentUser();
+    store.taps().then(function (taps) {
+      var unsent = taps.filter(function (tap) { return tap.state === "queued" && tap.user === user; }).length;
+      if (unsent && !window.confirm(unsent + (unsent === 1 ? " tik is" : " tikken zijn") +
+          " nog niet verstuurd. Als u nu uitlogt, gaan ze verloren. Toch uitloggen?")) return null;
+      return forgetEverything().then(function () { form.submit(); });
+    }, function () { form.submit(); });
+  }, true);
+
+  // A boosted link that finds no network: a real navigation instead, which the service worker can answer.
+  document.addEventListener("htmx:sendError", function (event) {
+    var detail = event.detail || {};
+    var config = detail.requestConfig || {};
+    if (config.verb === "get" && detail.boosted && config.path) window.location.href = config.path;
+  });
+
+  // On a phone the menu starts folded (it is a <details>); keep it so after a boosted page change.
+  document.addEventListener("htmx:afterSettle", function () {
+    var menu = document.querySelector(".site-menu");
+    if (menu && window.matchMedia("(max-width: 47.99rem)").matches) menu.open = false;
+  });
+})();

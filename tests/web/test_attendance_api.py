@@ -4,12 +4,15 @@ who is expected, one record per child and day however often a tap arrives, 409 f
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 import pytest
+from sqlalchemy import select
 
-from huiskamer.attendance.models import Attendance
+from huiskamer.attendance.models import Attendance, AttendanceTap, Concern
+from huiskamer.intake.models import Intake
 from huiskamer.site.templating import today
 from huiskamer.validation import WEEKDAYS
 from tests.attendance_helpers import (
@@ -18,11 +21,12 @@ from tests.attendance_helpers import (
     SECRET_URGENCY,
     Cast,
     attendance_rows,
+    concerns_of,
     count_of,
     days_back,
     make_cast,
 )
-from tests.factories import api
+from tests.factories import api, in_session
 
 ZERO_ID = "00000000-0000-0000-0000-000000000000"
 
@@ -222,3 +226,86 @@ def test_without_a_token_401(client, cast):
     assert client.get(f"/api/v1/locations/{cast.a}/attendance/{today()}").status_code == 401
     response = client.put(f"/api/v1/locations/{cast.a}/attendance/{today()}/{child.placement_id}", json={})
     assert response.status_code == 401
+
+
+# --- taps made offline (api-v1.md, second wave) ----------------------------------------------------------
+
+
+def test_a_tap_with_an_id_is_stored_once_and_the_latest_phone_time_stands(client, cast):
+    child = cast.place(start=days_back(10))
+    on = days_back(2)  # yesterday is a closure day of this cast
+    now = datetime.now(UTC)
+    ill = {"status": "absent_excused", "absence_reason": "ill", "tap_id": str(uuid4())}
+    ill["tapped_at"] = (now - timedelta(minutes=2)).isoformat()
+    present = {"status": "present", "tap_id": str(uuid4()), "tapped_at": (now - timedelta(minutes=30)).isoformat()}
+    present["arrived_at"] = f"{on}T14:05:00+01:00"
+    first = put(client, cast, "youth_worker_a", child.placement_id, ill, on)
+    late = put(client, cast, "coordinator_a", child.placement_id, present, on)  # older, arrives later
+    again = put(client, cast, "coordinator_a", child.placement_id, present, on)
+    for response in (first, late, again):
+        assert response.status_code == 200, response.text
+        assert response.json()["status"] == "absent_excused" and response.json()["absence_reason"] == "ill"
+    assert first.json()["applied"] is True and late.json()["applied"] is False and again.json() == late.json()
+    assert count_of(cast.settings, AttendanceTap, placement_id=child.placement_id) == 2
+
+
+def test_a_tap_time_from_the_future_or_older_than_a_week_is_bad_input(client, cast):
+    child = cast.place()
+    now = datetime.now(UTC)
+    for moment in (now + timedelta(minutes=10), now - timedelta(days=8), "gisteren", "2026-09-07T15:30:00"):
+        at = moment.isoformat() if isinstance(moment, datetime) else moment
+        body = {"status": "present", "tap_id": str(uuid4()), "tapped_at": at}
+        response = put(client, cast, "youth_worker_a", child.placement_id, body)
+        assert response.status_code == 422, (at, response.text)
+        assert "tapped_at" in errors_of(response)
+    bad_id = put(client, cast, "youth_worker_a", child.placement_id, {"status": "present", "tap_id": "x"})
+    assert bad_id.status_code == 422 and "tap_id" in errors_of(bad_id)
+    assert count_of(cast.settings, Attendance) == 0
+
+
+def test_a_pick_up_by_someone_not_on_the_list_is_stored_with_a_warning_and_one_concern(client, cast):
+    child = cast.place(given_name="Noor", start=days_back(10))
+    on = days_back(2)  # yesterday is a closure day of this cast
+    body = {
+        "status": "present",
+        "arrived_at": f"{on}T14:00:00+01:00",
+        "left_at": f"{on}T17:00:00+01:00",
+        "collected_by": "P. Jansen (vader)",
+    }
+    response = put(client, cast, "youth_worker_a", child.placement_id, body, on)
+    assert response.status_code == 200, response.text
+    assert response.json()["collected_by"] == "P. Jansen (vader)"
+    assert "P. Jansen (vader) staat niet op de lijst van wie Noor mag ophalen" in response.json()["pickup_warning"]
+    again = put(client, cast, "youth_worker_a", child.placement_id, body, on)  # the same pick-up: no second concern
+    assert again.status_code == 200
+    listed = client.get("/api/v1/concerns?status=open", headers=api(client, cast.token("coordinator_a")))
+    [concern] = listed.json()["items"]
+    assert concern["kind"] == "pickup" and concern["urgent"] is True
+    allowed = put(client, cast, "youth_worker_a", child.placement_id, {**body, "collected_by": "opa bakker"}, on)
+    assert "pickup_warning" not in allowed.json()
+    assert count_of(cast.settings, Concern) == 1
+
+
+def test_a_person_on_the_not_allowed_list_is_named_in_the_warning(client, cast):
+    child = cast.place(given_name="Noor")
+    set_not_allowed(cast, child.referral_id, ["P. Jansen (vader)"])
+    entries = day_of(client, cast, "youth_worker_a").json()["entries"]
+    assert entries[0]["not_allowed_collectors"] == ["P. Jansen (vader)"]
+    put(client, cast, "youth_worker_a", child.placement_id, {"status": "present"})
+    now = datetime.now(UTC)
+    body = {"collected_by": "p jansen (VADER)", "left_at": now.isoformat()}
+    response = put(client, cast, "youth_worker_a", child.placement_id, {"status": "present", **body})
+    assert response.status_code == 200, response.text
+    assert (
+        "mag Noor niet ophalen (op de lijst ‘mag niet ophalen’: P. Jansen (vader))" in response.json()["pickup_warning"]
+    )
+    [concern] = concerns_of(cast.settings, child.placement_id)
+    assert "op de lijst ‘mag niet ophalen’ staat (P. Jansen (vader))" in concern.text
+
+
+def set_not_allowed(cast: Cast, referral_id: Any, persons: list[str]) -> None:
+    async def work(db: Any) -> None:
+        intake = await db.scalar(select(Intake).where(Intake.referral_id == referral_id))
+        intake.not_allowed_collectors = persons
+
+    in_session(cast.settings, work)

@@ -12,13 +12,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from huiskamer.site.templating import today
+from huiskamer.attendance.schemas import ROW_FIELDS
+from huiskamer.site.templating import short_id, today
 from tests.attendance_helpers import Cast, days_back, make_cast, signed_in
 from tests.factories import api, csrf_token
 from tests.web import test_hostile_input as hostile
 
 FIELDS = [
     "mark",
+    "pickup",
+    "times",
+    "confirm",
+    "tap_id",
+    "tapped_at",
+    "kind",
+    "step",
+    "done_on",
     "status",
     "absence_reason",
     "absence_note",
@@ -37,7 +46,7 @@ FIELDS = [
 ]
 VALUES = st.one_of(
     hostile.hostile_text,
-    st.sampled_from(["present", "absent_excused", "ill", "unknown", "nu", "__anders__", "12:30", "24:00", "7:5"]),
+    st.sampled_from(["present", "absent_excused", "ill", "unknown", "nu", "12:30", "24:00", "7:5", "safeguarding"]),
 )
 form_bodies = st.dictionaries(
     st.one_of(st.sampled_from(FIELDS), hostile.hostile_text.filter(lambda s: 0 < len(s) < 50)),
@@ -59,16 +68,22 @@ def test_the_day_list_forms_answer_nonsense_with_a_page_or_a_row_never_500(clien
     signed_in(cast.settings, client, cast.youth_worker_a)
     token = csrf_token(client, "/daglijst")
     days = [today(), days_back(2), today() + timedelta(days=3)]
-    paths = [
-        f"/locaties/{cast.a}/daglijst/{day}/{child.placement_id}{tail}"
-        for day in days
-        for tail in ("", "/tijden", "/signaal")
-    ]
+    paths = [f"/locaties/{cast.a}/daglijst/{day}" for day in days]
+    paths.append(f"/daglijst/{child.placement_id}/signaal")
+    key = short_id(child.placement_id)
+    # The list's buttons name the child in their value: nonsense after a real placement key, too.
+    names = st.sampled_from(["mark", "pickup", "times", "confirm"])
+    buttons = st.tuples(names, st.sampled_from(["", f"{key}:"]), VALUES)
 
     @settings(max_examples=30)
-    @given(form=form_bodies, htmx=st.booleans())
-    def check(form: dict[str, Any], htmx: bool) -> None:
+    @given(form=form_bodies, button=buttons, htmx=st.booleans())
+    def check(form: dict[str, Any], button: tuple[str, str, str], htmx: bool) -> None:
         headers = {"HX-Request": "true", "x-csrftoken": token} if htmx else {}
+        name, prefix, value = button
+        form = {**form, name: prefix + value if isinstance(value, str) else value}
+        for letter, row_field in ROW_FIELDS.items():
+            if row_field in form:
+                form[f"{letter}-{key}"] = form.pop(row_field)
         for path in paths:
             response = client.post(path, data={**form, "_csrf_token": token}, headers=headers, follow_redirects=False)
             assert response.status_code in (200, 303, 409, 422), (path, form, response.status_code, response.text[:300])
@@ -86,21 +101,25 @@ def test_the_concern_and_settings_forms_answer_nonsense_never_500(client, cast):
     child = cast.place()
     signed_in(cast.settings, client, cast.coordinator_a)
     token = csrf_token(client, "/signalen")
-    raised = client.post(
-        "/api/v1/concerns",
-        json={"referral_id": str(child.referral_id), "text": "Stil vandaag."},
-        headers=api(client, cast.token("youth_worker_a")),
-    )
-    concern = raised.json()["id"]
+    raised = [
+        client.post(
+            "/api/v1/concerns",
+            json={"referral_id": str(child.referral_id), "text": "Stil vandaag.", "kind": kind},
+            headers=api(client, cast.token("youth_worker_a")),
+        ).json()["id"]
+        for kind in ("observation", "safeguarding")
+    ]
 
     @settings(max_examples=30)
     @given(form=form_bodies)
     def check(form: dict[str, Any]) -> None:
-        response = client.post(
-            f"/signalen/{concern}/afhandelen", data={**form, "_csrf_token": token}, follow_redirects=False
-        )
-        assert response.status_code in (303, 409, 422), (form, response.status_code, response.text[:300])
-        assert "<script>alert(1)</script>" not in response.text
+        for concern in raised:
+            for action in ("afhandelen", "stap"):
+                response = client.post(
+                    f"/signalen/{concern}/{action}", data={**form, "_csrf_token": token}, follow_redirects=False
+                )
+                assert response.status_code in (303, 409, 422), (form, response.status_code, response.text[:300])
+                assert "<script>alert(1)</script>" not in response.text
 
     check()
     signed_in(cast.settings, client, cast.admin)
@@ -129,6 +148,7 @@ def test_the_api_answers_nonsense_with_messages_never_500(client, cast):
         *(("PUT", f"/api/v1/locations/{cast.a}/attendance/{day}/{child.placement_id}") for day in days),
         ("POST", "/api/v1/concerns"),
         ("POST", f"/api/v1/concerns/{concern}/resolve"),
+        ("POST", f"/api/v1/concerns/{concern}/steps"),
     ]
     tokens = [cast.token("youth_worker_a"), cast.token("coordinator_a")]
 

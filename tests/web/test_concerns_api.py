@@ -8,8 +8,11 @@ from datetime import date
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from huiskamer.attendance.models import Concern
+from huiskamer.auth.models import User
+from huiskamer.mail.models import OutboxEmail
 from huiskamer.organisation.models import OrganisationSettings
 from tests.attendance_helpers import Cast, concerns_of, count_of, days_back, make_cast
 from tests.factories import api, in_session
@@ -197,3 +200,103 @@ def test_bad_input_gets_a_message_per_field(client, cast):
     assert no_note.status_code == 422 and no_note.json()["errors"][0]["field"] == "note"
     assert client.get("/api/v1/concerns?status=gek", headers=headers).status_code == 422
     assert client.get("/api/v1/concerns?page=0", headers=headers).status_code == 422
+
+
+# --- urgent concerns: a worry about a child's safety, the Meldcode --------------------------------------
+
+
+def raise_concern(
+    client: Any, cast: Cast, referral_id: Any, kind: str, text: str = "Blauwe plekken op de armen."
+) -> Any:
+    return client.post(
+        "/api/v1/concerns",
+        json={"referral_id": str(referral_id), "text": text, "kind": kind},
+        headers=api(client, cast.token("youth_worker_a")),
+    )
+
+
+def test_a_safeguarding_concern_is_urgent_and_comes_first(client, cast):
+    noor, sem = cast.place(given_name="Noor"), cast.place(given_name="Sem")
+    assert raise_concern(client, cast, noor.referral_id, "observation", "Stil vandaag.").status_code == 201
+    worry = raise_concern(client, cast, sem.referral_id, "safeguarding")
+    assert worry.status_code == 201, worry.text
+    assert worry.json()["kind"] == "safeguarding" and worry.json()["urgent"] is True
+    items = open_concerns(client, cast)
+    assert [(item["child_name"], item["urgent"]) for item in items] == [("Sem Bakker", True), ("Noor Bakker", False)]
+    assert items[0]["steps"] == [] and "steps" not in items[1]
+    unknown = raise_concern(client, cast, noor.referral_id, "unexcused_absence")
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "kind"
+
+
+def test_the_meldcode_steps_are_taken_in_order_and_the_concern_closes_after_the_decision(client, cast):
+    child = cast.place(given_name="Noor")
+    concern = raise_concern(client, cast, child.referral_id, "safeguarding").json()["id"]
+    headers = api(client, cast.token("coordinator_a"))
+    steps = f"/api/v1/concerns/{concern}/steps"
+    resolve = f"/api/v1/concerns/{concern}/resolve"
+    assert client.post(resolve, json={"note": "Klaar."}, headers=headers).status_code == 409
+    skipped = client.post(steps, json={"step": 2, "done_on": str(days_back(0)), "note": "Overlegd."}, headers=headers)
+    assert skipped.status_code == 409 and "Zet eerst stap 1" in skipped.json()["detail"]
+    future = client.post(steps, json={"step": 1, "done_on": "2099-01-01", "note": "x"}, headers=headers)
+    assert future.status_code == 422 and future.json()["errors"][0]["field"] == "done_on"
+    for step in range(1, 6):
+        body = {"step": step, "done_on": str(days_back(0)), "note": f"Stap {step} gedaan."}
+        response = client.post(steps, json=body, headers=headers)
+        assert response.status_code == 200, response.text
+        if step < 5:
+            assert client.post(resolve, json={"note": "Klaar."}, headers=headers).status_code == 409
+    [item] = open_concerns(client, cast)
+    assert [step["step"] for step in item["steps"]] == [1, 2, 3, 4, 5]
+    done = client.post(resolve, json={"note": "Melding gedaan bij Veilig Thuis; hulp loopt."}, headers=headers)
+    assert done.status_code == 200, done.text
+    assert (
+        client.post(steps, json={"step": 5, "done_on": str(days_back(0)), "note": "x"}, headers=headers).status_code
+        == 409
+    )
+    other = client.post(
+        steps,
+        json={"step": 1, "done_on": str(days_back(0)), "note": "x"},
+        headers=api(client, cast.token("coordinator_b")),
+    )
+    assert other.status_code == 404
+    worker = client.post(
+        steps,
+        json={"step": 1, "done_on": str(days_back(0)), "note": "x"},
+        headers=api(client, cast.token("youth_worker_a")),
+    )
+    assert worker.status_code == 403
+
+
+def test_an_urgent_concern_is_mailed_to_the_coordinators_who_asked_without_child_data(client, cast):
+    child = cast.place(given_name="Noor")
+    set_mail(cast, cast.coordinator_a, True)
+    set_mail(cast, cast.coordinator_b, True)  # another location: hears nothing
+    raise_concern(client, cast, child.referral_id, "observation", "Stil.")
+    assert outbox(cast) == []
+    raise_concern(client, cast, child.referral_id, "safeguarding", "Noor Bakker had blauwe plekken.")
+    [mail] = outbox(cast)
+    assert mail.to_address == coordinator_email(cast, cast.coordinator_a)
+    assert mail.subject == "Dringend signaal: Huiskamer Anemoon"
+    assert "Noor" not in mail.body and "Bakker" not in mail.body and "/signalen" in mail.body
+
+
+def set_mail(cast: Cast, user_id: Any, wanted: bool) -> None:
+    async def work(db: Any) -> None:
+        user = await db.get(User, user_id)
+        user.email_notifications = wanted
+
+    in_session(cast.settings, work)
+
+
+def outbox(cast: Cast) -> list[Any]:
+    async def work(db: Any) -> list[Any]:
+        return list((await db.scalars(select(OutboxEmail))).all())
+
+    return in_session(cast.settings, work)
+
+
+def coordinator_email(cast: Cast, user_id: Any) -> str:
+    async def work(db: Any) -> str:
+        return (await db.get(User, user_id)).email
+
+    return in_session(cast.settings, work)

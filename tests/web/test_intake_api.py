@@ -389,6 +389,9 @@ NONSENSE: list[tuple[str, Any]] = [
     ("collection_persons", [f"persoon {n}" for n in range(11)]),
     ("collection_persons", ["M. Bakker\x00"]),
     ("collection_persons", {"naam": "M. Bakker"}),
+    ("not_allowed_collectors", [1]),
+    ("not_allowed_collectors", ["x" * 121]),
+    ("not_allowed_collectors", ["M. Bakker (moeder)"]),  # also on the list of who may collect the child
     ("safety_notes", "x" * 1001),
     ("safety_notes", ["noten"]),
     ("safety_notes", "noten\x1b[31m"),

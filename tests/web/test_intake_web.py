@@ -39,6 +39,7 @@ def intake_form(cast, **changes):
         "preference_1": str(cast.a),
         "preference_2": str(cast.b),
         "collection_persons": "M. Bakker (moeder)\nopa Bakker",
+        "not_allowed_collectors": "P. Bakker (vader)",
         "allergies": "Pinda's",
         "safety_notes": "Vader mag het kind niet ophalen.",
         "consent_data_processing": "on",
@@ -92,12 +93,25 @@ def test_one_mistake_keeps_everything_typed_and_puts_the_message_next_to_its_fie
     assert 'value="2"' in field_block(html, "veld-minimum_days")
     assert re.search(rf'<option value="{cast.b}" selected>', field_block(html, "veld-preference_2"))
     assert "M. Bakker (moeder)\nopa Bakker</textarea>" in html
+    assert "P. Bakker (vader)</textarea>" in html
     assert "Pinda&#39;s</textarea>" in html
     assert "Vader mag het kind niet ophalen.</textarea>" in html
     assert 'name="consent_data_processing" value="on" checked' in html
     # Nothing was stored.
     assert intakes(test_settings) == 0
     assert status_of(client, cast, rid) == "in_review"
+
+
+def test_someone_on_both_lists_of_who_may_collect_the_child_is_refused_at_the_not_allowed_list(test_settings, client):
+    cast = make_cast(test_settings)
+    rid = referral_in_review(client, cast, "Noor")
+    as_coordinator_a(client, cast)
+    form = intake_form(cast, not_allowed_collectors="opa bakker\nP. Bakker (vader)")
+    response = post_form(client, f"/aanmeldingen/{rid}/intake", form)
+    assert response.status_code == 422
+    block = field_block(response.text, "veld-not_allowed_collectors")
+    assert "Iemand kan niet op beide lijsten staan" in block and "opa bakker\nP. Bakker (vader)</textarea>" in block
+    assert intakes(test_settings) == 0
 
 
 def test_missing_goals_and_consent_are_each_reported_at_their_own_field(test_settings, client):
@@ -138,11 +152,13 @@ def test_a_good_intake_puts_the_child_on_the_waitlist_with_its_explanation(test_
             intake.collection_persons,
             intake.minimum_days,
             intake.held_on,
+            intake.not_allowed_collectors,
         )
 
-    goals_, persons, minimum, held_on = in_session(test_settings, stored)
+    goals_, persons, minimum, held_on, not_allowed = in_session(test_settings, stored)
     assert goals_ == [("anger", "Niet meer zo boos worden als ik verlies"), ("friends", "Vriendjes maken")]
     assert persons == ["M. Bakker (moeder)", "opa Bakker"]
+    assert not_allowed == ["P. Bakker (vader)"] == body["intake"]["not_allowed_collectors"]
     assert minimum == 2
     assert held_on == today() - timedelta(days=12)
 
@@ -246,6 +262,7 @@ INTAKE_FIELDS = [
     "preference_2",
     "sibling_1",
     "collection_persons",
+    "not_allowed_collectors",
     "allergies",
     "safety_notes",
     "consent_data_processing",

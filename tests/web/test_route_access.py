@@ -13,8 +13,12 @@ from litestar.routes import HTTPRoute
 from tests.factories import csrf_token
 
 # Open by design: a person without an account must be able to log in, accept an invitation
-# (that sets the first password), read what the service is, and monitoring must reach /health.
+# (that sets the first password), read what the service is, and monitoring must reach /health; a phone must be
+# able to fetch the service worker, the manifest and the offline page (none holds personal data).
 OPEN = {
+    ("/sw.js", "GET"),
+    ("/manifest.webmanifest", "GET"),
+    ("/offline", "GET"),
     ("/inloggen", "GET"),
     ("/inloggen", "POST"),
     ("/over", "GET"),
@@ -86,7 +90,19 @@ def test_every_closed_page_redirects_to_login_and_every_api_call_answers_401(app
     assert checked >= 3
 
 
-@pytest.mark.parametrize("path", ["/inloggen", "/over", "/health", "/static/css/app.css", "/schema/openapi.json"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/inloggen",
+        "/over",
+        "/health",
+        "/static/css/app.css",
+        "/schema/openapi.json",
+        "/sw.js",
+        "/manifest.webmanifest",
+        "/offline",
+    ],
+)
 def test_open_routes_answer_without_a_session(client, path):
     response = client.get(path, follow_redirects=False)
     assert response.status_code == 200, (path, response.status_code)

@@ -10,14 +10,14 @@ from uuid import UUID
 from litestar import Request, get, post, put
 from litestar.params import FromPath, FromQuery
 
-from huiskamer.attendance import concerns
+from huiskamer.attendance import concerns, marking
 from huiskamer.attendance import service as attendance
 from huiskamer.attendance.concerns import ConcernRow
 from huiskamer.attendance.models import CONCERN_STATUSES, Concern
-from huiskamer.attendance.schemas import parse_mark, parse_observation, parse_resolution, read_day
+from huiskamer.attendance.schemas import parse_mark, parse_observation, parse_resolution, parse_step, read_day
 from huiskamer.attendance.service import ChildOnList
 from huiskamer.errors import InvalidInput
-from huiskamer.site.deps import CurrentActor, DbSession, json_body
+from huiskamer.site.deps import AppSettings, CurrentActor, DbSession, json_body
 from huiskamer.site.templating import today
 
 
@@ -40,6 +40,7 @@ def entry_json(child: ChildOnList) -> dict[str, Any]:
         "left_at": _at(child.left_at),
         "collected_by": child.collected_by,
         "collection_persons": list(child.collection_persons),
+        "not_allowed_collectors": list(child.not_allowed_collectors),
         "allergies": child.allergies,
         "safety_notes": child.safety_notes,
         "goals": list(child.goals),
@@ -79,20 +80,35 @@ async def mark(
     placement_id: FromPath[UUID],
     actor: CurrentActor,
     db_session: DbSession,
+    settings: AppSettings,
 ) -> dict[str, Any]:
+    """A tap; with ``tap_id`` and ``tapped_at`` one made offline (api-v1.md): stored once, the latest stands. A
+    pick-up by someone not on the list is stored, with ``pickup_warning`` and a concern for the coordinator."""
     attendance.check_staff(actor, location_id)
     on = read_day(day, today())
-    change = parse_mark(await json_body(request), on)
-    result = await attendance.mark(
-        db_session, actor, location_id, on, placement_id, change, today=today(), now=datetime.now(UTC)
+    change = parse_mark(await json_body(request), on, pickup_confirmed=True)
+    result = await marking.mark(
+        db_session,
+        actor,
+        location_id,
+        on,
+        placement_id,
+        change,
+        today=today(),
+        now=datetime.now(UTC),
+        base_url=settings.base_url,
     )
-    return {
+    body = {
         "location_id": str(location_id),
         "date": on.isoformat(),
         **entry_json(result.child),
         "present_count": result.present,
         "concern": result.concern,
+        "applied": result.applied,
     }
+    if result.pickup_warning:
+        body["pickup_warning"] = result.pickup_warning
+    return body
 
 
 # --- concerns ------------------------------------------------------------------------------------------
@@ -110,11 +126,17 @@ def concern_json(concern: Concern, row: ConcernRow | None = None) -> dict[str, A
         "text": concern.text,
         "resolved_at": _at(concern.resolved_at),
         "resolution_note": concern.resolution_note,
+        "urgent": concern.urgent,
     }
     if row is not None:
         body["child_name"] = row.child_name
         body["location_name"] = row.location_name
         body["raised_by"] = row.raised_by
+        if concern.kind == concerns.SAFEGUARDING:
+            body["steps"] = [
+                {"step": done.step, "done_on": done.done_on.isoformat(), "note": done.note, "by": done.recorded_by}
+                for _number, done in sorted(row.steps.items())
+            ]
     return body
 
 
@@ -154,7 +176,9 @@ async def list_concerns(
 
 
 @post("/api/v1/concerns", name="api_concern_raise", tags=["concerns"], status_code=201)
-async def raise_concern(request: Request[Any, Any, Any], actor: CurrentActor, db_session: DbSession) -> dict[str, Any]:
+async def raise_concern(
+    request: Request[Any, Any, Any], actor: CurrentActor, db_session: DbSession, settings: AppSettings
+) -> dict[str, Any]:
     concerns.require_observer(actor)
     data = parse_observation(await json_body(request))
     concern = await concerns.raise_observation(
@@ -165,8 +189,21 @@ async def raise_concern(request: Request[Any, Any, Any], actor: CurrentActor, db
         today=today(),
         now=datetime.now(UTC),
         location_id=data.location_id,
+        kind=data.kind,
+        base_url=settings.base_url,
     )
     return concern_json(concern)
+
+
+@post("/api/v1/concerns/{concern_id:uuid}/steps", name="api_concern_step", tags=["concerns"], status_code=200)
+async def record_step(
+    request: Request[Any, Any, Any], concern_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession
+) -> dict[str, Any]:
+    """A step of the Meldcode for a safeguarding concern: ``{"step": 1..5, "done_on", "note"}``."""
+    concerns.require_coordinator(actor)
+    step = parse_step(await json_body(request), today())
+    done = await concerns.record_step(db_session, actor, concern_id, step.step, step.done_on, step.note, today=today())
+    return {"concern_id": str(concern_id), "step": done.step, "done_on": done.done_on.isoformat(), "note": done.note}
 
 
 @post("/api/v1/concerns/{concern_id:uuid}/resolve", name="api_concern_resolve", tags=["concerns"], status_code=200)
@@ -179,4 +216,4 @@ async def resolve(
     return concern_json(concern)
 
 
-routes = [show_day, mark, list_concerns, raise_concern, resolve]
+routes = [show_day, mark, list_concerns, raise_concern, record_step, resolve]

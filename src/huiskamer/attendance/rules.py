@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Container, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol, TypeVar
+from uuid import UUID
 
+from huiskamer.text import folded_words
 from huiskamer.validation import WEEKDAYS
 
 # --- names -------------------------------------------------------------------------------------------
@@ -22,6 +24,17 @@ ABSENCE_REASON_NAMES_NL: dict[str, str] = {"ill": "ziek", "family": "familie", "
 CONCERN_KIND_NAMES_NL: dict[str, str] = {
     "unexcused_absence": "Vaak afwezig zonder bericht",
     "observation": "Observatie van een kinderwerker",
+    "pickup": "Opgehaald door iemand die niet op de lijst staat",
+    "safeguarding": "Zorg om de veiligheid van het kind (Meldcode)",
+}
+# The five steps of the Meldcode huiselijk geweld en kindermishandeling (2019), as the coordinator works through
+# them for a safeguarding concern.
+MELDCODE_STEP_NAMES_NL: dict[int, str] = {
+    1: "Signalen in kaart brengen",
+    2: "Collegiale consultatie en zo nodig Veilig Thuis raadplegen",
+    3: "Gesprek met de ouder(s) en zo mogelijk het kind",
+    4: "Wegen van het geweld of de kindermishandeling (afwegingskader)",
+    5: "Beslissen: hulp organiseren en/of melden bij Veilig Thuis",
 }
 CONCERN_STATUS_NAMES_NL: dict[str, str] = {"open": "open", "resolved": "afgehandeld", "withdrawn": "vervallen"}
 
@@ -128,3 +141,57 @@ def concern_text(given_name: str, days: Sequence[date], window_days: int, format
     shown = [format_day(day) for day in sorted(days)]
     listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " en " + shown[-1]
     return f"{given_name} was {len(days)} keer afwezig zonder bericht binnen {window_days} dagen: {listed}."
+
+
+# --- the latest tap stands ---------------------------------------------------------------------------
+
+
+def tap_order(tapped_at: datetime, tap_id: UUID) -> tuple[datetime, int]:
+    """How taps of one child's day are ordered: by the phone's clock, the tap id breaking a tie (so two phones
+    whose taps carry the same moment still agree on which one stands, in whatever order they arrive)."""
+    return tapped_at, tap_id.int
+
+
+def stands_after(tapped_at: datetime, tap_id: UUID, latest: tuple[datetime, UUID] | None) -> bool:
+    """Whether a tap is later than the latest one stored so far (None: the first tap of the day)."""
+    return latest is None or tap_order(tapped_at, tap_id) > tap_order(*latest)
+
+
+# --- who may collect the child -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PickupCheck:
+    """Why a collector needs a second look: ``not_allowed`` names the entry of the list that matched."""
+
+    collector: str
+    not_allowed: str | None
+
+    def warning(self, given_name: str) -> str:
+        if self.not_allowed is not None:
+            return (
+                f"Let op: {self.collector} mag {given_name} niet ophalen (op de lijst ‘mag niet ophalen’: "
+                f"{self.not_allowed}). De coördinator krijgt meteen een signaal."
+            )
+        return (
+            f"Let op: {self.collector} staat niet op de lijst van wie {given_name} mag ophalen. "
+            "De coördinator krijgt meteen een signaal."
+        )
+
+
+def check_pickup(collector: str, allowed: Iterable[str], not_allowed: Iterable[str]) -> PickupCheck | None:
+    """None when the collector is one of the allowed persons. A not-allowed entry written the same way always
+    warns; one whose words are all among the collector's ("vader" in "P. Jansen (vader)") warns too, unless the
+    collector is written exactly as an allowed person (so that "Jansen" on the list does not stop "M. Jansen
+    (moeder)"). Anyone else is not on the list and warns as well."""
+    words = folded_words(collector)
+    refused = [(entry, folded_words(entry)) for entry in not_allowed]
+    for entry, entry_words in refused:
+        if entry_words == words:
+            return PickupCheck(collector, entry)
+    if any(folded_words(person) == words for person in allowed):
+        return None
+    for entry, entry_words in refused:
+        if entry_words and set(entry_words) <= set(words):
+            return PickupCheck(collector, entry)
+    return PickupCheck(collector, None)

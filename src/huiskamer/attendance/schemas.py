@@ -3,9 +3,10 @@ field with a Dutch message. The form's buttons and the API's ``status`` end up a
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import Enum
 from typing import Any
@@ -59,8 +60,52 @@ class MarkChange:
     arrived_at: datetime | Keep | None = KEEP
     left_at: datetime | Keep | None = KEEP
     collected_by: str | Keep | None = KEEP
-    # The leaving time is "now" (a one-tap "collected by ..." button).
+    # The leaving time is the moment of the tap (a one-tap "collected by ..." button).
     left_now: bool = False
+    # The phone's id and clock for this tap (api-v1.md, "Attendance taps made offline"); None: made on arrival.
+    tap_id: UUID | None = None
+    tapped_at: datetime | None = None
+    # Someone not on the list of who may collect the child was confirmed by the person tapping (the API stores
+    # such a pick-up with a warning; a form asks first).
+    pickup_confirmed: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        """What the tap said, for the record's history (fields it did not send are left out)."""
+        said: dict[str, Any] = {}
+        for name in ("status", "absence_reason", "absence_note", "arrived_at", "left_at", "collected_by"):
+            value = getattr(self, name)
+            if value is KEEP or (name in ("status", "absence_reason") and value is None):
+                continue
+            said[name] = value.isoformat() if isinstance(value, datetime) else value
+        if self.left_now:
+            said["left_now"] = True
+        return said
+
+
+def _read_tap(data: Mapping[str, Any], errors: FieldErrors) -> tuple[UUID | None, datetime | None]:
+    """The tap's id (a UUID the phone made) and the phone's clock (RFC 3339 with offset); both optional."""
+    tap_id = tapped_at = None
+    raw_id = data.get("tap_id")
+    if raw_id not in (None, ""):
+        try:
+            tap_id = UUID(raw_id) if isinstance(raw_id, str) and len(raw_id) <= 40 else None
+        except ValueError:
+            tap_id = None
+        if tap_id is None:
+            errors.add("tap_id", "Het id van de tik moet een UUID zijn.")
+    raw_at = data.get("tapped_at")
+    if raw_at not in (None, ""):
+        try:
+            readable = isinstance(raw_at, str) and len(raw_at) <= 40
+            tapped_at = datetime.fromisoformat(raw_at.strip()) if readable else None
+        except ValueError:
+            tapped_at = None
+        if tapped_at is None:
+            errors.add("tapped_at", "Geef het moment van de tik als RFC 3339, bijvoorbeeld 2026-09-07T15:30:00+02:00.")
+        elif tapped_at.tzinfo is None:
+            errors.add("tapped_at", "Geef bij het moment van de tik ook de tijdzone, bijvoorbeeld +02:00 of Z.")
+            tapped_at = None
+    return tap_id, tapped_at
 
 
 def _read_moment(data: Mapping[str, Any], field: str, day: date, errors: FieldErrors, label: str) -> Any:
@@ -90,10 +135,11 @@ def _read_moment(data: Mapping[str, Any], field: str, day: date, errors: FieldEr
     return moment
 
 
-def parse_mark(raw: Any, day: date, *, status_required: bool = True) -> MarkChange:
+def parse_mark(raw: Any, day: date, *, status_required: bool = True, pickup_confirmed: bool = False) -> MarkChange:
     """A tap or a change of times, from the API's JSON or from a form turned into the same fields."""
     data = as_object(raw)
     errors = FieldErrors()
+    tap_id, tapped_at = _read_tap(data, errors)
     status = read_choice(data, "status", errors, label="de status", choices=STATUSES, required=status_required)
     reason = read_choice(
         data, "absence_reason", errors, label="de reden van afwezigheid", choices=ABSENCE_REASONS, required=False
@@ -120,7 +166,13 @@ def parse_mark(raw: Any, day: date, *, status_required: bool = True) -> MarkChan
         arrived_at=arrived,
         left_at=left,
         collected_by=collected,
+        tap_id=tap_id,
+        tapped_at=tapped_at,
+        pickup_confirmed=pickup_confirmed,
     )
+
+
+TAP_FIELDS = ("tap_id", "tapped_at")
 
 
 def parse_tap(data: Mapping[str, Any], day: date) -> MarkChange:
@@ -129,29 +181,79 @@ def parse_tap(data: Mapping[str, Any], day: date) -> MarkChange:
     mark = MARKS_BY_CODE.get(code) if isinstance(code, str) else None
     if mark is None:
         raise InvalidInput({"mark": "Kies aanwezig, ziek, familie, anders of zonder bericht."})
-    return parse_mark({"status": mark.status, "absence_reason": mark.absence_reason}, day)
-
-
-OTHER_PERSON = "__anders__"
+    tap = {name: data[name] for name in TAP_FIELDS if name in data}
+    return parse_mark({"status": mark.status, "absence_reason": mark.absence_reason, **tap}, day)
 
 
 def parse_times_form(data: Mapping[str, Any], day: date) -> MarkChange:
-    """The form of times: arrival and leaving as uu:mm, and who collected the child (a listed person, or someone
-    else typed in). A one-tap button sends only ``collected_by`` and ``left_at=nu``."""
-    fields: dict[str, Any] = {}
-    left_now = data.get("left_at") == "nu"
-    for name in ("arrived_at", "left_at"):
-        if name in data and not (name == "left_at" and left_now):
-            fields[name] = data[name]
-    if "collected_by" in data:
-        chosen = data["collected_by"]
-        fields["collected_by"] = data.get("collected_by_other", "") if chosen == OTHER_PERSON else chosen
-        if chosen == OTHER_PERSON and not (isinstance(fields["collected_by"], str) and fields["collected_by"].strip()):
-            raise InvalidInput({"collected_by_other": "Vul in wie het kind ophaalde."})
-    change = parse_mark(fields, day, status_required=False)
-    if left_now:
-        return MarkChange(status=None, collected_by=change.collected_by, arrived_at=change.arrived_at, left_now=True)
+    """The times and who collected the child. A one-tap button of a person (``pickup``) records that person and
+    the moment of the tap as the leaving time; "Opslaan" sends arrival and leaving as uu:mm and, in
+    ``collected_by``, whoever collected the child (typed in, or chosen). Someone not on the list of who may
+    collect the child is stored only when ``confirm_pickup`` says the kinderwerker saw the warning."""
+    fields: dict[str, Any] = {name: data[name] for name in TAP_FIELDS if name in data}
+    pickup = data.get("pickup")
+    if isinstance(pickup, str) and pickup.strip():
+        fields["collected_by"] = pickup
+    else:
+        for name in ("arrived_at", "left_at", "collected_by"):
+            if name in data:
+                fields[name] = data[name]
+    confirmed = data.get("confirm_pickup") in ("1", "ja", "on", "true")
+    change = parse_mark(fields, day, status_required=False, pickup_confirmed=confirmed)
+    if isinstance(pickup, str) and pickup.strip():
+        return replace(change, left_now=True)
     return change
+
+
+@dataclass(frozen=True)
+class SheetAction:
+    """What a button of the day list's one form asks: which child, a tap ("mark") or times ("times"), and the
+    fields of that child's row, named as the per-child parsers read them."""
+
+    placement_id: UUID
+    kind: str
+    fields: dict[str, Any]
+
+
+# A row's fields in the day list's form, named "<letter>-<key>": short, as there are 60 to 70 rows.
+ROW_FIELDS = {"a": "arrived_at", "l": "left_at", "c": "collected_by"}
+NO_BUTTON = "Niet opgeslagen: er was geen kind gekozen. Tik op een knop bij een kind."
+
+
+def read_short_id(key: str) -> UUID:
+    """A placement id as the day list writes it (``templating.short_id``: 22 characters of base64url)."""
+    try:
+        if len(key) != 22:
+            raise ValueError(key)
+        return UUID(bytes=base64.urlsafe_b64decode(key + "=="))
+    except ValueError:
+        raise InvalidInput({"mark": NO_BUTTON}) from None
+
+
+def read_sheet_action(data: Mapping[str, Any]) -> SheetAction:
+    """The pressed button says which child and what: ``mark`` "<key>:<code>", ``pickup`` "<key>:<person>",
+    ``times`` or ``confirm`` "<key>" (confirm: a collector not on the list, seen and confirmed), where the key is
+    the child's placement id in short (``read_short_id``). A row's fields are named "<letter>-<key>"
+    (``ROW_FIELDS``); a tap's id and moment come along as sent."""
+    for name in ("mark", "pickup", "times", "confirm"):
+        value = data.get(name)
+        if isinstance(value, str) and value:
+            break
+    else:
+        raise InvalidInput({"mark": NO_BUTTON})
+    key, _, rest = value.partition(":")
+    placement_id = read_short_id(key)
+    fields: dict[str, Any] = {name: data[name] for name in TAP_FIELDS if name in data}
+    if name == "mark":
+        return SheetAction(placement_id, "mark", {**fields, "mark": rest})
+    if name == "pickup":
+        return SheetAction(placement_id, "times", {**fields, "pickup": rest})
+    for letter, field in ROW_FIELDS.items():
+        if f"{letter}-{key}" in data:
+            fields[field] = data[f"{letter}-{key}"]
+    if name == "confirm":
+        fields["confirm_pickup"] = "1"
+    return SheetAction(placement_id, "times", fields)
 
 
 # --- concerns ------------------------------------------------------------------------------------------
@@ -162,6 +264,10 @@ class ObservationInput:
     referral_id: UUID
     text: str
     location_id: UUID | None = None
+    kind: str = "observation"
+
+
+CONCERN_KINDS_RAISED = ("observation", "safeguarding", "pickup")
 
 
 def _uuid(data: Mapping[str, Any], field: str, errors: FieldErrors, *, required: bool) -> UUID | None:
@@ -184,19 +290,50 @@ def parse_observation(raw: Any) -> ObservationInput:
     errors = FieldErrors()
     referral_id = _uuid(data, "referral_id", errors, required=True)
     location_id = _uuid(data, "location_id", errors, required=False)
+    kind = read_choice(data, "kind", errors, label="het soort signaal", choices=CONCERN_KINDS_RAISED, required=False)
     text = read_text(data, "text", errors, label="uw observatie", max_length=TEXT_LENGTH, multiline=True)
     errors.raise_if_any()
     assert referral_id is not None and text is not None
-    return ObservationInput(referral_id=referral_id, text=text, location_id=location_id)
+    return ObservationInput(referral_id=referral_id, text=text, location_id=location_id, kind=kind or "observation")
 
 
-def parse_observation_text(raw: Any) -> str:
+def parse_observation_text(raw: Any) -> tuple[str, str]:
+    """The concern form of the day list: the kind (an observation, or a worry about the child's safety) and the
+    text."""
     data = as_object(raw)
     errors = FieldErrors()
-    text = read_text(data, "text", errors, label="uw observatie", max_length=TEXT_LENGTH, multiline=True)
+    kind = read_choice(
+        data, "kind", errors, label="of het een zorg om de veiligheid is", choices=("observation", "safeguarding")
+    )
+    text = read_text(data, "text", errors, label="wat u zag of hoorde", max_length=TEXT_LENGTH, multiline=True)
     errors.raise_if_any()
-    assert text is not None
-    return text
+    assert text is not None and kind is not None
+    return kind, text
+
+
+@dataclass(frozen=True)
+class StepInput:
+    step: int
+    done_on: date
+    note: str
+
+
+def parse_step(raw: Any, today: date) -> StepInput:
+    """A step of the Meldcode as the coordinator records it: its number, the day it was taken and a note."""
+    data = dict(as_object(raw))
+    if isinstance(data.get("step"), int) and not isinstance(data.get("step"), bool):
+        data["step"] = str(data["step"])  # JSON sends a number, a form a text
+    errors = FieldErrors()
+    step = read_choice(data, "step", errors, label="de stap", choices=("1", "2", "3", "4", "5"))
+    done_on = parse_date(data.get("done_on")) if isinstance(data.get("done_on"), str | date) else None
+    if done_on is None:
+        errors.add("done_on", "Vul de datum in als JJJJ-MM-DD, bijvoorbeeld 2026-09-07.")
+    elif done_on > today:
+        errors.add("done_on", "De datum van een stap kan niet in de toekomst liggen.")
+    note = read_text(data, "note", errors, label="wat u deed en wat eruit kwam", max_length=TEXT_LENGTH, multiline=True)
+    errors.raise_if_any()
+    assert step is not None and done_on is not None and note is not None
+    return StepInput(int(step), done_on, note)
 
 
 def parse_resolution(raw: Any) -> str:

@@ -1,5 +1,5 @@
-"""The day list and marking attendance: who is expected at a location on a date, with the practical facts a
-kinderwerker needs, and one tap per child that is stored once, however often it arrives.
+"""The day list: who is expected at a location on a date, with the practical facts a kinderwerker needs and what
+was recorded (marking a child's day is ``attendance.marking``).
 
 Scope: coordinators and youth workers of the location; anyone else does not see the location (404), other roles
 may never (403). The day list reads the practical part of a child only: never the referral's reason, urgency,
@@ -11,27 +11,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from huiskamer.attendance import concerns, rules
-from huiskamer.attendance.models import Attendance
-from huiskamer.attendance.schemas import KEEP, MarkChange
+from huiskamer.attendance import rules
+from huiskamer.attendance.models import Attendance, AttendanceTap
 from huiskamer.audit.hook import record_view
 from huiskamer.auth.actor import Actor
-from huiskamer.errors import BUSY, Conflict, Forbidden, InvalidInput, NotFound
+from huiskamer.errors import Conflict, Forbidden, NotFound
 from huiskamer.intake.models import Goal, Intake
 from huiskamer.locations.models import ClosureDay, Location, LocationCapacity
 from huiskamer.placements.models import Placement
 from huiskamer.referrals.models import Child, Referral
+from huiskamer.text import folded_words
 from huiskamer.waitlist import age_on
 
 NOT_EXPECTED = "Dit kind wordt op deze dag niet op deze locatie verwacht."
-NOT_YET = "Aanwezig of afwezig zonder bericht kan pas op de dag zelf worden vastgelegd. Een ziekmelding vooraf kan wel."
-CLOCK_SLACK = timedelta(minutes=5)  # a phone's clock runs a little ahead of the server's
 
 
 @dataclass(frozen=True)
@@ -47,6 +45,10 @@ class ChildOnList:
     allergies: str | None
     safety_notes: str | None
     goals: tuple[str, ...] = ()
+    not_allowed_collectors: tuple[str, ...] = ()
+    # The phone's moment of the tap that stands (None: nothing tapped yet): a phone that shows its own queued
+    # taps on a list it kept shows only those that are later.
+    tapped_at: datetime | None = None
     status: str = "unknown"
     absence_reason: str | None = None
     absence_note: str | None = None
@@ -67,6 +69,15 @@ class ChildOnList:
     @property
     def mark(self) -> rules.Mark:
         return rules.mark_of(self.status, self.absence_reason)
+
+    @property
+    def search_key(self) -> str:
+        """The name as the list's search box compares it: lower case, without accents ("ozt" finds Öztürk)."""
+        return " ".join(folded_words(self.full_name))
+
+    @property
+    def absent(self) -> bool:
+        return self.status in ("absent_excused", "absent_unexcused")
 
 
 @dataclass(frozen=True)
@@ -141,6 +152,19 @@ def check_staff(actor: Actor, location_id: UUID) -> None:
         raise NotFound("Deze locatie bestaat niet, of u heeft er geen toegang toe.")
 
 
+async def location_of_placement(db: AsyncSession, actor: Actor, placement_id: UUID) -> UUID:
+    """The location of a placement at one of the actor's locations; any other is not found (404)."""
+    require_staff_role(actor)
+    location = await db.scalar(
+        select(Placement.location_id).where(
+            Placement.id == placement_id, Placement.location_id.in_(list(actor.location_ids))
+        )
+    )
+    if location is None:
+        raise NotFound("Dit kind staat niet op de daglijst van uw locatie.")
+    return location
+
+
 async def staff_locations(db: AsyncSession, actor: Actor) -> list[tuple[UUID, str]]:
     """The actor's own locations (id, name), by name: the ones they can open a day list of."""
     if not (actor.is_coordinator or actor.is_youth_worker) or not actor.location_ids:
@@ -152,24 +176,41 @@ async def staff_locations(db: AsyncSession, actor: Actor) -> list[tuple[UUID, st
 # --- reading the day list ------------------------------------------------------------------------------
 
 
-async def _location_on(db: AsyncSession, location_id: UUID, day: date) -> tuple[str, int, str | None]:
-    """The location's name, its seats on that weekday and whether it is closed: one query."""
-    weekday = rules.weekday_of(day)
-    seats = (
-        select(LocationCapacity.seats)
-        .where(LocationCapacity.location_id == Location.id, LocationCapacity.weekday == weekday)
-        .scalar_subquery()
-    )
-    closed = (
+@dataclass(frozen=True)
+class _LocationDay:
+    name: str
+    seats: int
+    closed: str | None
+    open_weekdays: frozenset[str]
+
+
+def _closure(location_id: Any, day: date):
+    return (
         select(ClosureDay.description)
-        .where(ClosureDay.location_id == Location.id, ClosureDay.day == day)
+        .where(ClosureDay.location_id == location_id, ClosureDay.day == day)
         .limit(1)
         .scalar_subquery()
     )
-    row = (await db.execute(select(Location.name, seats, closed).where(Location.id == location_id))).first()
-    if row is None:
+
+
+async def _location_on(db: AsyncSession, location_id: UUID, day: date) -> _LocationDay:
+    """The location's name, its seats per weekday and whether it is closed on ``day``: one query."""
+    query = (
+        select(Location.name, _closure(Location.id, day), LocationCapacity.weekday, LocationCapacity.seats)
+        .outerjoin(LocationCapacity, LocationCapacity.location_id == Location.id)
+        .where(Location.id == location_id)
+    )
+    rows = (await db.execute(query)).all()
+    if not rows:
         raise NotFound("Deze locatie bestaat niet, of u heeft er geen toegang toe.")
-    return row[0], row[1] or 0, row[2]
+    seats = {row.weekday: row.seats or 0 for row in rows if row.weekday is not None}
+    open_weekdays = frozenset(weekday for weekday, count in seats.items() if count > 0)
+    return _LocationDay(rows[0][0], seats.get(rules.weekday_of(day), 0), rows[0][1], open_weekdays)
+
+
+async def closure_of(db: AsyncSession, location_id: UUID, day: date) -> str | None:
+    """The description of the location's closure on ``day`` ("" when it has none), or None when it is open."""
+    return await db.scalar(select(_closure(location_id, day)))
 
 
 def _children_query(location_id: UUID, day: date):
@@ -186,6 +227,7 @@ def _children_query(location_id: UUID, day: date):
             Child.family_name,
             Child.date_of_birth,
             Intake.collection_persons,
+            Intake.not_allowed_collectors,
             Intake.allergies,
             Intake.safety_notes,
             Attendance.status,
@@ -194,6 +236,10 @@ def _children_query(location_id: UUID, day: date):
             Attendance.arrived_at,
             Attendance.left_at,
             Attendance.collected_by,
+            select(func.max(AttendanceTap.tapped_at))
+            .where(AttendanceTap.placement_id == Placement.id, AttendanceTap.day == day)
+            .scalar_subquery()
+            .label("tapped_at"),
         )
         .join(Referral, Referral.id == Placement.referral_id)
         .join(Child, Child.id == Referral.child_id)
@@ -238,6 +284,7 @@ async def _children(
             family_name=row.family_name,
             age=age_on(row.date_of_birth, day),
             collection_persons=tuple(row.collection_persons or ()),
+            not_allowed_collectors=tuple(row.not_allowed_collectors or ()),
             allergies=row.allergies,
             safety_notes=row.safety_notes,
             goals=tuple(goals.get(row.referral_id, ())),
@@ -247,6 +294,7 @@ async def _children(
             arrived_at=row.arrived_at,
             left_at=row.left_at,
             collected_by=row.collected_by,
+            tapped_at=row.tapped_at,
         )
         for row in rows
     ]
@@ -257,15 +305,11 @@ async def day_list(db: AsyncSession, actor: Actor, location_id: UUID, day: date,
     """The children expected at the location on ``day`` (none on a closure day), with what was recorded. Opening
     it is recorded in the audit trail (once per list: it shows allergies and safety notes of many children)."""
     check_staff(actor, location_id)
-    name, capacity, closed = await _location_on(db, location_id, day)
-    children = [] if closed is not None else await _children(db, location_id, day)
+    where = await _location_on(db, location_id, day)
+    children = [] if where.closed is not None else await _children(db, location_id, day)
     if log_view and children:
         record_view(db.sync_session, table_name="locations", record_id=str(location_id), what=f"daglijst {day}")
-    seats = select(LocationCapacity.weekday).where(
-        LocationCapacity.location_id == location_id, LocationCapacity.seats > 0
-    )
-    open_weekdays = frozenset((await db.scalars(seats)).all())
-    return DayList(location_id, name, day, capacity, closed, children, open_weekdays)
+    return DayList(location_id, where.name, day, where.seats, where.closed, children, where.open_weekdays)
 
 
 async def status_counts(db: AsyncSession, location_id: UUID, day: date) -> dict[str, int]:
@@ -278,147 +322,10 @@ async def status_counts(db: AsyncSession, location_id: UUID, day: date) -> dict[
     return {status: count for status, count in (await db.execute(query)).all()}
 
 
-# --- marking -------------------------------------------------------------------------------------------
-
-
-async def _placement_locked(db: AsyncSession, placement_id: UUID) -> Placement | None:
-    """The placement, locked on PostgreSQL so that two phones marking the same child take turns (the concern
-    rule must count each absence once). SQLite takes its write lock at the first write and holds it to commit."""
-    query = select(Placement).where(Placement.id == placement_id)
-    if db.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    return await db.scalar(query.execution_options(populate_existing=True))
-
-
-def _check_times(record: Attendance, day: date, today: date, now: datetime) -> None:
-    problems: dict[str, str] = {}
-    if record.status != "present" and (record.arrived_at or record.left_at or record.collected_by):
-        problems["status"] = "Tijden en wie het kind ophaalde horen alleen bij een aanwezig kind."
-    latest = now + CLOCK_SLACK
-    if day == today:
-        if record.arrived_at and record.arrived_at > latest:
-            problems["arrived_at"] = "De tijd van aankomst ligt in de toekomst."
-        if record.left_at and record.left_at > latest:
-            problems["left_at"] = "De tijd van vertrek ligt in de toekomst."
-    if record.arrived_at and record.left_at and record.left_at < record.arrived_at:
-        problems.setdefault("left_at", "Het vertrek kan niet voor de aankomst liggen.")
-    if record.collected_by and not record.left_at:
-        problems.setdefault("left_at", "Vul de tijd van vertrek in.")
-    if problems:
-        raise InvalidInput(problems)
-
-
-def _apply(record: Attendance, change: MarkChange, day: date, today: date, now: datetime) -> None:
-    """The rules of one record: a reason only with notice, times only for a child that is there, arrival at the
-    moment of the first 'present' tap today, and a leaving time of 'now' for the one-tap 'collected by' button."""
-    if change.status is not None and change.status != record.status:
-        record.status = change.status
-        if change.status != "present":
-            record.arrived_at = record.left_at = record.collected_by = None
-        elif day == today and record.arrived_at is None:
-            record.arrived_at = now
-    if change.status is not None:
-        record.absence_reason = change.absence_reason if record.status == "absent_excused" else None
-        if record.status == "present":
-            record.absence_note = None
-    if change.absence_note is not KEEP:
-        record.absence_note = change.absence_note if record.status == "absent_excused" else None
-    if change.arrived_at is not KEEP:
-        record.arrived_at = change.arrived_at
-    if change.left_at is not KEEP:
-        record.left_at = change.left_at
-    if change.collected_by is not KEEP:
-        record.collected_by = change.collected_by
-    if change.left_now:
-        if day != today:
-            raise InvalidInput({"left_at": "Vul de tijd van vertrek in."})
-        record.left_at = now
-    _check_times(record, day, today, now)
-
-
-async def _mark_once(
-    db: AsyncSession,
-    actor: Actor,
-    location_id: UUID,
-    day: date,
-    placement_id: UUID,
-    change: MarkChange,
-    today: date,
-    now: datetime,
-) -> tuple[Placement, str | None]:
-    placement = await _placement_locked(db, placement_id)
-    _name, _seats, closed = await _location_on(db, location_id, day)
-    if placement is None or placement.location_id != location_id or closed is not None:
-        raise Conflict(NOT_EXPECTED)
-    if not rules.is_expected_on(placement, day):
-        raise Conflict(NOT_EXPECTED)
-    if day > today and change.status in ("present", "absent_unexcused"):
-        raise Conflict(NOT_YET)
-    record = await db.scalar(select(Attendance).where(Attendance.placement_id == placement.id, Attendance.day == day))
-    before = record.status if record is not None else "unknown"
-    if change.status == "unknown":
-        if record is not None:
-            await db.delete(record)
-            await db.flush()
-    else:
-        if record is None:
-            if change.status is None:
-                raise Conflict("Markeer het kind eerst als aanwezig.")
-            record = Attendance(
-                placement_id=placement.id,
-                referral_id=placement.referral_id,
-                location_id=placement.location_id,
-                day=day,
-                status=change.status,
-                recorded_by_id=actor.id,
-            )
-            record.arrived_at = now if change.status == "present" and day == today else None
-            db.add(record)
-        _apply(record, change, day, today, now)
-        if db.is_modified(record) or record in db.new:
-            record.recorded_by_id = actor.id
-        await db.flush()
-    after = change.status if change.status is not None else before
-    outcome = None
-    if "absent_unexcused" in (before, after) and before != after:
-        outcome = await concerns.review_unexcused_absence(db, placement, day, now)
-    return placement, outcome
-
-
-async def mark(
-    db: AsyncSession,
-    actor: Actor,
-    location_id: UUID,
-    day: date,
-    placement_id: UUID,
-    change: MarkChange,
-    *,
-    today: date,
-    now: datetime,
-) -> MarkResult:
-    """Records a tap (or the times of arrival and leaving) for one expected child: stored once per child and day,
-    so the same tap twice is one record; a child not expected there that day is refused (409). A change to or
-    from 'absent without notice' raises or withdraws the concern for repeated unexcused absence."""
-    check_staff(actor, location_id)
-    for attempt in (1, 2):
-        try:
-            _placement, outcome = await _mark_once(db, actor, location_id, day, placement_id, change, today, now)
-            await db.commit()
-            break
-        except IntegrityError as error:
-            # Two phones inserted the same child's day at once (SQLite reads before its write lock): the other
-            # one's record is there now, so once more as an update.
-            await db.rollback()
-            if attempt == 2:
-                raise Conflict(BUSY) from error
-        except OperationalError as error:  # the write lock did not come in time: tell the phone, never a 500
-            await db.rollback()
-            raise Conflict(BUSY) from error
+async def child_row(db: AsyncSession, location_id: UUID, day: date, placement_id: UUID) -> ChildOnList | None:
+    """One child's row of the day list, or None when the child is not expected there that day."""
     children = await _children(db, location_id, day, placement_id)
-    child = children[0] if children else None
-    if child is None:  # cannot happen: it was expected a moment ago
-        raise Conflict(NOT_EXPECTED)
-    return MarkResult(child=child, counts=await status_counts(db, location_id, day), concern=outcome)
+    return children[0] if children else None
 
 
 async def child_on_list(
@@ -426,7 +333,7 @@ async def child_on_list(
 ) -> ChildOnList:
     """One child's row of the day list (to show it again with a message next to it)."""
     check_staff(actor, location_id)
-    children = await _children(db, location_id, day, placement_id)
-    if not children:
+    child = await child_row(db, location_id, day, placement_id)
+    if child is None:
         raise Conflict(NOT_EXPECTED)
-    return children[0]
+    return child

@@ -18,6 +18,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from sqlalchemy import event, inspect
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, UOWTransaction
 
 from huiskamer.audit.models import AuditEvent
@@ -139,10 +140,18 @@ def _before_flush(session: Session, _flush_context: UOWTransaction, _instances: 
     session.add_all(events)
 
 
+PENDING_VIEWS = "huiskamer_pending_views"
+
+
 def record_view(session: Session, *, table_name: str, record_id: str, what: str = "") -> None:
-    """Log that the current actor opened a dossier (reads are audited too)."""
+    """Log that the current actor opened a dossier (reads are audited too).
+
+    The event waits in the session until it commits (or, when the request's own transaction rolls back, until
+    ``write_pending_views`` at the end of the request): written right away it would start a write transaction,
+    and on SQLite hold the database's write lock through the rest of the request, rendering included.
+    """
     actor = current_actor()
-    session.add(
+    session.info.setdefault(PENDING_VIEWS, []).append(
         AuditEvent(
             at=datetime.now(UTC),
             actor_id=actor.id,
@@ -155,6 +164,24 @@ def record_view(session: Session, *, table_name: str, record_id: str, what: str 
     )
 
 
+def _views_join_the_commit(session: Session) -> None:
+    session.add_all(session.info.get(PENDING_VIEWS, ()))
+
+
+def _views_written(session: Session) -> None:
+    session.info.pop(PENDING_VIEWS, None)
+
+
+async def write_pending_views(session: AsyncSession) -> None:
+    """Writes the views the request's own transaction did not commit (it rolled back, or failed), in a short
+    transaction of their own: what was shown stays recorded."""
+    if session.sync_session.info.get(PENDING_VIEWS):
+        await session.commit()
+
+
 def install_audit_hook() -> None:
     if not event.contains(Session, "before_flush", _before_flush):
         event.listen(Session, "before_flush", _before_flush)
+    if not event.contains(Session, "before_commit", _views_join_the_commit):
+        event.listen(Session, "before_commit", _views_join_the_commit)
+        event.listen(Session, "after_commit", _views_written)

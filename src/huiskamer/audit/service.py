@@ -47,6 +47,7 @@ TABLE_LABELS_NL: dict[str, str] = {
     "placements": "plaatsingen",
     "attendance": "aanwezigheid",
     "concerns": "signalen",
+    "concern_steps": "stappen van de Meldcode",
     "progress_notes": "voortgang op doelen",
     "evaluations": "evaluaties",
     "goal_evaluations": "evaluaties per doel",

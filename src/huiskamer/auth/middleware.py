@@ -11,6 +11,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from huiskamer.audit.hook import AuditActor, set_actor
 from huiskamer.auth import service
 from huiskamer.auth.actor import Actor
+from huiskamer.site.offline import SESSIONLESS_PATHS
 
 SESSION_COOKIE = "hk_session"
 API_PREFIX = "/api/"
@@ -25,14 +26,15 @@ def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
 
 
 class AuthenticationMiddleware(ASGIMiddleware):
-    """Puts the Actor (or None) in ``scope["user"]`` and the browser session in ``scope["auth"]``."""
+    """Puts the Actor (or None) in ``scope["user"]`` and the browser session's id in ``scope["auth"]``."""
 
     scopes = ("http",)  # type: ignore[assignment]
 
     @staticmethod
     def should_bypass_for_scope(scope: Scope) -> bool:  # type: ignore[override]
-        # Static files and the health check need nobody's identity (and no database read).
-        return scope["path"].startswith("/static/") or scope["path"] == "/health"
+        # Static files, the health check and the offline files need nobody's identity (and no database read).
+        path = scope["path"]
+        return path.startswith("/static/") or path == "/health" or path in SESSIONLESS_PATHS
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
@@ -42,17 +44,15 @@ class AuthenticationMiddleware(ASGIMiddleware):
         scope["auth"] = None
         if scope["path"].startswith(API_PREFIX):
             raw = bearer_token(connection)
-            user = await service.find_token_user(db, raw) if raw else None
-            if user is not None:
-                scope["user"] = Actor.of(user)
+            scope["user"] = await service.find_token_actor(db, raw) if raw else None
         else:
             raw = connection.cookies.get(SESSION_COOKIE)
             found = await service.find_session(db, raw) if raw else None
             if found is not None:
-                scope["user"] = Actor.of(found.user, session_id=found.session.id)
-                scope["auth"] = found.session
-                if scope["method"] == "GET" and found.session.flash:
-                    scope["flash"] = await service.pop_flash(db, found.session)
+                scope["user"] = found.actor
+                scope["auth"] = found.actor.session_id
+                if scope["method"] == "GET" and found.flash:
+                    scope["flash"] = await service.pop_flash(db, found.actor.session_id, found.flash)
         actor: Actor | None = scope["user"]
         if actor is not None:
             set_actor(AuditActor(id=actor.id, label=f"{actor.name} <{actor.email}>"))

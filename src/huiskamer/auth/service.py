@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import delete, select, update
@@ -11,7 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from huiskamer.audit.hook import AuditActor, set_actor
 from huiskamer.auth.actor import Actor
-from huiskamer.auth.models import ApiToken, Invitation, LoginThrottle, Organisation, User, UserSession
+from huiskamer.auth.models import (
+    ApiToken,
+    Invitation,
+    LoginThrottle,
+    Organisation,
+    Role,
+    User,
+    UserLocation,
+    UserSession,
+)
 from huiskamer.auth.secrets import hash_password, new_token, password_problem, token_hash, verify_password
 from huiskamer.config import Settings
 from huiskamer.errors import Forbidden, InvalidInput, NotFound
@@ -106,25 +117,45 @@ async def start_session(db: AsyncSession, settings: Settings, user: User) -> str
     return raw
 
 
-@dataclass
+@dataclass(frozen=True)
 class SessionLookup:
-    user: User
-    session: UserSession
+    actor: Actor
+    flash: list[dict[str, str]] | None
+
+
+def _actor_columns():
+    """What an Actor is made of: the user's own columns and, one row each, the user's locations. Only ids: a
+    request that shows a location reads it itself."""
+    return (User.id, User.email, User.name, User.role, User.organisation_id, UserLocation.location_id)
+
+
+def _actor_from(rows: Sequence[Any], session_id: UUID | None = None) -> Actor:
+    first = rows[0]
+    return Actor(
+        id=first.id,
+        email=first.email,
+        name=first.name,
+        role=Role(first.role),
+        location_ids=frozenset(row.location_id for row in rows if row.location_id is not None),
+        organisation_id=first.organisation_id,
+        session_id=session_id,
+    )
 
 
 async def find_session(db: AsyncSession, raw: str) -> SessionLookup | None:
+    """The logged-in user of a session cookie, with the user's location ids: one indexed query."""
     if not raw or len(raw) > 200:
         return None
-    row = (
-        await db.execute(
-            select(UserSession, User)
-            .join(User, User.id == UserSession.user_id)
-            .where(UserSession.token_hash == token_hash(raw), UserSession.expires_at > _now(), User.active.is_(True))
-        )
-    ).first()
-    if row is None:
+    query = (
+        select(UserSession.id.label("session_id"), UserSession.flash, *_actor_columns())
+        .join(User, User.id == UserSession.user_id)
+        .outerjoin(UserLocation, UserLocation.user_id == User.id)
+        .where(UserSession.token_hash == token_hash(raw), UserSession.expires_at > _now(), User.active.is_(True))
+    )
+    rows = (await db.execute(query)).all()
+    if not rows:
         return None
-    return SessionLookup(user=row[1], session=row[0])
+    return SessionLookup(actor=_actor_from(rows, rows[0].session_id), flash=rows[0].flash)
 
 
 async def end_session(db: AsyncSession, session_id: UUID) -> None:
@@ -155,10 +186,10 @@ async def flash(db: AsyncSession, actor: Actor, message: str, kind: str = "succe
         await push_flash(db, actor.session_id, message, kind)
 
 
-async def pop_flash(db: AsyncSession, session: UserSession) -> list[dict[str, str]]:
-    messages = list(session.flash or [])
+async def pop_flash(db: AsyncSession, session_id: UUID, flash: list[dict[str, str]] | None) -> list[dict[str, str]]:
+    messages = list(flash or [])
     if messages:
-        await db.execute(update(UserSession).where(UserSession.id == session.id).values(flash=None))
+        await db.execute(update(UserSession).where(UserSession.id == session_id).values(flash=None))
         await db.commit()
     return messages
 
@@ -175,14 +206,18 @@ async def create_api_token(db: AsyncSession, user: User) -> str:
     return raw
 
 
-async def find_token_user(db: AsyncSession, raw: str) -> User | None:
+async def find_token_actor(db: AsyncSession, raw: str) -> Actor | None:
+    """The user of an API token, with the user's location ids: one indexed query."""
     if not raw or len(raw) > 200:
         return None
-    return await db.scalar(
-        select(User)
+    query = (
+        select(*_actor_columns())
         .join(ApiToken, ApiToken.user_id == User.id)
+        .outerjoin(UserLocation, UserLocation.user_id == User.id)
         .where(ApiToken.token_hash == token_hash(raw), ApiToken.revoked_at.is_(None), User.active.is_(True))
     )
+    rows = (await db.execute(query)).all()
+    return _actor_from(rows) if rows else None
 
 
 # --- passwords and invitations -----------------------------------------------------------------

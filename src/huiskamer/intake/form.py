@@ -29,6 +29,7 @@ TEXT_FIELDS = (
     "urgency_reason",
     "minimum_days",
     "collection_persons",
+    "not_allowed_collectors",
     "allergies",
     "safety_notes",
 )
@@ -81,6 +82,7 @@ def raw_intake(form: Mapping[str, Any]) -> RawIntake:
         preferred_location_ids=[p for n in range(1, PREFERENCES + 1) if (p := _text(form, f"preference_{n}"))],
         sibling_referral_ids=[s for n in range(1, SIBLINGS + 1) if (s := _text(form, f"sibling_{n}"))],
         collection_persons=_text(form, "collection_persons"),
+        not_allowed_collectors=_text(form, "not_allowed_collectors"),
         consent_data_processing=_text(form, "consent_data_processing") or "off",
     )
     return RawIntake(data, goal_fields)
@@ -140,6 +142,7 @@ def first_values(
         requested_weekdays=list(intake.requested_weekdays),
         minimum_days=str(intake.minimum_days),
         collection_persons="\n".join(intake.collection_persons),
+        not_allowed_collectors="\n".join(intake.not_allowed_collectors or ()),
         allergies=intake.allergies or "",
         safety_notes=intake.safety_notes or "",
         consent_data_processing=intake.consent_data_processing,

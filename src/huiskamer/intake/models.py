@@ -52,6 +52,9 @@ class Intake(UUIDAuditBase):
     minimum_days: Mapped[int] = mapped_column(Integer)
     consent_data_processing: Mapped[bool] = mapped_column(Boolean)
     collection_persons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Who may NOT collect the child (a parent without custody, say): a pick-up by one of them warns and raises a
+    # concern at once.
+    not_allowed_collectors: Mapped[list[str]] = mapped_column(JSON, default=list)
     allergies: Mapped[str | None] = mapped_column(Text, default=None)
     safety_notes: Mapped[str | None] = mapped_column(Text, default=None)
 

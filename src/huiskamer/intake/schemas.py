@@ -11,6 +11,7 @@ from uuid import UUID
 
 from huiskamer.errors import InvalidInput
 from huiskamer.referrals.schemas import read_uuid_list, read_weekdays
+from huiskamer.text import folded_words
 from huiskamer.validation import FieldErrors, as_list, read_bool, read_choice, read_date, read_int, read_text
 from huiskamer.waitlist import Urgency
 
@@ -36,6 +37,23 @@ class IntakeInput:
     collection_persons: tuple[str, ...]
     allergies: str | None
     safety_notes: str | None
+    not_allowed_collectors: tuple[str, ...] = ()
+
+
+def _persons(data: Mapping[str, Any], field: str, errors: FieldErrors, ask: str) -> tuple[str, ...]:
+    """Names of people, one per line (a form's text area) or as a list (JSON): at most 10 of 120 characters."""
+    raw = as_list(data.get(field))
+    persons: list[str] = []
+    if raw is None or not all(isinstance(p, str) for p in raw):
+        errors.add(field, f"{ask}, één per regel.")
+        return ()
+    for line in raw:
+        persons.extend(part for part in (" ".join(p.split()) for p in line.splitlines()) if part)
+    if any(len(p) > 120 for p in persons) or len(persons) > 10:
+        errors.add(field, "Hoogstens 10 namen van elk hoogstens 120 tekens.")
+    elif any(unicodedata.category(ch) == "Cc" for p in persons for ch in p):
+        errors.add(field, "De namen bevatten tekens die niet zijn toegestaan.")
+    return tuple(persons)
 
 
 def _goals(data: Mapping[str, Any], errors: FieldErrors, catalogue: Mapping[str, str]) -> tuple[GoalInput, ...]:
@@ -100,17 +118,11 @@ def parse_intake_input(raw: Any, *, today: date, catalogue: Mapping[str, str]) -
     if not locations and "preferred_location_ids" not in errors.errors:
         errors.add("preferred_location_ids", "Kies minstens één locatie die voor het gezin past.")
     siblings = read_uuid_list(data, "sibling_referral_ids", errors, label="broers en zussen")
-    persons_raw = as_list(data.get("collection_persons"))
-    persons: list[str] = []
-    if persons_raw is None or not all(isinstance(p, str) for p in persons_raw):
-        errors.add("collection_persons", "Noem de mensen die het kind mogen ophalen, één per regel.")
-    else:
-        for line in persons_raw:
-            persons.extend(part for part in (" ".join(p.split()) for p in line.splitlines()) if part)
-        if any(len(p) > 120 for p in persons) or len(persons) > 10:
-            errors.add("collection_persons", "Hoogstens 10 namen van elk hoogstens 120 tekens.")
-        elif any(unicodedata.category(ch) == "Cc" for p in persons for ch in p):
-            errors.add("collection_persons", "De namen bevatten tekens die niet zijn toegestaan.")
+    persons = _persons(data, "collection_persons", errors, "Noem de mensen die het kind mogen ophalen")
+    not_allowed = _persons(data, "not_allowed_collectors", errors, "Noem de mensen die het kind niet mogen ophalen")
+    both = {folded_words(p) for p in persons} & {folded_words(p) for p in not_allowed}
+    if both and "not_allowed_collectors" not in errors.errors:
+        errors.add("not_allowed_collectors", "Iemand kan niet op beide lijsten staan: mag wel én mag niet ophalen.")
     allergies = read_text(data, "allergies", errors, label="allergieën", required=False, max_length=500, multiline=True)
     safety = read_text(
         data, "safety_notes", errors, label="de veiligheidsafspraken", required=False, max_length=1000, multiline=True
@@ -132,7 +144,8 @@ def parse_intake_input(raw: Any, *, today: date, catalogue: Mapping[str, str]) -
         minimum_days=minimum or len(weekdays),
         preferred_location_ids=locations,
         sibling_referral_ids=siblings,
-        collection_persons=tuple(persons),
+        collection_persons=persons,
         allergies=allergies,
         safety_notes=safety,
+        not_allowed_collectors=not_allowed,
     )

@@ -114,6 +114,7 @@ async def hold_intake(
     intake.minimum_days = data.minimum_days
     intake.consent_data_processing = True
     intake.collection_persons = list(data.collection_persons)
+    intake.not_allowed_collectors = list(data.not_allowed_collectors)
     intake.allergies = data.allergies
     intake.safety_notes = data.safety_notes
     intake.goals = [

@@ -82,6 +82,7 @@ def practical_json(view: PracticalView) -> dict[str, Any]:
         "placed_from": view.placed_from.isoformat(),
         "placed_until": view.placed_until.isoformat() if view.placed_until else None,
         "collection_persons": list(view.collection_persons),
+        "not_allowed_collectors": list(view.not_allowed_collectors),
         "allergies": view.allergies,
         "safety_notes": view.safety_notes,
         "goals": [goal_json(goal) for goal in view.goals],

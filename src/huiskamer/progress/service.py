@@ -178,6 +178,7 @@ class PracticalView:
     safety_notes: str | None
     goals: tuple[GoalView, ...]
     can_record: bool
+    not_allowed_collectors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -236,7 +237,7 @@ async def _goals(db: AsyncSession, referral_id: UUID, *, last_only: bool) -> tup
 async def _practical(db: AsyncSession, scope: ChildInScope, today: date, *, last_only: bool) -> PracticalView:
     child: Child = scope.referral.child
     # The practical columns only: the whole intake would bring its goals along, which _goals reads anyway.
-    practical = select(Intake.collection_persons, Intake.allergies, Intake.safety_notes)
+    practical = select(Intake.collection_persons, Intake.not_allowed_collectors, Intake.allergies, Intake.safety_notes)
     intake = (await db.execute(practical.where(Intake.referral_id == scope.referral.id))).first()
     return PracticalView(
         referral_id=scope.referral.id,
@@ -248,6 +249,7 @@ async def _practical(db: AsyncSession, scope: ChildInScope, today: date, *, last
         placed_from=scope.placement.start_date,
         placed_until=scope.placement.end_date,
         collection_persons=tuple(intake.collection_persons if intake else ()),
+        not_allowed_collectors=tuple((intake.not_allowed_collectors or ()) if intake else ()),
         allergies=intake.allergies if intake else None,
         safety_notes=intake.safety_notes if intake else None,
         goals=await _goals(db, scope.referral.id, last_only=last_only),

@@ -118,6 +118,7 @@ async def _intake_json(db: DbSession, referral: Referral) -> dict[str, Any] | No
         "requested_weekdays": intake.requested_weekdays,
         "minimum_days": intake.minimum_days,
         "collection_persons": intake.collection_persons,
+        "not_allowed_collectors": intake.not_allowed_collectors or [],
         "allergies": intake.allergies,
         "safety_notes": intake.safety_notes,
         "consent_data_processing": intake.consent_data_processing,

@@ -28,6 +28,7 @@ from huiskamer.referrals.models import Child, Referral, ReferralLocation
 from huiskamer.reports.models import ReportStory
 from huiskamer.reports.rules import MONTH_NAMES_NL, Period
 from huiskamer.reports.service import ReportScope, require_reporting_role
+from huiskamer.text import fold
 
 # A word: letters (with their accents) and digits; everything else (spaces, apostrophes, hyphens, dots,
 # brackets, underscores...) separates words.
@@ -72,15 +73,6 @@ PREFIXES = frozenset(
     {"de", "van", "der", "den", "het", "t", "ter", "ten", "te", "op", "el", "al", "la", "le", "du", "da", "di"}
     | {"d", "des", "del", "dos", "das", "do", "von", "zu", "bin", "ben", "ibn"}
 )
-
-# Letters that carry no accent to strip but are still written plainly: "Işık" as "Isik", "Søren" as "Soren".
-_PLAIN = str.maketrans({"ı": "i", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th"})
-
-
-def fold(word: str) -> str:
-    """A word as compared: case-folded, without accents."""
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(_PLAIN)
 
 
 def _clean(text: str) -> str:

@@ -47,12 +47,15 @@ async def home(
     db_session: DbSession,
     status: FromQuery[str | None] = None,
     pagina: FromQuery[str | None] = None,
+    zoek: FromQuery[str | None] = None,
+    toon: FromQuery[str | None] = None,
 ) -> Template:
     context: dict[str, Any] = {"locations": [], "organisation": None}
     if actor.is_youth_worker:
         # Straight to today's day list: of their one location, or a choice between their locations.
-        context.update(await attendance_pages.today_context(db_session, actor))
-        return page(request, "home/youth_worker.html", title="Daglijst", problems={}, **context)
+        context.update(await attendance_pages.today_context(db_session, actor, search=zoek, show=toon))
+        answer = page(request, "home/youth_worker.html", title="Daglijst", problems={}, **context)
+        return attendance_pages.mark_for_offline(answer, actor, context.get("day"), 200)
     if actor.is_referrer:
         context["organisation"] = await auth_service.organisation_of(db_session, actor)
         context["portal"] = await referral_pages.referrer_portal(
@@ -124,6 +127,9 @@ async def logout(actor: CurrentActor, db_session: DbSession, settings: AppSettin
         await auth_service.end_session(db_session, actor.session_id)
     response = Redirect("/inloggen?uitgelogd=1", status_code=303)
     response.headers["Set-Cookie"] = _session_cookie_header(settings, "", 0)
+    # Whatever this browser kept for offline use (day lists, taps not sent, the service worker) goes with the
+    # session: a shared phone shows the next person nothing of this one.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
 
 
