@@ -53,6 +53,9 @@ async def place_child(
     given_name: str | None = None,
     family_name: str = "Bakker",
     age: int = 8,
+    allergies: str | None = "Noten",
+    safety_notes: str | None = "Mag niet met de buurman mee.",
+    not_allowed_collectors: Sequence[str] = (),
 ) -> Placed:
     number = next(_numbers)
     given = given_name or f"Kind{number}"
@@ -97,8 +100,9 @@ async def place_child(
         minimum_days=1,
         consent_data_processing=True,
         collection_persons=["M. Bakker (moeder)", "opa Bakker"],
-        allergies="Noten",
-        safety_notes="Mag niet met de buurman mee.",
+        not_allowed_collectors=list(not_allowed_collectors),
+        allergies=allergies,
+        safety_notes=safety_notes,
     )
     db.add(intake)
     await db.flush()

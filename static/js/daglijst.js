@@ -9,10 +9,7 @@
 //   a concern for the coordinator when it is stored).
 (function () {
   "use strict";
-  if (window.huiskamerDaglijst) {  // loaded again by a boosted page change: only look at the new list
-    window.huiskamerDaglijst.start();
-    return;
-  }
+  if (window.huiskamerDaglijst) return;  // loaded again by a boosted page change: htmx:afterSettle starts it
   var store = window.huiskamerOpslag;
   var BUTTONS = ["mark", "pickup", "times", "confirm"];
   var words = {status: {}, reasons: {}, marks: {}};
@@ -174,6 +171,8 @@
         else if (name === "left_at") state.left = typed;
         else state.collected = typed;
       });
+      // Someone collected the child and no time was typed: the moment of the tap (as the server does).
+      if (state.collected && !state.left && onTheDay) state.left = clock.format(moment);
     }
     render(row, state);
     row.setAttribute("data-t", String(Date.parse(tap.tapped_at)));
@@ -222,8 +221,9 @@
     var state = applyTap(row, item);
     var given = row.querySelector("summary > b").textContent.split(" ")[0];
     announce(given + ": " + statusLine(state) + ".");
+    var form = sheet();
+    form.setAttribute("data-unsent", String(Number(form.getAttribute("data-unsent") || 0) + 1));
     store.put(item).then(drain, function () { drain(); }).then(showQueue);
-    showQueue();
   }
 
   function clearProblem(row) {
@@ -265,12 +265,14 @@
     var user = currentUser();
     return store.taps().then(function (taps) {
       var waiting = taps.filter(function (item) { return item.state === "queued" && item.user === user; }).length;
+      // How many taps wait, also for whoever watches the page (tests wait for 0; the box may be hidden anyway).
+      if (sheet() && !sending) sheet().setAttribute("data-unsent", String(waiting));
       var text = "";
       if (waiting) {
         text = waiting + (waiting === 1 ? " tik nog niet verstuurd" : " tikken nog niet verstuurd");
         if (blocked === "login") text += ". Log opnieuw in om ze te versturen.";
         else if (blocked === "verlopen") text += ". Laad de daglijst opnieuw om ze te versturen.";
-        else if (offline) text += ": geen verbinding, ze gaan vanzelf zodra het netwerk terug is.";
+        else if (offline) text += " · geen verbinding: ze gaan vanzelf zodra er netwerk is.";
         else text += ".";
       }
       box.textContent = text;
@@ -390,13 +392,37 @@
     });
   }
 
-  // After the last tap went out, the phone's stored list is fetched again, with every phone's taps on it.
+  // The list the phone keeps for use offline (static/js/sw.js). A page the worker did not see come in (the first
+  // visit, before the worker ran; a boosted page change) is handed to it; after taps went out it is fetched
+  // again now and then, with every phone's taps on it (at most once a minute: the list is the heaviest page).
+  var REFRESH_EVERY = 60000;
+  var refreshedAt = 0;
+  function tellWorker(message) {
+    if (!navigator.serviceWorker) return;
+    navigator.serviceWorker.ready.then(function (registration) {
+      if (registration.active) registration.active.postMessage(message);
+    });
+  }
+  function keepList(xhr) {
+    if (!navigator.serviceWorker) return;
+    var mark = xhr && xhr.getResponseHeader("X-Huiskamer-Offline");
+    var navigation = performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
+    var boosted = navigation && navigation.name !== location.href;
+    if (mark) {
+      tellWorker({type: "keep", url: location.pathname, html: xhr.responseText, mark: mark});
+    } else if (!navigator.serviceWorker.controller || boosted) {
+      tellWorker({type: "refresh", url: location.pathname});
+      refreshedAt = Date.now();
+    }
+  }
   function scheduleRefresh() {
-    if (!navigator.serviceWorker || !navigator.serviceWorker.controller) return;
-    clearTimeout(refreshTimer);
+    if (!navigator.serviceWorker || refreshTimer) return;
+    var wait = Math.max(2000, refreshedAt + REFRESH_EVERY - Date.now());
     refreshTimer = setTimeout(function () {
-      navigator.serviceWorker.controller.postMessage({type: "refresh", url: location.pathname});
-    }, 1500);
+      refreshTimer = null;
+      refreshedAt = Date.now();
+      tellWorker({type: "refresh", url: location.pathname});
+    }, wait);
   }
 
   // --- search and filters, without the server ---------------------------------------------------------------
@@ -465,9 +491,10 @@
   window.addEventListener("online", function () { offline = false; retryDelay = 2000; drain(); });
   window.addEventListener("offline", function () { offline = true; showQueue(); });
 
-  function start() {
+  function start(xhr) {
     var list = document.querySelector("[data-day-list]");
     if (!list) return;
+    keepList(xhr);
     try { words = JSON.parse(document.getElementById("daglijst-woorden").textContent); } catch (e) { /* keep */ }
     Array.prototype.forEach.call(document.querySelectorAll("[data-no-js]"), function (el) { el.hidden = true; });
     var form = sheet();
@@ -502,6 +529,6 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
   document.addEventListener("htmx:afterSettle", function (event) {
-    if (event.target.querySelector && event.target.querySelector("[data-day-list]")) start();
+    if (event.target.querySelector && event.target.querySelector("[data-day-list]")) start(event.detail.xhr);
   });
 })();

@@ -151,6 +151,11 @@ self.addEventListener("message", function (event) {
     done = wipe();
   } else if (data.type === "owner") {
     done = tidy(data.user || null);
+  } else if (data.type === "keep" && typeof data.url === "string" && typeof data.html === "string") {
+    // A list the page received itself (a boosted page change goes around this worker).
+    done = keep(new URL(data.url, self.location.origin), new Response(data.html, {
+      headers: {"Content-Type": "text/html; charset=utf-8", "X-Huiskamer-Offline": String(data.mark || "")}
+    }));
   } else if (data.type === "refresh" && typeof data.url === "string") {
     var url = new URL(data.url, self.location.origin);
     done = url.origin !== self.location.origin ? Promise.resolve() :

@@ -158,6 +158,15 @@ def log_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.wait_for_load_state("networkidle")
 
 
+def go_to(page, label: str) -> None:
+    """Click an item of the main menu, as a person would: on a phone the menu opens first (a button)."""
+    button = page.locator(".menu-button")
+    if button.is_visible() and not page.locator(".main-nav").is_visible():
+        button.click()
+    page.locator(".main-nav").get_by_role("link", name=label, exact=True).click()
+    page.wait_for_load_state("networkidle")
+
+
 def screenshot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_violations, log_in, screenshot
+from tests.browser.conftest import axe_violations, go_to, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -22,8 +22,7 @@ def test_referrer_submits_coordinator_plans_intake_referrer_sees_it(new_page, la
     given = f"Lotte{width}"
     referrer = new_page(width)
     log_in(referrer, REFERRER)
-    referrer.get_by_role("link", name="Nieuwe aanmelding").first.click()
-    referrer.wait_for_load_state("networkidle")
+    go_to(referrer, "Nieuwe aanmelding")
     referrer.locator("#veld-child-given_name").fill(given)
     referrer.locator("#veld-child-family_name").fill("Verbeek")
     referrer.locator("#veld-child-date_of_birth").fill("2018-05-02")

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from huiskamer.site.templating import today
-from tests.browser.conftest import axe_violations, log_in, screenshot
+from tests.browser.conftest import axe_violations, go_to, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +24,7 @@ def last_year() -> str:
 def test_the_dashboard_for_last_year_with_a_chart_and_its_table(new_page, label, width):
     page = new_page(width)
     log_in(page, COORDINATOR)
-    page.get_by_role("link", name="Rapportage").first.click()
+    go_to(page, "Rapportage")
     expect(page.get_by_role("heading", level=1)).to_have_text("Rapportage")
     page.get_by_role("link", name="Vorig jaar").click()
     page.wait_for_load_state("networkidle")

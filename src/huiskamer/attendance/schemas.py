@@ -188,8 +188,9 @@ def parse_tap(data: Mapping[str, Any], day: date) -> MarkChange:
 def parse_times_form(data: Mapping[str, Any], day: date) -> MarkChange:
     """The times and who collected the child. A one-tap button of a person (``pickup``) records that person and
     the moment of the tap as the leaving time; "Opslaan" sends arrival and leaving as uu:mm and, in
-    ``collected_by``, whoever collected the child (typed in, or chosen). Someone not on the list of who may
-    collect the child is stored only when ``confirm_pickup`` says the kinderwerker saw the warning."""
+    ``collected_by``, whoever collected the child (without a leaving time: the moment of the tap). Someone not on
+    the list of who may collect the child is stored only when ``confirm_pickup`` says the kinderwerker saw the
+    warning."""
     fields: dict[str, Any] = {name: data[name] for name in TAP_FIELDS if name in data}
     pickup = data.get("pickup")
     if isinstance(pickup, str) and pickup.strip():
@@ -200,8 +201,10 @@ def parse_times_form(data: Mapping[str, Any], day: date) -> MarkChange:
                 fields[name] = data[name]
     confirmed = data.get("confirm_pickup") in ("1", "ja", "on", "true")
     change = parse_mark(fields, day, status_required=False, pickup_confirmed=confirmed)
-    if isinstance(pickup, str) and pickup.strip():
-        return replace(change, left_now=True)
+    # Someone collected the child and no time was typed: they left at the moment of the tap.
+    left_untyped = change.left_at is KEEP or change.left_at is None
+    if (isinstance(pickup, str) and pickup.strip()) or (isinstance(change.collected_by, str) and left_untyped):
+        return replace(change, left_at=KEEP, left_now=True)
     return change
 
 
