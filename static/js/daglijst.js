@@ -176,6 +176,7 @@
     }
     render(row, state);
     row.setAttribute("data-t", String(Date.parse(tap.tapped_at)));
+    row.setAttribute("data-collected", state.collected || "");  // a collector once confirmed is not asked again
     return state;
   }
 
@@ -311,6 +312,7 @@
     var before = counted(statusOf(row)), after = counted(statusOf(fresh));
     if (before !== after) { bump(before, -1); bump(after, 1); }
     row.replaceWith(fresh);
+    fresh.setAttribute("data-collected", field(fresh, "collected_by").value);
     if (focused) {
       var again = fresh.querySelector("button[name='" + focused[0] + "'][value='" + CSS.escape(focused[1]) + "']");
       if (again) again.focus();
@@ -331,6 +333,7 @@
     }).then(function (response) {
       offline = false;
       if (response.headers.get("X-Daglijst-Rij")) {
+        // 204: stored exactly as the row shows it; otherwise the row as it now stands (or why it was refused).
         return response.text().then(function (html) {
           var said = response.headers.get("X-Daglijst-Melding");
           if (said && response.ok) announce(decodeURIComponent(said));
@@ -371,7 +374,7 @@
         var later = waiting.slice(1).some(function (other) { return other.placement === item.placement; });
         var kept = answer.outcome === "sent" ? store.put(Object.assign({}, item, {state: "sent"})) : store.remove(item.id);
         return kept.then(function () {
-          if (answer.html) takeServerRow(item.placement, answer.html, later);
+          if (answer.html && answer.html.trim()) takeServerRow(item.placement, answer.html, later);
           else if (answer.outcome === "refused" && rowOf(item.placement)) {
             showProblem(rowOf(item.placement), "Niet opgeslagen: dit kind staat niet (meer) op deze lijst.");
           }

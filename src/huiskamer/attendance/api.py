@@ -97,6 +97,7 @@ async def mark(
         today=today(),
         now=datetime.now(UTC),
         base_url=settings.base_url,
+        with_counts=True,
     )
     body = {
         "location_id": str(location_id),

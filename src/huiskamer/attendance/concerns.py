@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Protocol
 from uuid import UUID
 
 from sqlalchemy import case, func, select
@@ -33,6 +34,20 @@ from huiskamer.organisation.service import current_settings
 from huiskamer.placements.models import Placement
 from huiskamer.referrals.models import Child, Referral
 from huiskamer.site.templating import AMSTERDAM, dutch_date, dutch_datetime
+
+
+class PlacementIds(Protocol):
+    """What a concern needs of a placement (a ``Placement``, or the marking's locked read of one)."""
+
+    @property
+    def id(self) -> UUID: ...
+
+    @property
+    def referral_id(self) -> UUID: ...
+
+    @property
+    def location_id(self) -> UUID: ...
+
 
 AUTO = "unexcused_absence"
 OBSERVATION = "observation"
@@ -65,7 +80,7 @@ async def _unexcused_days(
     return list((await db.scalars(query)).all())
 
 
-async def review_unexcused_absence(db: AsyncSession, placement: Placement, day: date, now: datetime) -> str | None:
+async def review_unexcused_absence(db: AsyncSession, placement: PlacementIds, day: date, now: datetime) -> str | None:
     """After a change to or from 'absent without notice' on ``day``: raises the concern when the threshold is
     reached and none is open, withdraws the open one when it is no longer reached. Returns what it did.
 
@@ -149,7 +164,7 @@ async def notify_coordinators(db: AsyncSession, concern: Concern, base_url: str)
 async def raise_pickup(
     db: AsyncSession,
     actor: Actor,
-    placement: Placement,
+    placement: PlacementIds,
     check: rules.PickupCheck,
     given_name: str,
     collected_at: datetime,

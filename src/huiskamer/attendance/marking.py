@@ -17,26 +17,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
+from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import select, update
+from sqlalchemy import Date, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from huiskamer.attendance import concerns, rules
 from huiskamer.attendance.models import Attendance, AttendanceTap
 from huiskamer.attendance.schemas import KEEP, MarkChange
-from huiskamer.attendance.service import (
-    NOT_EXPECTED,
-    ChildOnList,
-    check_staff,
-    child_row,
-    closure_of,
-    status_counts,
-)
+from huiskamer.attendance.service import NOT_EXPECTED, ChildOnList, check_staff, child_row, status_counts
 from huiskamer.auth.actor import Actor
+from huiskamer.db import one_writer_per_process
 from huiskamer.errors import BUSY, Conflict, InvalidInput
 from huiskamer.intake.models import Intake
+from huiskamer.locations.models import ClosureDay
 from huiskamer.placements.models import Placement
 from huiskamer.site.templating import AMSTERDAM
 
@@ -56,8 +53,10 @@ class PickupNeedsConfirmation(Conflict):
 
 @dataclass(frozen=True)
 class MarkResult:
-    child: ChildOnList
-    # The day's records by status after the tap (for the counts at the top of the list).
+    # The child's row as it now stands; None when the caller did not need it (``mark(answer_row=False)``) because
+    # the record is exactly what the tap said.
+    child: ChildOnList | None
+    # The day's records by status after the tap (asked for by the API only: the page's script counts itself).
     counts: dict[str, int]
     concern: str | None  # the unexcused-absence concern: "raised", "withdrawn" or None
     # False: the tap was older than the one that stands (kept in the history), or the same tap arrived before.
@@ -82,23 +81,54 @@ class _Outcome:
     pickup_warning: str | None = None
 
 
-async def lock_placement(db: AsyncSession, placement_id: UUID) -> Placement | None:
-    """The placement, read under the child's lock: everyone marking this child waits here for the one before.
+@dataclass(frozen=True)
+class LockedPlacement:
+    """What marking needs of a placement, read under the child's lock, and whether its location is closed."""
 
-    PostgreSQL: a row lock on the placement. SQLite: a write to the placement row (changing nothing, not even
-    ``updated_at``) takes the database's write lock at once, as BEGIN IMMEDIATE would; it must be the first write
-    of the transaction, so that everything read after it is read under the lock.
-    """
-    if db.get_bind().dialect.name == "postgresql":
-        query = select(Placement).where(Placement.id == placement_id).with_for_update()
-        return await db.scalar(query.execution_options(populate_existing=True))
+    id: UUID
+    referral_id: UUID
+    location_id: UUID
+    weekdays: list[str]
+    start_date: date
+    end_date: date | None
+    closed: str | None  # the closure's description ("" when it has none); None: open that day
+
+
+@cache
+def _lock_statement(dialect: str):
+    """Built once per database (SQLAlchemy keeps its cache key); a tap binds the placement and the day."""
     table = Placement.__table__
-    await db.execute(
-        update(table)
-        .where(table.c.id == placement_id)
-        .values(location_id=table.c.location_id, updated_at=table.c.updated_at)
+    closed = (
+        select(ClosureDay.description)
+        .where(ClosureDay.location_id == table.c.location_id, ClosureDay.day == bindparam("day", type_=Date))
+        .limit(1)
+        .scalar_subquery()
     )
-    return await db.get(Placement, placement_id, populate_existing=True)
+    columns = (table.c.id, table.c.referral_id, table.c.location_id, table.c.weekdays, table.c.start_date,
+               table.c.end_date, closed.label("closed"))  # fmt: skip
+    if dialect == "postgresql":
+        return select(*columns).where(table.c.id == bindparam("placement_id")).with_for_update(of=table)
+    return (
+        update(table)
+        .where(table.c.id == bindparam("placement_id"))
+        .values(location_id=table.c.location_id, updated_at=table.c.updated_at)
+        .returning(*columns)
+    )
+
+
+async def lock_placement(db: AsyncSession, placement_id: UUID, day: date) -> LockedPlacement | None:
+    """The placement, read under the child's lock: everyone marking this child waits here for the one before.
+    One statement on both databases, with the location's closure on ``day``.
+
+    PostgreSQL: a row lock on the placement (SELECT ... FOR UPDATE). SQLite: a write to the placement row
+    (changing nothing, not even ``updated_at``) takes the database's write lock at once, as BEGIN IMMEDIATE would,
+    and returns the row; it must be the first write of the transaction, so that everything read after it is read
+    under the lock.
+    """
+    connection = await db.connection()
+    statement = _lock_statement(connection.dialect.name)
+    row = (await connection.execute(statement, {"placement_id": placement_id, "day": day})).first()
+    return LockedPlacement(*row) if row else None
 
 
 def _check_tap_moment(change: MarkChange, now: datetime) -> None:
@@ -157,18 +187,46 @@ def _apply(record: Attendance, change: MarkChange, day: date, moment: datetime) 
         record.left_at = moment
 
 
-async def _latest_tap(db: AsyncSession, placement_id: UUID, day: date) -> tuple[datetime, UUID] | None:
-    query = (
-        select(AttendanceTap.tapped_at, AttendanceTap.id)
-        .where(AttendanceTap.placement_id == placement_id, AttendanceTap.day == day)
-        .order_by(AttendanceTap.tapped_at.desc(), AttendanceTap.id.desc())
-        .limit(1)
+@dataclass(frozen=True)
+class _TapsSoFar:
+    """The taps stored for this child's day, and the one with this tap's id wherever it was stored."""
+
+    seen: tuple[UUID, date, bool] | None  # (placement, day, applied) of a tap with the same id
+    latest: tuple[datetime, UUID] | None
+
+
+@cache
+def _taps_statement():
+    taps = AttendanceTap.__table__
+    mine = (taps.c.placement_id == bindparam("placement_id")) & (taps.c.day == bindparam("day", type_=Date))
+    return select(taps.c.id, taps.c.placement_id, taps.c.day, taps.c.applied, taps.c.tapped_at).where(
+        mine | (taps.c.id == bindparam("tap_id"))
     )
-    row = (await db.execute(query)).first()
-    return (row[0], row[1]) if row else None
 
 
-async def _pickup_check(db: AsyncSession, placement: Placement, collector: str) -> rules.PickupCheck | None:
+async def _taps_so_far(db: AsyncSession, placement_id: UUID, day: date, tap_id: UUID | None) -> _TapsSoFar:
+    """One query: the child's taps of the day (a handful) and, by its id, this tap if it came before."""
+    connection = await db.connection()
+    values = {"placement_id": placement_id, "day": day, "tap_id": tap_id or placement_id}  # no tap has that id
+    seen, latest = None, None
+    for row in (await connection.execute(_taps_statement(), values)).all():
+        if row.id == tap_id:
+            seen = (row.placement_id, row.day, row.applied)
+        if row.placement_id == placement_id and row.day == day and rules.stands_after(row.tapped_at, row.id, latest):
+            latest = (row.tapped_at, row.id)
+    return _TapsSoFar(seen, latest)
+
+
+async def _keep_tap(db: AsyncSession, tap: dict[str, Any]) -> None:
+    """The tap into the day's history (Core: it is not audited, it is the history itself)."""
+    connection = await db.connection()
+    await connection.execute(_TAP_INSERT, tap)
+
+
+_TAP_INSERT = insert(AttendanceTap.__table__)
+
+
+async def _pickup_check(db: AsyncSession, placement: LockedPlacement, collector: str) -> rules.PickupCheck | None:
     lists = (
         await db.execute(
             select(Intake.collection_persons, Intake.not_allowed_collectors).where(
@@ -200,7 +258,7 @@ class _Written:
 async def _write_record(
     db: AsyncSession,
     actor: Actor,
-    placement: Placement,
+    placement: LockedPlacement,
     day: date,
     change: MarkChange,
     today: date,
@@ -245,31 +303,30 @@ async def _mark_once(
     now: datetime,
     base_url: str,
 ) -> _Outcome:
-    placement = await lock_placement(db, placement_id)
-    if placement is None or placement.location_id != location_id or await closure_of(db, location_id, day) is not None:
+    placement = await lock_placement(db, placement_id, day)
+    if placement is None or placement.location_id != location_id or placement.closed is not None:
         raise Conflict(NOT_EXPECTED)
     if not rules.is_expected_on(placement, day):
         raise Conflict(NOT_EXPECTED)
     if day > today and change.status in ("present", "absent_unexcused"):
         raise Conflict(NOT_YET)
-    if change.tap_id is not None and (seen := await db.get(AttendanceTap, change.tap_id)) is not None:
-        if seen.placement_id != placement.id or seen.day != day:
+    so_far = await _taps_so_far(db, placement.id, day, change.tap_id)
+    if so_far.seen is not None:
+        if so_far.seen[:2] != (placement.id, day):
             raise Conflict(OTHER_CHILD)
-        return _Outcome(applied=seen.applied, repeated=True)
+        return _Outcome(applied=so_far.seen[2], repeated=True)
     moment = change.tapped_at or now
-    tap = AttendanceTap(
-        id=change.tap_id or uuid4(),
-        placement_id=placement.id,
-        day=day,
-        tapped_at=moment,
-        received_at=now,
-        recorded_by_id=actor.id,
-        change=change.as_json(),
-    )
-    if not rules.stands_after(moment, tap.id, await _latest_tap(db, placement.id, day)):
-        tap.applied = False
-        db.add(tap)
-        await db.flush()
+    tap = {
+        "id": change.tap_id or uuid4(),
+        "placement_id": placement.id,
+        "day": day,
+        "tapped_at": moment,
+        "received_at": now,
+        "recorded_by_id": actor.id,
+        "change": change.as_json(),
+    }
+    if not rules.stands_after(moment, tap["id"], so_far.latest):
+        await _keep_tap(db, {**tap, "applied": False})
         return _Outcome(applied=False)
     written = await _write_record(db, actor, placement, day, change, today, now, moment)
     warning = None
@@ -282,7 +339,7 @@ async def _mark_once(
             warning = check.warning(given_name)
             collected_at = written.record.left_at if written.record and written.record.left_at else moment
             await concerns.raise_pickup(db, actor, placement, check, given_name, collected_at, now, base_url=base_url)
-    db.add(tap)
+    await _keep_tap(db, {**tap, "applied": True})
     await db.flush()
     outcome = None
     before, after = written.status_before, written.status_after
@@ -302,17 +359,22 @@ async def mark(
     today: date,
     now: datetime,
     base_url: str = "",
+    with_counts: bool = False,
+    answer_row: bool = True,
 ) -> MarkResult:
     """Records a tap (or the times of arrival and leaving) for one expected child: one record per child and day,
     following the latest tap; the same tap id twice is stored once. A child not expected there that day is
     refused (409). A change to or from 'absent without notice' raises or withdraws the concern for repeated
-    unexcused absence; a pick-up by someone not on the list raises a pick-up concern at once."""
+    unexcused absence; a pick-up by someone not on the list raises a pick-up concern at once. With
+    ``answer_row=False`` the child's row is read only when it differs from what the tap said (the phone shows the
+    tap already): an older tap, a concern, a pick-up warning."""
     check_staff(actor, location_id)
     _check_tap_moment(change, now)
     for attempt in (1, 2):
         try:
-            outcome = await _mark_once(db, actor, location_id, day, placement_id, change, today, now, base_url)
-            await db.commit()
+            async with one_writer_per_process(db):
+                outcome = await _mark_once(db, actor, location_id, day, placement_id, change, today, now, base_url)
+                await db.commit()
             break
         except IntegrityError as error:
             # Two taps with the same id for different children at once: the other one is stored now.
@@ -325,12 +387,15 @@ async def mark(
         except (Conflict, InvalidInput):
             await db.rollback()
             raise
-    child = await child_row(db, location_id, day, placement_id)
-    if child is None:  # cannot happen: it was expected a moment ago
-        raise Conflict(NOT_EXPECTED)
+    as_tapped = outcome.applied and outcome.concern is None and outcome.pickup_warning is None
+    child = None
+    if answer_row or not as_tapped:
+        child = await child_row(db, location_id, day, placement_id)
+        if child is None:  # cannot happen: it was expected a moment ago
+            raise Conflict(NOT_EXPECTED)
     return MarkResult(
         child=child,
-        counts=await status_counts(db, location_id, day),
+        counts=await status_counts(db, location_id, day) if with_counts else {},
         concern=outcome.concern,
         applied=outcome.applied,
         repeated=outcome.repeated,

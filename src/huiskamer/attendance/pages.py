@@ -54,8 +54,6 @@ def day_url(location_id: UUID, day: date | None = None, tail: str = "") -> str:
 def page_context(day: date) -> dict[str, Any]:
     return {
         "other_marks": OTHER_MARKS,
-        "status_names": STATUS_NAMES_NL,
-        "reason_names": rules.ABSENCE_REASON_NAMES_NL,
         "day_words": DAY_WORDS,
         "is_today": day == today(),
         "day_url": day_url,

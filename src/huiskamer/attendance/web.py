@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 from uuid import UUID
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
@@ -209,10 +209,10 @@ async def _answer(
     on: date,
     placement_id: UUID,
     work: Callable[[], Awaitable[T]],
-    done: Callable[[T], tuple[ChildOnList, str]],
+    done: Callable[[T], tuple[ChildOnList | None, str]],
     *,
     data: dict[str, Any] | None = None,
-) -> Template | Redirect:
+) -> Template | Redirect | Response[None]:
     """Runs one change of a child's day and answers with the child's line (the script) or the page (a plain
     form), with the message on the line when it was refused."""
     try:
@@ -230,13 +230,24 @@ async def _answer(
         return _day_page(request, context, status_code=status_code, problems={placement_id: problem})
     child, message = done(result)
     if wants_fragment(request):
+        if child is None:  # the record is what the phone already shows: nothing to send back but the words
+            return _shown(message)
         return _row(request, location, on, child, said=message)
     await auth_service.flash(db_session, actor, message)
     return Redirect(pages.day_url(location, on) + f"#k-{short_id(placement_id)}", status_code=303)
 
 
+def _shown(said: str) -> Response[None]:
+    """The answer to a tap that stands exactly as the phone shows it: no row to render (the tap's hot path)."""
+    return Response(
+        content=None, status_code=204, headers={ROW_HEADER: "1", SAID_HEADER: quote(said), "Cache-Control": "no-store"}
+    )
+
+
 def _tap_message(result: marking.MarkResult) -> str:
     child = result.child
+    if child is None:
+        return "Opgeslagen."
     if child.status == "absent_excused":
         said = f"{child.given_name}: afwezig met bericht ({child.mark.label.lower()})."
     else:
@@ -252,6 +263,8 @@ def _tap_message(result: marking.MarkResult) -> str:
 
 def _times_message(result: marking.MarkResult) -> str:
     child = result.child
+    if child is None:
+        return "Opgeslagen."
     if result.pickup_warning:
         return f"{child.given_name} is opgehaald door {child.collected_by}. De coördinator heeft een signaal gekregen."
     if child.left_at and child.collected_by:
@@ -272,7 +285,7 @@ async def _sheet(
     settings: AppSettings,
     location_id: str,
     day: date,
-) -> Template | Redirect:
+) -> Template | Redirect | Response[None]:
     """A button of the day list's form: a tap, the times or who collected a child, through ``marking.mark``."""
     location = location_uuid(location_id)
     attendance.check_staff(actor, location)
@@ -289,10 +302,10 @@ async def _sheet(
         now = datetime.now(UTC)
         return await marking.mark(
             db_session, actor, location, day, action.placement_id, change, today=today(), now=now,
-            base_url=settings.base_url,
+            base_url=settings.base_url, answer_row=not wants_fragment(request),
         )  # fmt: skip
 
-    def done(result: marking.MarkResult) -> tuple[ChildOnList, str]:
+    def done(result: marking.MarkResult) -> tuple[ChildOnList | None, str]:
         return result.child, message(result)
 
     return await _answer(request, actor, db_session, location, day, action.placement_id, work, done, data=action.fields)
@@ -306,7 +319,7 @@ async def sheet(
     actor: CurrentActor,
     db_session: DbSession,
     settings: AppSettings,
-) -> Template | Redirect:
+) -> Template | Redirect | Response[None]:
     return await _sheet(request, actor, db_session, settings, location_id, _day_from_path(day))
 
 

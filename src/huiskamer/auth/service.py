@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from huiskamer.audit.hook import AuditActor, set_actor
@@ -142,17 +143,28 @@ def _actor_from(rows: Sequence[Any], session_id: UUID | None = None) -> Actor:
     )
 
 
-async def find_session(db: AsyncSession, raw: str) -> SessionLookup | None:
-    """The logged-in user of a session cookie, with the user's location ids: one indexed query."""
-    if not raw or len(raw) > 200:
-        return None
-    query = (
+@cache
+def _session_statement():
+    # Built once, so that SQLAlchemy keeps its cache key: every request runs it.
+    return (
         select(UserSession.id.label("session_id"), UserSession.flash, *_actor_columns())
         .join(User, User.id == UserSession.user_id)
         .outerjoin(UserLocation, UserLocation.user_id == User.id)
-        .where(UserSession.token_hash == token_hash(raw), UserSession.expires_at > _now(), User.active.is_(True))
+        .where(
+            UserSession.token_hash == bindparam("token_hash"),
+            UserSession.expires_at > bindparam("now", type_=UserSession.expires_at.type),
+            User.active.is_(True),
+        )
     )
-    rows = (await db.execute(query)).all()
+
+
+async def find_session(db: AsyncSession, raw: str) -> SessionLookup | None:
+    """The logged-in user of a session cookie, with the user's location ids: one indexed query (of columns: no
+    ORM objects)."""
+    if not raw or len(raw) > 200:
+        return None
+    connection = await db.connection()
+    rows = (await connection.execute(_session_statement(), {"token_hash": token_hash(raw), "now": _now()})).all()
     if not rows:
         return None
     return SessionLookup(actor=_actor_from(rows, rows[0].session_id), flash=rows[0].flash)
