@@ -110,6 +110,12 @@ def test_on_a_closure_day_nobody_is_expected_and_a_tap_is_refused(client, cast):
     assert refused.json()["detail"]
 
 
+def test_a_closure_day_of_one_location_closes_no_other(client, cast):
+    child_b = cast.place("b", start=days_back(10))
+    response = put(client, cast, "coordinator_b", child_b.placement_id, {"status": "present"}, days_back(1), cast.b)
+    assert response.status_code == 200, response.text  # A is closed that day, B is not
+
+
 # --- marking ---------------------------------------------------------------------------------------------
 
 

@@ -82,8 +82,19 @@ class _Outcome:
 
 
 @dataclass(frozen=True)
+class _TapsSoFar:
+    """The taps stored for this child's day, and the one with this tap's id wherever it was stored."""
+
+    seen: tuple[UUID, date, bool] | None  # (placement, day, applied) of a tap with the same id
+    latest: tuple[datetime, UUID] | None
+
+
+@dataclass(frozen=True)
 class LockedPlacement:
-    """What marking needs of a placement, read under the child's lock, and whether its location is closed."""
+    """What marking needs of a placement, read under the child's lock, and whether its location is closed. On
+    SQLite the same statement reads the day's taps and whether a record exists (its snapshot is taken under the
+    write lock); on PostgreSQL those are read after the lock, in statements of their own (a locking read's
+    subqueries see the snapshot from before it waited)."""
 
     id: UUID
     referral_id: UUID
@@ -92,43 +103,76 @@ class LockedPlacement:
     start_date: date
     end_date: date | None
     closed: str | None  # the closure's description ("" when it has none); None: open that day
+    taps: _TapsSoFar | None = None  # None: not read yet
+    has_record: bool | None = None  # None: not read yet
+
+
+_NO_TAP = UUID(int=0)  # a tap id nobody has: what the statements bind when the tap came without one
 
 
 @cache
 def _lock_statement(dialect: str):
-    """Built once per database (SQLAlchemy keeps its cache key); a tap binds the placement and the day."""
-    table = Placement.__table__
+    """Built once per database (SQLAlchemy keeps its cache key); a tap binds the placement, the location it was
+    tapped at, the day and its id. Every subquery names what it looks for with a bound value: SQLite's RETURNING
+    writes columns without their table, so a subquery correlated to the placement would compare a column with
+    itself."""
+    table, taps, records = Placement.__table__, AttendanceTap.__table__, Attendance.__table__
+    day, placement_id = bindparam("day", type_=Date), bindparam("placement_id", type_=table.c.id.type)
     closed = (
         select(ClosureDay.description)
-        .where(ClosureDay.location_id == table.c.location_id, ClosureDay.day == bindparam("day", type_=Date))
+        .where(
+            ClosureDay.location_id == bindparam("location_id", type_=table.c.location_id.type), ClosureDay.day == day
+        )
         .limit(1)
         .scalar_subquery()
     )
-    columns = (table.c.id, table.c.referral_id, table.c.location_id, table.c.weekdays, table.c.start_date,
-               table.c.end_date, closed.label("closed"))  # fmt: skip
+    columns = [table.c.id, table.c.referral_id, table.c.location_id, table.c.weekdays, table.c.start_date,
+               table.c.end_date, closed.label("closed")]  # fmt: skip
     if dialect == "postgresql":
-        return select(*columns).where(table.c.id == bindparam("placement_id")).with_for_update(of=table)
+        return select(*columns).where(table.c.id == placement_id).with_for_update(of=table)
+    mine = (taps.c.placement_id == placement_id) & (taps.c.day == day)
+    latest = select(taps.c.tapped_at).where(mine).order_by(taps.c.tapped_at.desc(), taps.c.id.desc())
+    seen = bindparam("tap_id", type_=taps.c.id.type)
+    columns += [
+        latest.limit(1).scalar_subquery().label("latest_at"),
+        select(taps.c.id).where(mine).order_by(taps.c.tapped_at.desc(), taps.c.id.desc()).limit(1)
+        .scalar_subquery().label("latest_id"),
+        select(taps.c.placement_id).where(taps.c.id == seen).scalar_subquery().label("seen_placement"),
+        select(taps.c.day).where(taps.c.id == seen).scalar_subquery().label("seen_day"),
+        select(taps.c.applied).where(taps.c.id == seen).scalar_subquery().label("seen_applied"),
+        select(records.c.id).where(records.c.placement_id == placement_id, records.c.day == day)
+        .scalar_subquery().label("record_id"),
+    ]  # fmt: skip
     return (
         update(table)
-        .where(table.c.id == bindparam("placement_id"))
+        .where(table.c.id == placement_id)
         .values(location_id=table.c.location_id, updated_at=table.c.updated_at)
         .returning(*columns)
     )
 
 
-async def lock_placement(db: AsyncSession, placement_id: UUID, day: date) -> LockedPlacement | None:
+async def lock_placement(
+    db: AsyncSession, placement_id: UUID, location_id: UUID, day: date, tap_id: UUID | None = None
+) -> LockedPlacement | None:
     """The placement, read under the child's lock: everyone marking this child waits here for the one before.
-    One statement on both databases, with the location's closure on ``day``.
+    One statement on both databases, with the closure of ``location_id`` (where it is tapped) on ``day``.
 
     PostgreSQL: a row lock on the placement (SELECT ... FOR UPDATE). SQLite: a write to the placement row
     (changing nothing, not even ``updated_at``) takes the database's write lock at once, as BEGIN IMMEDIATE would,
-    and returns the row; it must be the first write of the transaction, so that everything read after it is read
-    under the lock.
+    and returns the row (with the day's taps and whether there is a record); it must be the first write of the
+    transaction, so that everything read after it is read under the lock.
     """
     connection = await db.connection()
     statement = _lock_statement(connection.dialect.name)
-    row = (await connection.execute(statement, {"placement_id": placement_id, "day": day})).first()
-    return LockedPlacement(*row) if row else None
+    values = {"placement_id": placement_id, "location_id": location_id, "day": day, "tap_id": tap_id or _NO_TAP}
+    row = (await connection.execute(statement, values)).first()
+    if row is None:
+        return None
+    if connection.dialect.name == "postgresql":
+        return LockedPlacement(*row)
+    seen = (row.seen_placement, row.seen_day, row.seen_applied) if row.seen_placement is not None else None
+    latest = (row.latest_at, row.latest_id) if row.latest_id is not None else None
+    return LockedPlacement(*row[:7], taps=_TapsSoFar(seen, latest), has_record=row.record_id is not None)
 
 
 def _check_tap_moment(change: MarkChange, now: datetime) -> None:
@@ -187,14 +231,6 @@ def _apply(record: Attendance, change: MarkChange, day: date, moment: datetime) 
         record.left_at = moment
 
 
-@dataclass(frozen=True)
-class _TapsSoFar:
-    """The taps stored for this child's day, and the one with this tap's id wherever it was stored."""
-
-    seen: tuple[UUID, date, bool] | None  # (placement, day, applied) of a tap with the same id
-    latest: tuple[datetime, UUID] | None
-
-
 @cache
 def _taps_statement():
     taps = AttendanceTap.__table__
@@ -204,10 +240,14 @@ def _taps_statement():
     )
 
 
-async def _taps_so_far(db: AsyncSession, placement_id: UUID, day: date, tap_id: UUID | None) -> _TapsSoFar:
-    """One query: the child's taps of the day (a handful) and, by its id, this tap if it came before."""
+async def _taps_so_far(db: AsyncSession, placement: LockedPlacement, day: date, tap_id: UUID | None) -> _TapsSoFar:
+    """The child's taps of the day (a handful) and, by its id, this tap if it came before: one query, unless the
+    lock read them already."""
+    if placement.taps is not None:
+        return placement.taps
+    placement_id = placement.id
     connection = await db.connection()
-    values = {"placement_id": placement_id, "day": day, "tap_id": tap_id or placement_id}  # no tap has that id
+    values = {"placement_id": placement_id, "day": day, "tap_id": tap_id or _NO_TAP}
     seen, latest = None, None
     for row in (await connection.execute(_taps_statement(), values)).all():
         if row.id == tap_id:
@@ -266,7 +306,11 @@ async def _write_record(
     moment: datetime,
 ) -> _Written:
     """Applies the tap to the day's record (made, changed or removed), as read under the child's lock."""
-    record = await db.scalar(select(Attendance).where(Attendance.placement_id == placement.id, Attendance.day == day))
+    record = None
+    if placement.has_record is not False:  # the day's first tap needs no read: there is nothing to read
+        record = await db.scalar(
+            select(Attendance).where(Attendance.placement_id == placement.id, Attendance.day == day)
+        )
     before = record.status if record is not None else "unknown"
     collected_before = record.collected_by if record is not None else None
     if change.status == "unknown":
@@ -303,14 +347,14 @@ async def _mark_once(
     now: datetime,
     base_url: str,
 ) -> _Outcome:
-    placement = await lock_placement(db, placement_id, day)
+    placement = await lock_placement(db, placement_id, location_id, day, change.tap_id)
     if placement is None or placement.location_id != location_id or placement.closed is not None:
         raise Conflict(NOT_EXPECTED)
     if not rules.is_expected_on(placement, day):
         raise Conflict(NOT_EXPECTED)
     if day > today and change.status in ("present", "absent_unexcused"):
         raise Conflict(NOT_YET)
-    so_far = await _taps_so_far(db, placement.id, day, change.tap_id)
+    so_far = await _taps_so_far(db, placement, day, change.tap_id)
     if so_far.seen is not None:
         if so_far.seen[:2] != (placement.id, day):
             raise Conflict(OTHER_CHILD)
