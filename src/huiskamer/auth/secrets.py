@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
+import weakref
 
+import anyio
 from passlib.context import CryptContext
 
 _passwords = CryptContext(schemes=["argon2"], deprecated="auto")
@@ -27,6 +30,31 @@ def verify_password(password: str, password_hash: str | None) -> bool:
         return _passwords.verify(password, password_hash)
     except (ValueError, TypeError):
         return False
+
+
+# argon2 takes tens of milliseconds of CPU on purpose. In a worker thread (argon2-cffi lets go of the interpreter
+# while it hashes) the event loop goes on serving everyone else; at most this many at once per process, so that a
+# flood of log-ins queues here instead of taking every thread and core.
+HASHING_AT_ONCE = 2
+_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = weakref.WeakKeyDictionary()
+
+
+def _limiter() -> anyio.CapacityLimiter:
+    loop = asyncio.get_running_loop()
+    limiter = _limiters.get(loop)
+    if limiter is None:
+        limiter = _limiters[loop] = anyio.CapacityLimiter(HASHING_AT_ONCE)
+    return limiter
+
+
+async def hash_password_off_loop(password: str) -> str:
+    """``hash_password`` in a worker thread (see ``HASHING_AT_ONCE``)."""
+    return await anyio.to_thread.run_sync(hash_password, password, limiter=_limiter())
+
+
+async def verify_password_off_loop(password: str, password_hash: str | None) -> bool:
+    """``verify_password`` in a worker thread (see ``HASHING_AT_ONCE``)."""
+    return await anyio.to_thread.run_sync(verify_password, password, password_hash, limiter=_limiter())
 
 
 def password_problem(password: str) -> str | None:

@@ -24,7 +24,13 @@ from huiskamer.auth.models import (
     UserLocation,
     UserSession,
 )
-from huiskamer.auth.secrets import hash_password, new_token, password_problem, token_hash, verify_password
+from huiskamer.auth.secrets import (
+    hash_password_off_loop,
+    new_token,
+    password_problem,
+    token_hash,
+    verify_password_off_loop,
+)
 from huiskamer.config import Settings
 from huiskamer.errors import Forbidden, InvalidInput, NotFound
 
@@ -87,7 +93,10 @@ async def authenticate(db: AsyncSession, settings: Settings, email: str, passwor
     if await _is_blocked(db, keys, now):
         raise LoginFailed
     user = await db.scalar(select(User).where(User.email == email.strip().lower()[:254]))
-    password_ok = verify_password(password[:500], user.password_hash if user else None)
+    # The read is over: the connection goes back to the pool while argon2 works (a tenth of a second), so that a
+    # flood of log-ins does not hold every connection and stall every other request waiting for one.
+    await db.commit()
+    password_ok = await verify_password_off_loop(password[:500], user.password_hash if user else None)
     if user is None or not password_ok or not user.active:
         await _count_failure(db, keys, settings, now)
         await db.commit()  # the failure must count even though the request ends in an error
@@ -243,7 +252,7 @@ async def change_password(
     if user is None:
         raise NotFound
     errors: dict[str, str] = {}
-    if not verify_password(current[:500], user.password_hash):
+    if not await verify_password_off_loop(current[:500], user.password_hash):
         errors["current_password"] = "Uw huidige wachtwoord klopt niet."  # noqa: S105 (a message, not a password)
     problem = password_problem(new)
     if problem:
@@ -252,7 +261,7 @@ async def change_password(
         errors["repeat_password"] = "De twee nieuwe wachtwoorden zijn niet gelijk."  # noqa: S105
     if errors:
         raise InvalidInput(errors)
-    user.password_hash = hash_password(new)
+    user.password_hash = await hash_password_off_loop(new)
     await end_all_sessions_and_tokens(db, user.id, keep_session=session_id)
 
 
@@ -309,7 +318,7 @@ async def accept_invitation(db: AsyncSession, raw: str, new: str, repeat: str) -
     if new != repeat:
         raise InvalidInput({"repeat_password": "De twee wachtwoorden zijn niet gelijk."})
     invitation.used_at = _now()
-    user.password_hash = hash_password(new)
+    user.password_hash = await hash_password_off_loop(new)
     # Also a password reset: whoever was logged in with the old password is logged out.
     await db.execute(delete(UserSession).where(UserSession.user_id == user.id))
     return user

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from huiskamer.auth.actor import Actor
 from huiskamer.auth.models import ORGANISATION_TYPES_NL, Invitation, Organisation, Role, User, UserLocation, UserSession
-from huiskamer.auth.secrets import hash_password, password_problem
+from huiskamer.auth.secrets import hash_password_off_loop, password_problem
 from huiskamer.auth.service import create_invitation, end_all_sessions_and_tokens, invitation_url
 from huiskamer.config import Settings
 from huiskamer.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -212,7 +212,7 @@ async def create_user(db: AsyncSession, actor: Actor | None, data: UserInput, *,
         name=data.name,
         role=data.role,
         organisation=organisation,
-        password_hash=hash_password(password) if password else None,
+        password_hash=await hash_password_off_loop(password) if password else None,
         active=True if data.active is None else data.active,
     )
     user.location_links = [UserLocation(location_id=location_id) for location_id in location_ids]
