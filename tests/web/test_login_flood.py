@@ -43,7 +43,7 @@ def test_thirty_log_ins_at_once_leave_the_health_check_answering(app, test_setti
                     async with httpx.AsyncClient(base_url=client.base_url, cookies=client.cookies, timeout=60) as own:
                         return (await own.post("/inloggen", data=form)).status_code
 
-                logins = asyncio.ensure_future(asyncio.gather(*(log_in() for _ in range(30))))
+                logins = asyncio.gather(*(log_in() for _ in range(30)))
                 while not logins.done():
                     started = time.perf_counter()
                     assert (await client.get("/health")).status_code == 200
