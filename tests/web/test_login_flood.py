@@ -1,12 +1,14 @@
 """A flood of log-ins does not stall anyone else: argon2 (about 0.1 s of CPU a password, on purpose) runs in worker
 threads, at most two at once per process, and no log-in holds a database connection while it waits for one, so the
-event loop and the connection pool go on serving. In process (uvicorn serving the test's app on its own loop),
-bounded."""
+event loop and the connection pool go on serving. In process and bounded: uvicorn serves the test's app on an event
+loop of its own (a thread), as it would in its own process; the browsers are on the test's loop."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
+import statistics
+import threading
 import time
 
 import httpx
@@ -22,41 +24,48 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+async def _flood(base_url: str, email: str) -> tuple[list[int], list[float]]:
+    """Thirty log-ins at once, and the health check asked every 20 ms until they are all answered."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+        await client.get("/inloggen")
+        form = {"email": email, "password": PASSWORD, "_csrf_token": client.cookies["hk_csrf"]}
+        # Made before the flood: a client builds its TLS context when it is made (tens of milliseconds of CPU).
+        browsers = [httpx.AsyncClient(base_url=base_url, cookies=client.cookies, timeout=60) for _ in range(30)]
+
+        async def log_in(browser: httpx.AsyncClient) -> int:
+            async with browser:
+                return (await browser.post("/inloggen", data=form)).status_code
+
+        health: list[float] = []
+        logins = asyncio.gather(*(log_in(browser) for browser in browsers))
+        while not logins.done():
+            started = time.perf_counter()
+            assert (await client.get("/health")).status_code == 200
+            health.append(time.perf_counter() - started)
+            await asyncio.sleep(0.02)
+        return await logins, health
+
+
 def test_thirty_log_ins_at_once_leave_the_health_check_answering(app, test_settings):
     email = "kim@flood.example"
     make_user(test_settings, "admin", email=email, password=PASSWORD)
     assert HASHING_AT_ONCE == 2
-    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, port=free_port(), log_level="warning", lifespan="on"))
+    serving = threading.Thread(target=server.run, daemon=True)
+    serving.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.01)
+        statuses, health = asyncio.run(_flood(f"http://127.0.0.1:{server.config.port}", email))
+    finally:
+        server.should_exit = True
+        serving.join(timeout=30)
 
-    async def flood() -> tuple[list[int], list[float]]:
-        server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning", lifespan="on"))
-        serving = asyncio.ensure_future(server.serve())
-        while not server.started:
-            await asyncio.sleep(0.01)
-        try:
-            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-                await client.get("/inloggen")
-                form = {"email": email, "password": PASSWORD, "_csrf_token": client.cookies["hk_csrf"]}
-                health: list[float] = []
-
-                async def log_in() -> int:
-                    async with httpx.AsyncClient(base_url=client.base_url, cookies=client.cookies, timeout=60) as own:
-                        return (await own.post("/inloggen", data=form)).status_code
-
-                logins = asyncio.gather(*(log_in() for _ in range(30)))
-                while not logins.done():
-                    started = time.perf_counter()
-                    assert (await client.get("/health")).status_code == 200
-                    health.append(time.perf_counter() - started)
-                    await asyncio.sleep(0.02)
-                return await logins, health
-        finally:
-            server.should_exit = True
-            await serving
-
-    statuses, health = asyncio.run(flood())
     assert set(statuses) == {303}  # every log-in answered, none lost
-    # 30 passwords take 2 s or more of argon2: the health check is asked all along, and never waits for them. (The
-    # first answer shares the moment thirty clients of this same process open their connections: not counted.)
+    # 30 passwords take 2 s or more of argon2, and the health check is asked all along. With argon2 on the event
+    # loop it waited 4 s; now it waits only for its turn among the requests that arrived with it (the thirty log-ins
+    # reach the loop at once: their parsing, a few milliseconds each, is ahead of it in the queue once).
     assert len(health) >= 10, len(health)
-    assert max(health[1:]) < 0.5, f"/health waited {max(health[1:]):.2f} s during the flood (on the loop: 4 s)"
+    assert statistics.median(health) < 0.1, sorted(health)
+    assert max(health) < 1.0, sorted(health)
