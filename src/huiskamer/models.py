@@ -18,10 +18,12 @@ from huiskamer.organisation.models import OrganisationSettings
 from huiskamer.placements.models import Offer, Placement, SeatClaim
 from huiskamer.progress.models import Evaluation, GoalEvaluation, ProgressNote
 from huiskamer.referrals.models import Child, Referral, ReferralEvent, ReferralLocation, ReferralMessage, ReferralRead
-from huiskamer.reports.models import ATTENDANCE_MONTHS, ReportStory
+from huiskamer.reports.models import ATTENDANCE_MONTHS, REPORT_CACHE, REPORT_CHANGES, ReportStory
 
 __all__ = [
     "ATTENDANCE_MONTHS",
+    "REPORT_CACHE",
+    "REPORT_CHANGES",
     "ApiToken",
     "Attendance",
     "AttendanceTap",

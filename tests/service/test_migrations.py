@@ -81,17 +81,38 @@ def test_downgrade_to_nothing_and_upgrade_again(empty_database):
     command.check(config)
 
 
-def _attendance_triggers(url: str) -> set[str]:
+def _triggers(url: str) -> set[tuple[str, str]]:
+    """Every trigger of the database, as (table, name)."""
     engine = create_engine(url.replace("+aiosqlite", "").replace("+asyncpg", "+psycopg"))
     try:
         with engine.connect() as connection:
             if engine.dialect.name == "sqlite":
-                query = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'attendance'"
+                query = "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'"
             else:
-                query = "SELECT tgname FROM pg_trigger WHERE tgrelid = 'attendance'::regclass AND NOT tgisinternal"
-            return {name for (name,) in connection.execute(text(query))}
+                query = "SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE NOT tgisinternal"
+            return {(table, name) for table, name in connection.execute(text(query))}
     finally:
         engine.dispose()
+
+
+def _attendance_triggers(url: str) -> set[str]:
+    return {name for table, name in _triggers(url) if table == "attendance" and name.startswith("attendance_months")}
+
+
+REPORTED = ("attendance", "referrals", "children", "referral_locations", "placements", "goals", "intakes",
+            "closure_days", "location_capacities")  # fmt: skip
+
+
+def test_the_triggers_that_log_what_reports_count_are_there_at_head(empty_database):
+    """Every table the report figures read logs its changes (``reports.cache``): a kept report would otherwise
+    go stale without a word. After every way up."""
+    config = _alembic_config(Settings(database_url=empty_database))
+    for _ in range(2):
+        command.upgrade(config, "head")
+        logged = {table for table, name in _triggers(empty_database) if name.startswith("report_changes_")}
+        assert logged == set(REPORTED)
+        command.downgrade(config, "-1")
+    command.upgrade(config, "head")
 
 
 def test_the_triggers_that_keep_the_monthly_attendance_are_there_at_head(empty_database):

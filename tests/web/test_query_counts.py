@@ -86,10 +86,11 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "dossier/coordinator": (16, 16),
     # This year (counted live) against last year (from the report cache): session; the locations; this year's
     # figures (10) and today's waitlist (2); last year's figures from the cache (is it kept, has anything changed
-    # since: 2); this year's months (6) and last year's from the cache (2); the stories of the period (2).
-    "reports/coordinator": (26, 26),
+    # since: 2); this year's settled months from the cache (2) and its last month counted (6); last year's months
+    # from the cache (2); the stories of the period (2).
+    "reports/coordinator": (28, 28),
     # The same for all locations.
-    "reports/admin": (26, 26),
+    "reports/admin": (28, 28),
     # Last year, the first view after its data changed: session; the locations; today's waitlist (2); the stories
     # (2); and four times (last year's figures, the year before's, the months of each) is it kept, the database's
     # clock, the figures (10 or 6), keeping them: 13 + 13 + 9 + 9.
@@ -437,7 +438,17 @@ class Measured:
 
     def expected(self, name: str) -> int:
         sqlite, postgresql = EXPECTED[name]
-        return postgresql if self.dialect == "postgresql" else sqlite
+        expected = postgresql if self.dialect == "postgresql" else sqlite
+        if name in ("reports/coordinator", "reports/admin") and _this_year_has_no_settled_month():
+            expected -= 2  # January (and the first days of February): no kept months, nothing to look up
+        return expected
+
+
+def _this_year_has_no_settled_month() -> bool:
+    from huiskamer.reports import pages, service
+
+    settled, _ = service._split_at_settled_month(pages.default_period(today()), today())
+    return settled is None
 
 
 @pytest.fixture(scope="module")
@@ -466,7 +477,7 @@ def measured(database_url: str, sync_engine: Any) -> Iterator[Measured]:
         pytest.MonkeyPatch.context() as patch,
         TestClient(create_app(settings), base_url="http://testserver.local") as client,
     ):
-        # Drawing a chart with matplotlib takes a second and sends no statement: a stub draws them here.
+        # Drawing a chart sends no statement: a stub draws them here.
         patch.setattr("huiskamer.reports.charts.render_svg", lambda chart: "<svg></svg>")
         world = World(settings, client.app, client, cast, in_session(settings, organisation_of_referrer))
         world.child = in_session(

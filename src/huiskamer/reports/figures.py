@@ -310,7 +310,7 @@ async def summary(db: AsyncSession, scope: Scope, period: Period, *, with_waitli
     discharges = await _discharges(db, scope, period)
     goals = await _goals(db, scope, period)
     occupancy = await _occupancy(db, sql, scope, period)
-    waitlist_now, waitlist_by_location = await _waitlist_today(db, scope) if with_waitlist else (0, {})
+    waitlist_now, waitlist_by_location = await waitlist_today(db, scope) if with_waitlist else (0, {})
     return Summary(
         period=period,
         scope=scope,
@@ -579,7 +579,7 @@ def _overlaps(period: Period) -> ColumnElement[bool]:
     )
 
 
-async def _waitlist_today(db: AsyncSession, scope: Scope) -> tuple[int, dict[UUID, int]]:
+async def waitlist_today(db: AsyncSession, scope: Scope) -> tuple[int, dict[UUID, int]]:
     waiting = Referral.status == Status.WAITLISTED.value
     total = await db.scalar(select(func.count()).where(waiting, _referral_in_scope(Referral.id, scope)))
     rows = await db.execute(

@@ -7,12 +7,14 @@ from uuid import UUID
 
 from advanced_alchemy.types import GUID
 from sqlalchemy import (
+    BigInteger,
     Column,
     Date,
     ForeignKey,
     Index,
     Insert,
     Integer,
+    String,
     Table,
     Text,
     UniqueConstraint,
@@ -50,6 +52,38 @@ ATTENDANCE_MONTHS = Table(
     Column("present", Integer, nullable=False),  # days recorded present
     Column("absent", Integer, nullable=False),  # days recorded absent, with or without notice
     Index("ix_attendance_months_month", "month", "referral_id", "present", "absent"),
+)
+
+
+# What the reports read, written: one row per range of days in which a record the reports count was written,
+# changed or removed, with the moment (seconds since 1970, the database's clock) of the latest such write. Kept by
+# triggers (migration 5a7e2c0f9d41) on every table the figures read, whoever writes: attendance (its day),
+# referrals (the day they were submitted; from the waitlist date on, for the waiting time), children (their
+# neighbourhood, at their referrals' days), referral_locations, placements (their whole span), goals (the days they
+# were set and closed), intakes (from the intake on), closure days, and capacities (every day: seats count in
+# every period). A kept report of a period is good while no range that overlaps it changed since it was made.
+REPORT_CHANGES = Table(
+    "report_changes",
+    metadata,
+    Column("first_day", Date, primary_key=True),
+    Column("last_day", Date, primary_key=True),
+    Column("changed_at", BigInteger, nullable=False),
+    Index("ix_report_changes_changed_at", "changed_at"),
+)
+
+# Figures of a period that has ended, kept for every worker and machine (``reports.cache``): the key says what
+# (kind, scope, period), ``first_day``/``last_day`` the days it counted.
+REPORT_CACHE = Table(
+    "report_cache",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("first_day", Date, nullable=False),
+    Column("last_day", Date, nullable=False),
+    Column("computed_at", BigInteger, nullable=False),
+    Column("used_at", BigInteger, nullable=False),
+    Column("payload", Text, nullable=False),
+    Index("ix_report_cache_used_at", "used_at"),
 )
 
 

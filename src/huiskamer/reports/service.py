@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from uuid import UUID
 
 from sqlalchemy import select
@@ -17,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from huiskamer.auth.actor import Actor
 from huiskamer.errors import Forbidden, NotFound
 from huiskamer.locations.models import Location
-from huiskamer.reports import figures
+from huiskamer.reports import cache, figures
 from huiskamer.reports.figures import MonthFigures, Scope, Summary
 from huiskamer.reports.rules import Period
+from huiskamer.site.templating import today
 
 NOT_FOUND = "Deze locatie bestaat niet, of u heeft er geen toegang toe."
 
@@ -94,7 +96,52 @@ async def summary_for(
 ) -> tuple[ReportScope, Summary]:
     """The figures of one period for the actor's locations (or the one asked for)."""
     where = await report_scope(db, actor, location_id)
-    return where, await figures.summary(db, where.scope, period)
+    return where, await _summary(db, where.scope, period, with_waitlist=True)
+
+
+async def _summary(db: AsyncSession, scope: Scope, period: Period, *, with_waitlist: bool) -> Summary:
+    """The summary of a period: kept when it has ended (``reports.cache``); today's waitlist always counted now."""
+    summary = await cache.remembered(
+        db,
+        "samenvatting",
+        scope,
+        period,
+        today(),
+        lambda: figures.summary(db, scope, period, with_waitlist=False),
+        cache.encode_summary,
+        lambda data: cache.decode_summary(data, scope, period),
+    )
+    if not with_waitlist:
+        return summary
+    waitlist_now, by_location = await figures.waitlist_today(db, scope)
+    return replace(summary, waitlist_now=waitlist_now, waitlist_by_location=by_location)
+
+
+async def _months(db: AsyncSession, scope: Scope, period: Period) -> list[MonthFigures]:
+    """The figures per month of a period: its settled months kept (``reports.cache``), the recent ones counted now.
+    A year that is still going on thus counts only its last month or two afresh."""
+    settled, recent = _split_at_settled_month(period, today())
+    months = []
+    if settled is not None:
+        months += await cache.remembered(
+            db, "maanden", scope, settled, today(), lambda: figures.trends(db, scope, settled), *_MONTHS_JSON
+        )
+    if recent is not None:
+        months += await figures.trends(db, scope, recent)
+    return months
+
+
+_MONTHS_JSON = (cache.encode_months, cache.decode_months)
+
+
+def _split_at_settled_month(period: Period, on: date) -> tuple[Period | None, Period | None]:
+    """The period in two at the end of its last month that the cache keeps (see ``cache.SETTLED_DAYS``)."""
+    last_settled = (on - timedelta(days=cache.SETTLED_DAYS + 1)).replace(day=1) - timedelta(days=1)
+    if period.end <= last_settled:
+        return period, None
+    if period.start > last_settled:
+        return None, period
+    return Period(period.start, last_settled), Period(last_settled + timedelta(days=1), period.end)
 
 
 @dataclass(frozen=True)
@@ -119,8 +166,8 @@ async def build_report(db: AsyncSession, where: ReportScope, period: Period) -> 
         where=where,
         period=period,
         earlier=earlier,
-        now=await figures.summary(db, where.scope, period),
-        before=await figures.summary(db, where.scope, earlier, with_waitlist=False),
-        months=await figures.trends(db, where.scope, period),
-        months_before=await figures.trends(db, where.scope, earlier),
+        now=await _summary(db, where.scope, period, with_waitlist=True),
+        before=await _summary(db, where.scope, earlier, with_waitlist=False),
+        months=await _months(db, where.scope, period),
+        months_before=await _months(db, where.scope, earlier),
     )
