@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -42,7 +43,23 @@ async def expire_offers(sessions: async_sessionmaker[AsyncSession], settings: Se
         return await expire(db, settings, today())
 
 
-JOBS: list[Job] = [send_mail, expire_offers, forget_expired_sessions]
+PRUNE_EVERY = 3600.0  # seconds: kept reports age in days, no need to look every round
+_pruned_at: dict[str, float] = {}
+
+
+async def prune_report_cache(sessions: async_sessionmaker[AsyncSession], _settings: Settings) -> tuple[int, int]:
+    """Forgets kept reports nobody looked at for weeks, and the changes that can no longer make one stale."""
+    from huiskamer.reports.cache import prune
+
+    if time.monotonic() - _pruned_at.get("reports", -PRUNE_EVERY) < PRUNE_EVERY:
+        return 0, 0
+    async with sessions() as db:
+        pruned = await prune(db)
+    _pruned_at["reports"] = time.monotonic()
+    return pruned
+
+
+JOBS: list[Job] = [send_mail, expire_offers, forget_expired_sessions, prune_report_cache]
 
 
 async def run_once(engine: AsyncEngine, settings: Settings) -> None:

@@ -276,3 +276,52 @@ def test_a_tap_of_today_logs_no_change(test_settings, world, sessions):
 
     before, after = sessions.run(place_and_tap)
     assert before > 0 and after == before
+
+
+def test_the_worker_forgets_unused_entries_and_changes_that_can_no_longer_matter(test_settings, world, sessions):
+    """An entry unused for ``KEEP_DAYS`` goes; so does every change older than the oldest entry left (less the
+    margin): it could make no entry stale. What is left still answers as before."""
+    from huiskamer import worker
+
+    day = 86_400
+    period = Period(date(2024, 1, 1), date(2024, 6, 30))
+    other = Period(date(2024, 7, 1), date(2024, 12, 31))
+
+    async def keep_two(db: AsyncSession) -> int:
+        await _age_changes(db)
+        for part in (period, other):
+            await service._summary(db, Scope(None), part, with_waitlist=False)
+        now = await cache.database_now(db)
+        # ``other`` was last used long ago; ``period`` was made a day ago; changes of every age around them.
+        old = cache.key_of("samenvatting", "alle", other.start, other.end)
+        await db.execute(
+            update(REPORT_CACHE).where(REPORT_CACHE.c.key == old).values(used_at=now - (cache.KEEP_DAYS + 1) * day)
+        )
+        await db.execute(update(REPORT_CACHE).values(computed_at=now - day))
+        await db.execute(delete(REPORT_CHANGES))
+        for age, first in (
+            (3 * day, date(2024, 2, 1)),
+            (day + cache.MARGIN - 60, date(2024, 3, 1)),
+            (60, date(2025, 5, 1)),
+        ):
+            await db.execute(REPORT_CHANGES.insert().values(first_day=first, last_day=first, changed_at=now - age))
+        return now
+
+    sessions.run(keep_two)
+    worker._pruned_at.clear()
+    engine_sessions = sessions.maker
+    gone, forgotten = sessions.loop.run_until_complete(worker.prune_report_cache(engine_sessions, test_settings))
+    assert (gone, forgotten) == (1, 1)
+    # Within the hour the job does not look again.
+    assert sessions.loop.run_until_complete(worker.prune_report_cache(engine_sessions, test_settings)) == (0, 0)
+
+    async def left(db: AsyncSession):
+        entries = (await db.execute(select(REPORT_CACHE.c.first_day))).scalars().all()
+        changes = (await db.execute(select(REPORT_CHANGES.c.first_day).order_by(REPORT_CHANGES.c.first_day))).all()
+        return entries, [first for (first,) in changes]
+
+    entries, changes = sessions.run(left)
+    assert entries == [period.start]
+    assert changes == [date(2024, 3, 1), date(2025, 5, 1)]  # the one of three days ago could make nothing stale
+    # The change within the margin of the entry's making still counts against it.
+    assert not sessions.run(lambda db: _is_kept(db, "samenvatting", Scope(None), period))
