@@ -87,7 +87,8 @@ def _expression(dialect: str, text: str, row: str) -> str:
 
 
 def _log(dialect: str, row: str, selects: list[tuple[str, str, str]]) -> str:
-    """The statements that log a row's ranges (row: NEW or OLD); a range already logged gets the new moment.
+    """The statements that log a row's ranges (row: NEW or OLD); a range already logged gets the new moment, and
+    its count of writes goes up (two writes in the same second differ in it).
 
     A range that starts today (UTC) or later is not logged: no kept figures reach that far (``reports.cache`` keeps
     only periods that ended days ago), and today's taps, the most frequent writes there are, then write nothing
@@ -97,9 +98,10 @@ def _log(dialect: str, row: str, selects: list[tuple[str, str, str]]) -> str:
         low, high, tail = (_expression(dialect, part, row) for part in (first, last, rest))
         where = f"{tail} AND" if tail.startswith("WHERE") or " WHERE " in tail else f"{tail} WHERE"
         statements.append(
-            "INSERT INTO report_changes (first_day, last_day, changed_at) "
-            f"SELECT DISTINCT {low}, {high}, {WORDS[dialect]['now']} {where} {low} < {WORDS[dialect]['today']} "
-            "ON CONFLICT (first_day, last_day) DO UPDATE SET changed_at = excluded.changed_at;"
+            "INSERT INTO report_changes (first_day, last_day, changed_at, writes) "
+            f"SELECT DISTINCT {low}, {high}, {WORDS[dialect]['now']}, 1 {where} {low} < {WORDS[dialect]['today']} "
+            "ON CONFLICT (first_day, last_day) DO UPDATE "
+            "SET changed_at = excluded.changed_at, writes = report_changes.writes + 1;"
         )
     return " ".join(statements)
 
@@ -152,6 +154,7 @@ def upgrade() -> None:
         sa.Column("last_day", sa.Date(), nullable=False),
         sa.Column("computed_at", sa.BigInteger(), nullable=False),
         sa.Column("used_at", sa.BigInteger(), nullable=False),
+        sa.Column("seen", sa.String(length=40), nullable=False),
         sa.Column("payload", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_report_cache")),
     )
@@ -162,6 +165,7 @@ def upgrade() -> None:
         sa.Column("first_day", sa.Date(), nullable=False),
         sa.Column("last_day", sa.Date(), nullable=False),
         sa.Column("changed_at", sa.BigInteger(), nullable=False),
+        sa.Column("writes", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("first_day", "last_day", name=op.f("pk_report_changes")),
     )
     with op.batch_alter_table("report_changes", schema=None) as batch_op:

@@ -304,7 +304,9 @@ def test_the_worker_forgets_unused_entries_and_changes_that_can_no_longer_matter
             (day + cache.MARGIN - 60, date(2024, 3, 1)),
             (60, date(2025, 5, 1)),
         ):
-            await db.execute(REPORT_CHANGES.insert().values(first_day=first, last_day=first, changed_at=now - age))
+            await db.execute(
+                REPORT_CHANGES.insert().values(first_day=first, last_day=first, changed_at=now - age, writes=1)
+            )
         return now
 
     sessions.run(keep_two)
@@ -325,3 +327,36 @@ def test_the_worker_forgets_unused_entries_and_changes_that_can_no_longer_matter
     assert changes == [date(2024, 3, 1), date(2025, 5, 1)]  # the one of three days ago could make nothing stale
     # The change within the margin of the entry's making still counts against it.
     assert not sessions.run(lambda db: _is_kept(db, "samenvatting", Scope(None), period))
+
+
+def test_figures_counted_right_after_a_write_are_kept_and_a_second_write_in_the_same_second_still_counts(
+    world, sessions
+):
+    """No waiting for the margin: figures counted just after the data went in (an import, the demo) are kept at
+    once; and a write to a range already logged in the same second (the same moment) still makes them stale,
+    through the range's count of writes."""
+    period = Period(date(2024, 3, 1), date(2024, 3, 31))
+    scope = Scope(None)
+
+    async def write_view_write(db: AsyncSession):
+        await _write(db, world, "goal", date(2024, 3, 12), 1)
+        await db.commit()
+        first = await service._summary(db, scope, period, with_waitlist=False)
+        kept = await _is_kept(db, "samenvatting", scope, period)
+        moment = await db.scalar(
+            select(REPORT_CHANGES.c.changed_at).where(REPORT_CHANGES.c.first_day == date(2024, 3, 12))
+        )
+        await _write(db, world, "goal", date(2024, 3, 12), 2)
+        await db.flush()
+        # The same moment, as two writes within one second would have it.
+        await db.execute(
+            update(REPORT_CHANGES).where(REPORT_CHANGES.c.first_day == date(2024, 3, 12)).values(changed_at=moment)
+        )
+        await db.commit()
+        stale = not await _is_kept(db, "samenvatting", scope, period)
+        again = await service._summary(db, scope, period, with_waitlist=False)
+        return first, kept, stale, again, await figures.summary(db, scope, period, with_waitlist=False)
+
+    first, kept, stale, again, fresh = sessions.run(write_view_write)
+    assert kept and stale
+    assert again == fresh and fresh.goals_by_dimension != first.goals_by_dimension

@@ -2,15 +2,19 @@
 worker and machine shares them and a second view costs a lookup instead of seconds of queries.
 
 The figures (a summary, the months of a period) are kept by kind, scope and period, only for periods that ended
-at least ``SETTLED_DAYS`` days ago: a recent one changes with every tap and is counted live. A kept entry holds
-while no record that the figures count was written in a range of days overlapping its period since it was made:
-triggers on every table the figures read log such ranges in ``report_changes`` (``reports.models``), whoever
-writes. They log no range that starts today (UTC) or later, which no kept period reaches: hence the days of
-margin, which also cover the hours between Amsterdam's date and UTC's. The moment an entry was made is read from
-the database's clock before its figures are counted, and a change up to ``MARGIN`` seconds before it still counts
-against it: a write whose transaction began before the count and committed after it is never missed (no
-transaction here lives that long). Entries not used for ``KEEP_DAYS`` days, and changes older than anything kept,
-are pruned by the worker.
+at least ``SETTLED_DAYS`` days ago: a recent one changes with every tap and is counted live. Triggers on every
+table the figures read log, whoever writes, the ranges of days a write touched in ``report_changes``
+(``reports.models``), with the moment and a count of writes per range. They log no range that starts today (UTC)
+or later, which no kept period reaches: hence the days of margin, which also cover the hours between Amsterdam's
+date and UTC's.
+
+A kept entry holds while no range overlapping its period was written since it was counted. What was written
+recently (within ``MARGIN`` seconds of the count, by the database's clock) is read just before counting, and
+kept with the entry as ``seen`` (how many such ranges, how many writes): a later look finds the same, or
+something was written. So a write whose transaction began before the count and committed after it is never
+missed (no transaction here lives longer than the margin), and figures counted just after a big write (an
+import, the demo) are kept at once. Entries not used for ``KEEP_DAYS`` days, and changes older than anything
+kept, are pruned by the worker.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from dataclasses import asdict, fields
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, literal_column, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -54,22 +58,30 @@ def _scope_key(scope: Scope) -> str:
     return "alle" if scope.location_ids is None else ",".join(sorted(str(i) for i in scope.location_ids))
 
 
+async def _recent_changes(db: AsyncSession, period: Period, since: int | None = None) -> tuple[int, str]:
+    """The database's clock (or ``since``, a moment read before) and what was written in the period's days since
+    ``MARGIN`` seconds before it: how many ranges, how many writes. Both only grow, and every write adds to one."""
+    now = await database_now(db) if since is None else since
+    ranges, writes = (
+        await db.execute(
+            select(func.count(), func.coalesce(func.sum(_CHANGES.writes), 0)).where(
+                _CHANGES.changed_at >= now - MARGIN,
+                _CHANGES.first_day <= period.end,
+                _CHANGES.last_day >= period.start,
+            )
+        )
+    ).one()
+    return now, f"{ranges}:{writes}"
+
+
 async def _fresh_payload(db: AsyncSession, key: str) -> str | None:
     """The kept payload, if nothing it counted has changed since it was made."""
-    columns = (_CACHE.payload, _CACHE.computed_at, _CACHE.used_at, _CACHE.first_day, _CACHE.last_day)
+    columns = (_CACHE.payload, _CACHE.computed_at, _CACHE.used_at, _CACHE.first_day, _CACHE.last_day, _CACHE.seen)
     row = (await db.execute(select(*columns).where(_CACHE.key == key))).first()
     if row is None:
         return None
-    changed = await db.scalar(
-        select(literal_column("1"))
-        .where(
-            _CHANGES.changed_at >= row.computed_at - MARGIN,
-            _CHANGES.first_day <= row.last_day,
-            _CHANGES.last_day >= row.first_day,
-        )
-        .limit(1)
-    )
-    if changed is not None:
+    _, seen = await _recent_changes(db, Period(row.first_day, row.last_day), since=row.computed_at)
+    if seen != row.seen:
         return None
     if row.used_at < time.time() - 86_400:  # used today: marked once a day, so that views do not become writes
         await db.execute(update(REPORT_CACHE).where(_CACHE.key == key).values(used_at=int(time.time())))
@@ -77,7 +89,9 @@ async def _fresh_payload(db: AsyncSession, key: str) -> str | None:
     return row.payload
 
 
-async def _keep(db: AsyncSession, key: str, kind: str, period: Period, computed_at: int, payload: str) -> None:
+async def _keep(
+    db: AsyncSession, key: str, kind: str, period: Period, computed_at: int, seen: str, payload: str
+) -> None:
     """Keeps (or replaces) an entry, in a short transaction of its own: a report is read, not written, so the
     request holds no lock for it (SQLite's write lock would wait for the rest of the request)."""
     values = {
@@ -87,13 +101,14 @@ async def _keep(db: AsyncSession, key: str, kind: str, period: Period, computed_
         "last_day": period.end,
         "computed_at": computed_at,
         "used_at": computed_at,
+        "seen": seen,
         "payload": payload,
     }
     dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(REPORT_CACHE).values(**values)
     statement = statement.on_conflict_do_update(
         index_elements=[_CACHE.key],
-        set_={name: statement.excluded[name] for name in ("computed_at", "used_at", "payload")},
+        set_={name: statement.excluded[name] for name in ("computed_at", "used_at", "seen", "payload")},
     )
     await db.execute(statement)
     await db.commit()
@@ -116,9 +131,9 @@ async def remembered(
     payload = await _fresh_payload(db, key)
     if payload is not None:
         return decode(json.loads(payload))
-    computed_at = await database_now(db)
+    computed_at, seen = await _recent_changes(db, period)  # before counting: what commits later shows
     figures = await count()
-    await _keep(db, key, kind, period, computed_at, json.dumps(encode(figures)))
+    await _keep(db, key, kind, period, computed_at, seen, json.dumps(encode(figures)))
     return figures
 
 

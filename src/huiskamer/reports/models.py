@@ -68,6 +68,7 @@ REPORT_CHANGES = Table(
     Column("first_day", Date, primary_key=True),
     Column("last_day", Date, primary_key=True),
     Column("changed_at", BigInteger, nullable=False),
+    Column("writes", BigInteger, nullable=False),  # how many times it was logged: two in one second differ
     Index("ix_report_changes_changed_at", "changed_at"),
 )
 
@@ -82,6 +83,8 @@ REPORT_CACHE = Table(
     Column("last_day", Date, nullable=False),
     Column("computed_at", BigInteger, nullable=False),
     Column("used_at", BigInteger, nullable=False),
+    # The recent changes of its days as they were when it was counted (``reports.cache._recent_changes``).
+    Column("seen", String(40), nullable=False),
     Column("payload", Text, nullable=False),
     Index("ix_report_cache_used_at", "used_at"),
 )
