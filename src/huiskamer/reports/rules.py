@@ -6,6 +6,7 @@ No I/O. ``figures`` asks the database for aggregates; these rules turn them into
 from __future__ import annotations
 
 import calendar
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -339,6 +340,13 @@ def revealed_counts(total: Cell, lines: Sequence[Sequence[Cell] | None]) -> list
 
 
 def protect(total: int, lines: Sequence[Sequence[int]]) -> Protected:
+    """``_protect``, remembered: a report shows the same counts to everyone who opens it, and working out what to
+    hide tries every small count against every line, over and over (a third of a kept report's time)."""
+    return _protect(total, tuple(tuple(values) for values in lines))
+
+
+@functools.lru_cache(maxsize=4096)
+def _protect(total: int, lines: tuple[tuple[int, ...], ...]) -> Protected:
     """Shows every count under 5 as "<5", and hides more (as "×") until no "<5" can be worked out from a total
     minus the other counts of a line that adds up to it.
 
