@@ -1,5 +1,5 @@
 """What the report pages need besides the figures: reading the period form, links that keep the choice, and
-the charts drawn off the event loop."""
+the charts as images."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
-
-import anyio
 
 from huiskamer.errors import InvalidInput
 from huiskamer.reports import charts, rules
@@ -69,5 +67,6 @@ def chart_svgs(tables: list[Table]) -> dict[str, str]:
 
 
 async def chart_images(tables: list[Table]) -> dict[str, str]:
-    """The charts, drawn in a worker thread (matplotlib is CPU work that would hold up other requests)."""
-    return await anyio.to_thread.run_sync(chart_svgs, tables)
+    """The charts, drawn on the event loop: the SVG writer needs a few milliseconds for all of them, too little to
+    hand to a worker thread (matplotlib needed seconds, and one). Async so the pages' handlers need not change."""
+    return chart_svgs(tables)
