@@ -11,8 +11,10 @@ opens has what it has in real life. The server is ``huiskamer serve --workers 2`
 (its background worker on, as in production); the load comes from this process over HTTP.
 
 - **Phones**: ``--phones`` kinderwerkers of the big huiskamer, each its own session, tap its day list of the most
-  recent weekday as ``static/js/daglijst.js`` posts a tap (a new tap id each time), one after another, as in the
-  16:00 rush of ``bench_day_list.py`` (``--tap-pause`` gives them a pause between taps).
+  recent weekday as ``static/js/daglijst.js`` posts a tap (a new tap id each time), each about a second after
+  its previous one was answered (``--tap-pause``, 0.5 to 1.5 s): a kinderwerker going down the list at 16:00,
+  fast. Twenty such phones send 15 to 20 taps a second, more than a whole organisation does at its busiest.
+  ``--tap-pause 0`` taps back to back, a saturation test (``bench_day_list.py``'s rush measures that).
 - **Coordinators**: ``--coordinators`` sessions of the demo's two coordinators (one of the big huiskamer, one of
   the three small ones), each going through its pages in random order with 0.5 to 1 s to read each: the inbox
   (``/aanmeldingen``), a waitlist of theirs, the reports (``/rapportage``: this year, the default, and the whole of
@@ -491,7 +493,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0, help="seconds per phase")
     parser.add_argument("--rounds", type=int, default=2, help="rounds of two phases: phones alone, mixed")
     parser.add_argument("--warm-up", type=float, default=10.0, help="seconds of mixed load before the rounds")
-    parser.add_argument("--tap-pause", type=float, default=0.0, help="seconds between a phone's taps (on average)")
+    parser.add_argument("--tap-pause", type=float, default=1.0, help="seconds between a phone's taps (on average)")
     parser.add_argument("--quick", action="store_true", help="a short, light run, to check the script")
     parser.add_argument(
         "--postgres",
