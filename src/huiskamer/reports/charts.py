@@ -344,15 +344,7 @@ def _upright(chart: Chart) -> str:
     # The axes: the value axis on the left, the categories along the bottom.
     ticks = " ".join(f"M{_num(left)},{_num(y_of(value))} h-{TICK}" for value, _ in scale.ticks)
     ticks += "".join(f" M{_num(x_of(position))},{_num(bottom)} v{TICK}" for position in range(len(categories)))
-    out.append(
-        _tag(
-            "path",
-            d=f"M{_num(left)},{_num(top)} V{_num(bottom)} H{_num(left + width)} {ticks}",
-            stroke=INK,
-            stroke_width=0.8,
-            fill="none",
-        )
-    )
+    out.append(_axes(left, top, bottom, width, ticks))
     for value, label in scale.ticks:
         out.append(_text(left - TICK - GAP, y_of(value) + TEXT_SIZE * 0.35, label, anchor="end"))
     for position, label in enumerate(categories):
@@ -364,6 +356,12 @@ def _upright(chart: Chart) -> str:
     out += notes
     out += _legend(chart, rows)
     return _document(chart, bottom + below, out)
+
+
+def _axes(left: float, top: float, bottom: float, width: float, ticks: str) -> str:
+    """The two axes (left and bottom of the plot) with their tick marks, as one path."""
+    d = f"M{_num(left)},{_num(top)} V{_num(bottom)} H{_num(left + width)} {ticks}"
+    return _tag("path", d=d, stroke=INK, stroke_width=0.8, fill="none")
 
 
 def _lying(chart: Chart) -> str:
@@ -408,15 +406,7 @@ def _lying(chart: Chart) -> str:
         out.append(_bar_group(index, bars))
     ticks = " ".join(f"M{_num(x_of(value))},{_num(bottom)} v{TICK}" for value, _ in scale.ticks)
     ticks += "".join(f" M{_num(left)},{_num(y_of(position))} h-{TICK}" for position in range(len(categories)))
-    out.append(
-        _tag(
-            "path",
-            d=f"M{_num(left)},{_num(top)} V{_num(bottom)} H{_num(left + width)} {ticks}",
-            stroke=INK,
-            stroke_width=0.8,
-            fill="none",
-        )
-    )
+    out.append(_axes(left, top, bottom, width, ticks))
     for value, label in scale.ticks:
         out.append(_text(x_of(value), bottom + TICK + GAP + TEXT_SIZE * 0.75, label, anchor="middle"))
     for position, label in enumerate(categories):

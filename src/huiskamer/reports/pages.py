@@ -62,11 +62,6 @@ def read_choice(raw: dict[str, str | None], today: date) -> Choice:
 
 
 def chart_svgs(tables: list[Table]) -> dict[str, str]:
-    """Each table's chart as a ``data:`` URI."""
+    """Each table's chart as a ``data:`` URI, drawn right here: the SVG writer needs a few milliseconds for all of
+    them, too little to hand to a worker thread."""
     return {table.key: charts.data_uri(charts.render_svg(table.chart)) for table in tables if table.chart}
-
-
-async def chart_images(tables: list[Table]) -> dict[str, str]:
-    """The charts, drawn on the event loop: the SVG writer needs a few milliseconds for all of them, too little to
-    hand to a worker thread (matplotlib needed seconds, and one). Async so the pages' handlers need not change."""
-    return chart_svgs(tables)

@@ -124,14 +124,18 @@ async def _months(db: AsyncSession, scope: Scope, period: Period) -> list[MonthF
     months = []
     if settled is not None:
         months += await cache.remembered(
-            db, "maanden", scope, settled, today(), lambda: figures.trends(db, scope, settled), *_MONTHS_JSON
+            db,
+            "maanden",
+            scope,
+            settled,
+            today(),
+            lambda: figures.trends(db, scope, settled),
+            cache.encode_months,
+            cache.decode_months,
         )
     if recent is not None:
         months += await figures.trends(db, scope, recent)
     return months
-
-
-_MONTHS_JSON = (cache.encode_months, cache.decode_months)
 
 
 def _split_at_settled_month(period: Period, on: date) -> tuple[Period | None, Period | None]:

@@ -79,7 +79,7 @@ async def _dashboard(
     context: dict[str, Any] = {"where": where, "tables": [], "images": {}, "stories": []}
     if choice.period is not None:
         context = await _report_context(db_session, where, choice, protect=not choice.exact)
-        context["images"] = await pages.chart_images(context["tables"])
+        context["images"] = pages.chart_svgs(context["tables"])
         story = await stories.story_to_edit(db_session, actor, where, choice.period)
         context["story_text"] = story_text if story_text is not None else (story.text if story else "")
     errors = {**choice.errors, **(story_errors or {})}
@@ -148,7 +148,7 @@ async def print_view(
     if fix := _period_to_fix(choice):
         return fix
     context = await _shared_report(db_session, actor, choice)
-    context["images"] = await pages.chart_images(context["tables"])
+    context["images"] = pages.chart_svgs(context["tables"])
     return page(request, "reports/report.html", title="Rapportage", choice=choice, for_pdf=False, **context)
 
 
@@ -210,7 +210,7 @@ async def export_pdf(
     if fix := _period_to_fix(choice):
         return fix
     context = await _shared_report(db_session, actor, choice)
-    context["images"] = await pages.chart_images(context["tables"])
+    context["images"] = pages.chart_svgs(context["tables"])
     template = request.app.template_engine.get_template("reports/report.html")
     html = template.render(actor=actor, choice=choice, for_pdf=True, title="Rapportage", request=request, **context)
     content = await anyio.to_thread.run_sync(exports.to_pdf, html, settings.static_dir)
