@@ -360,3 +360,21 @@ def test_figures_counted_right_after_a_write_are_kept_and_a_second_write_in_the_
     first, kept, stale, again, fresh = sessions.run(write_view_write)
     assert kept and stale
     assert again == fresh and fresh.goals_by_dimension != first.goals_by_dimension
+
+
+def test_a_view_marks_an_entry_used_once_a_day_so_that_the_worker_keeps_it(world, sessions):
+    """Read from the cache, an entry last marked more than a day ago is marked used now (the prune's measure); one
+    marked today is left alone, so that views do not all become writes."""
+    period = Period(date(2024, 4, 1), date(2024, 4, 30))
+    key = cache.key_of("samenvatting", "alle", period.start, period.end)
+
+    async def used_after_a_view(db: AsyncSession, used_at: int) -> int:
+        await db.execute(update(REPORT_CACHE).where(REPORT_CACHE.c.key == key).values(used_at=used_at))
+        await db.commit()
+        await service._summary(db, Scope(None), period, with_waitlist=False)
+        return await db.scalar(select(REPORT_CACHE.c.used_at).where(REPORT_CACHE.c.key == key))
+
+    sessions.run(lambda db: service._summary(db, Scope(None), period, with_waitlist=False))
+    now = sessions.run(cache.database_now)
+    assert sessions.run(lambda db: used_after_a_view(db, now - 3 * 86_400)) >= now - 5
+    assert sessions.run(lambda db: used_after_a_view(db, now - 3_600)) == now - 3_600
