@@ -118,3 +118,19 @@ def test_an_unknown_invitation_link_is_a_clear_404(client):
     response = client.get("/uitnodiging/bestaat-niet")
     assert response.status_code == 404
     assert "verlopen of al gebruikt" in response.text
+
+
+def test_every_guard_runs_on_the_event_loop(app):
+    """Litestar runs a plain-function guard in its thread pool: a thread hop per guard on every request, a good part
+    of the fixed cost (benchmarks/bench_fixed_cost.py). Every guard of every route is a coroutine function."""
+    from litestar.utils.sync import AsyncCallable
+
+    handlers = [handler for route in app.routes if isinstance(route, HTTPRoute) for handler in route.route_handlers]
+    assert len(handlers) > 100
+    in_threads = sorted(
+        f"{handler.handler_name}: {getattr(guard, 'func', guard).__name__}"
+        for handler in handlers
+        for guard in handler.resolve_guards()
+        if isinstance(guard, AsyncCallable)
+    )
+    assert in_threads == []

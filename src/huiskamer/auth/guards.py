@@ -1,6 +1,9 @@
 """Guards check the role; the services' queries check the scope.
 
 Every route needs a logged-in user unless its handler says ``opt={"public": True}``.
+
+The guards are ``async`` although they never wait: Litestar runs a plain function guard in its thread pool, and
+that hop (twice for most routes) was a good part of every request's fixed cost (benchmarks/bench_fixed_cost.py).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from huiskamer.auth.models import Role
 PUBLIC = {"public": True}
 
 
-def require_login(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+async def require_login(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     if handler.opt.get("public") or connection.scope["path"].startswith("/schema"):
         return  # the OpenAPI document is public: it holds no data
     if connection.scope.get("user") is None:
@@ -25,7 +28,7 @@ def require_login(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseR
 
 
 def _require_roles(*roles: Role):
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         actor: Actor | None = connection.scope.get("user")
         if actor is None:
             raise NotAuthorizedException("Log in om verder te gaan.")

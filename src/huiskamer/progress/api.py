@@ -27,7 +27,7 @@ from huiskamer.site.templating import today
 MAX_WITHIN_DAYS = 366
 
 
-def require_team(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def require_team(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Kinderwerkers and coordinators; a referrer or beheerder may never see a child's progress (403)."""
     actor = connection.scope.get("user")
     if actor is None or not (actor.is_youth_worker or actor.is_coordinator):
