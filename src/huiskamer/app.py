@@ -46,7 +46,7 @@ from huiskamer.site import web as site_web
 from huiskamer.site.deps import dependencies
 from huiskamer.site.errors import handle_exception
 from huiskamer.site.htmx import push_boosted_url
-from huiskamer.site.security import security_headers
+from huiskamer.site.security import RefuseMalformedPaths, security_headers
 from huiskamer.site.templating import template_config
 from huiskamer.worker import running_in_background
 
@@ -96,7 +96,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             create_static_files_router(path="/static", directories=[settings.static_dir], opt=PUBLIC, name="static"),
         ],
         plugins=[SQLAlchemyPlugin(config=alchemy), HTMXPlugin()],
-        middleware=[AuthenticationMiddleware()],
+        middleware=[RefuseMalformedPaths(), AuthenticationMiddleware()],
         guards=[require_login],
         dependencies=dependencies,
         exception_handlers={Exception: handle_exception},
@@ -108,7 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_samesite="lax",
             header_name="x-csrftoken",
             # The API authenticates with a bearer token, never with a cookie, so it needs no CSRF token.
-            exclude=["/api/"],
+            exclude=["^/api/"],  # anchored: Litestar searches the path for it
         ),
         template_config=template_config(settings),
         openapi_config=OpenAPIConfig(
@@ -118,7 +118,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[JsonRenderPlugin()],
         ),
         state=State({"huiskamer_settings": settings, "huiskamer_alchemy": alchemy}),
-        before_send=[security_headers, push_boosted_url],
+        before_send=[security_headers(settings), push_boosted_url],
         lifespan=[_worker_lifespan(settings, alchemy)],
         request_max_body_size=2 * 1024 * 1024,
         debug=False,

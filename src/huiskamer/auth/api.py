@@ -7,14 +7,13 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 from litestar import Request, get, patch, post
-from litestar.exceptions import SerializationException
 from litestar.params import FromPath, FromQuery
 
 from huiskamer.auth import users
 from huiskamer.auth.guards import require_admin
 from huiskamer.auth.models import User
-from huiskamer.errors import InvalidInput, NotFound
-from huiskamer.site.deps import AppSettings, CurrentActor, DbSession
+from huiskamer.errors import NotFound
+from huiskamer.site.deps import AppSettings, CurrentActor, DbSession, json_body
 
 PAGE_SIZE = 500
 
@@ -47,13 +46,6 @@ def user_json(user: User) -> dict[str, Any]:
         "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
         "created_at": user.created_at.isoformat(),
     }
-
-
-async def _json_body(request: Request[Any, Any, Any]) -> Any:
-    try:
-        return await request.json()
-    except SerializationException as error:
-        raise InvalidInput({"": "Stuur geldige JSON: een object met velden."}) from error
 
 
 def _user_id(raw: str) -> UUID:
@@ -98,7 +90,7 @@ async def create_user(
     request: Request[Any, Any, Any], actor: CurrentActor, db_session: DbSession, settings: AppSettings
 ) -> dict[str, Any]:
     """A new user and a one-time invitation link (valid for a week) with which they set a password."""
-    data = users.parse_user_input(await _json_body(request), creating=True)
+    data = users.parse_user_input(await json_body(request), creating=True)
     user = await users.create_user(db_session, actor, data)
     if not user.active:  # created switched off: a link would not work until it is switched on
         return {**user_json(user), "invitation_url": None, "invitation_expires_at": None}
@@ -121,7 +113,7 @@ async def update_user(
 ) -> dict[str, Any]:
     """Changes name, role, location_ids, organisation or active; ``"active": false`` ends sessions and tokens."""
     target = _user_id(user_id)
-    data = users.parse_user_input(await _json_body(request), creating=False)
+    data = users.parse_user_input(await json_body(request), creating=False)
     return user_json(await users.update_user(db_session, actor, target, data))
 
 

@@ -5,21 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, patch, post
-from litestar.exceptions import SerializationException
 from litestar.params import FromPath
 
 from huiskamer.auth.guards import require_admin
-from huiskamer.errors import InvalidInput
 from huiskamer.locations import service
 from huiskamer.locations.schemas import location_json, location_uuid, parse_location_input
-from huiskamer.site.deps import CurrentActor, DbSession
-
-
-async def json_body(request: Request[Any, Any, Any]) -> Any:
-    try:
-        return await request.json()
-    except SerializationException:
-        raise InvalidInput({"": "Het verzoek is geen geldige JSON. Stuur een object met velden."}) from None
+from huiskamer.site.deps import CurrentActor, DbSession, json_body
 
 
 @get("/api/v1/locations", name="api_locations", tags=["locations"])

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, TypeAlias
 
+import msgspec
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
@@ -12,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from huiskamer.auth.actor import Actor
 from huiskamer.config import Settings
+from huiskamer.errors import InvalidInput
 
 
 def provide_actor(request: Request[Any, Any, Any]) -> Actor:
@@ -48,13 +51,33 @@ DbSession: TypeAlias = NamedDependency[AsyncSession]
 AppSettings: TypeAlias = NamedDependency[Settings]
 
 
+# JSON nested deeper than this is refused before it is parsed (api-v1.md: robustness); no body of ours nests more
+# than four levels.
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_A_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def json_depth(body: bytes) -> int:
+    """How deep the arrays and objects of a JSON text nest (brackets inside strings do not count)."""
+    brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_A_BRACKET)
+    depth = deepest = 0
+    for bracket in brackets:
+        depth += 1 if bracket in b"[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
 async def json_body(request: Request[Any, Any, Any]) -> Any:
-    """The request's JSON; a body that is no JSON at all is bad input (422), never a 500."""
-    from litestar.exceptions import SerializationException
-
-    from huiskamer.errors import InvalidInput
-
+    """The request's JSON. A body that is no UTF-8, no JSON or nested too deep is bad input (422), never a 500."""
+    body = await request.body()
     try:
-        return await request.json()
-    except SerializationException:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput({"": "Het verzoek is geen geldige UTF-8-tekst."}) from None
+    if json_depth(body) > MAX_JSON_DEPTH:
+        raise InvalidInput({"": f"De JSON is te diep genest (hoogstens {MAX_JSON_DEPTH} niveaus)."})
+    try:
+        return msgspec.json.decode(body) if body else None
+    except (msgspec.DecodeError, RecursionError):
         raise InvalidInput({"": "Het verzoek is geen geldige JSON. Stuur een object met velden."}) from None

@@ -9,6 +9,7 @@ from urllib.parse import quote
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
     HTTPException,
+    MethodNotAllowedException,
     NotAuthorizedException,
     NotFoundException,
     PermissionDeniedException,
@@ -19,6 +20,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DataError
 
 from huiskamer.errors import DomainError, InvalidInput
+from huiskamer.site.security import malformed_path
 from huiskamer.site.templating import page
 
 logger = logging.getLogger("huiskamer")
@@ -79,15 +81,33 @@ def _status_of(exc: Exception) -> int:
     return HTTP_500_INTERNAL_SERVER_ERROR
 
 
+def loggable(text: str) -> str:
+    """What a request controls, made safe for one log line: line breaks and other control characters escaped, so
+    that a crafted path cannot forge a line of its own (ASVS 16.4.1)."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if isinstance(exc, (NotFoundException, MethodNotAllowedException)):
+        exc = malformed_path(request.scope.get("path", "")) or exc  # the router found no route for such a path
+    response = _answer(request, exc)
+    if isinstance(exc, HTTPException) and exc.headers:
+        # Litestar's 405 names the methods that are allowed (RFC 9110): keep that on our own answer.
+        for name, value in exc.headers.items():
+            response.headers.setdefault(name, value)
+    return response
+
+
+def _answer(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     status_code = _status_of(exc)
+    where = loggable(f"{request.method} {request.scope.get('path', '')}")
     if isinstance(exc, DataError):
-        logger.warning("Ongeldige waarde voor de database bij %s %s: %s", request.method, request.url.path, exc)
+        logger.warning("Ongeldige waarde voor de database bij %s: %s", where, loggable(str(exc)))
     if status_code >= 500:
-        logger.exception("Onverwachte fout bij %s %s", request.method, request.url.path, exc_info=exc)
+        logger.exception("Onverwachte fout bij %s", where, exc_info=exc)
     if _is_api(request):
         if isinstance(exc, InvalidInput):
-            return api_error(422, exc.message, exc.errors)
+            return api_error(exc.status_code, exc.message, exc.errors)
         if isinstance(exc, NotAuthorizedException):
             response = api_error(401, "Geen of een ongeldig token.")
             response.headers["WWW-Authenticate"] = "Bearer"

@@ -1,9 +1,16 @@
-"""Headers that keep browsers strict: no inline scripts, no framing, no sniffing, no referrer leaks."""
+"""Headers that keep browsers strict (no inline scripts, no framing, no sniffing, no referrer leaks, HTTPS only in
+production, API answers never cached), and requests refused before any route sees them."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from litestar.datastructures import MutableScopeHeaders
-from litestar.types import Message, Scope
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from huiskamer.config import Settings
+from huiskamer.errors import MalformedRequest
 
 _HEADERS = {
     "Content-Security-Policy": (
@@ -15,15 +22,46 @@ _HEADERS = {
     "Referrer-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+# Production runs behind HTTPS only (the cookies are Secure there): browsers are told to never try plain HTTP.
+HSTS = "max-age=31536000; includeSubDomains"
 
 
-async def security_headers(message: Message, scope: Scope) -> None:
-    if message["type"] != "http.response.start":
-        return
-    headers = MutableScopeHeaders.from_message(message)
-    path = scope.get("path", "")
-    for name, value in _HEADERS.items():
-        if name == "Content-Security-Policy" and path.startswith("/schema"):
-            continue  # the API documentation page loads its own scripts
-        if name not in headers:
-            headers[name] = value
+def security_headers(settings: Settings) -> Callable[[Message, Scope], Awaitable[None]]:
+    headers_for_all = dict(_HEADERS)
+    if settings.secure_cookies:
+        headers_for_all["Strict-Transport-Security"] = HSTS
+
+    async def add_headers(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
+            return
+        headers = MutableScopeHeaders.from_message(message)
+        path = scope.get("path", "")
+        for name, value in headers_for_all.items():
+            if name == "Content-Security-Policy" and path.startswith("/schema"):
+                continue  # the API documentation page loads its own scripts
+            if name not in headers:
+                headers[name] = value
+        if path.startswith("/api/"):
+            # API answers hold dossiers: no browser, proxy or client library may keep them (api-v1.md).
+            headers["Cache-Control"] = "no-store"
+
+    return add_headers
+
+
+def malformed_path(path: str) -> MalformedRequest | None:
+    """A path with a NUL byte is no path of ours: 400, whether a route matched it or not (api-v1.md)."""
+    if "\x00" in path:
+        return MalformedRequest({"path": "Het adres bevat een ongeldig teken."}, "Dit adres bestaat niet.")
+    return None
+
+
+class RefuseMalformedPaths(ASGIMiddleware):
+    """Refuses a malformed path that matched a route (a file look-up would fail on it with a 500); one that matched
+    none is turned into the same 400 by the exception handler (``site.errors``)."""
+
+    scopes = ("http",)  # type: ignore[assignment]
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        if error := malformed_path(scope["path"]):
+            raise error
+        await next_app(scope, receive, send)
