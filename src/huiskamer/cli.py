@@ -7,7 +7,7 @@ import os
 import secrets
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 from uuid import UUID
 
 import click
@@ -201,26 +201,92 @@ def token() -> None:
     "create", help="Maakt een nieuw API-token; alleen de hash wordt bewaard. Het token staat op de laatste regel."
 )
 @click.option("--email", required=True)
-def token_create(email: str) -> None:
+@click.option("--name", default="", help="Waarvoor het token dient, bijvoorbeeld 'Koppeling schoolsysteem'.")
+@click.option("--expires-days", default=None, help="Geldigheid in dagen (standaard 90, hoogstens 365).")
+def token_create(email: str, name: str, expires_days: str | None) -> None:
+    from huiskamer.auth import service as auth_service
+    from huiskamer.errors import InvalidInput
+
+    try:
+        name, days = auth_service.parse_token_input(name, expires_days)
+    except InvalidInput as error:
+        _fail(" ".join(error.errors.values()))
+
+    async def work(session: AsyncSession) -> str | None:
+        found = await _active_user(session, email)
+        return await auth_service.create_api_token(session, found, name=name, days=days) if found else None
+
+    raw = _run_in_session(Settings.from_env(), work)
+    if raw is None:
+        _fail("Geen actieve gebruiker met dit e-mailadres.")
+    click.echo(f"API-token voor {email}, {days} dagen geldig (bewaar het goed; het wordt niet nog eens getoond):")
+    click.echo(raw)
+
+
+@token.command("list", help="Toont de geldige API-tokens van een gebruiker (nooit het token zelf).")
+@click.option("--email", required=True)
+def token_list(email: str) -> None:
+    from huiskamer.auth import service as auth_service
+
+    async def work(session: AsyncSession) -> list[auth_service.TokenView] | None:
+        found = await _active_user(session, email, active_only=False)
+        return await auth_service.list_tokens(session, found.id) if found else None
+
+    tokens = _run_in_session(Settings.from_env(), work)
+    if tokens is None:
+        _fail("Geen gebruiker met dit e-mailadres.")
+    click.echo("id\tnaam\taangemaakt\tverloopt\tlaatst gebruikt")
+    for shown in tokens:
+        used = shown.last_used_at.isoformat(timespec="minutes") if shown.last_used_at else "nooit"
+        click.echo(
+            f"{shown.id}\t{shown.name or '-'}\t{shown.created_at.isoformat(timespec='minutes')}\t"
+            f"{shown.expires_at.date().isoformat()}\t{used}"
+        )
+
+
+@token.command("revoke", help="Trekt één API-token meteen in.")
+@click.argument("token_id")
+def token_revoke(token_id: str) -> None:
+    from uuid import UUID
+
     from sqlalchemy import select
 
     from huiskamer.auth import service as auth_service
+    from huiskamer.auth.models import ApiToken
+    from huiskamer.errors import NotFound
+
+    try:
+        wanted = UUID(token_id)
+    except ValueError:
+        _fail("Dit is geen token-id; 'huiskamer token list --email …' toont ze.")
+
+    async def work(session: AsyncSession) -> bool:
+        owner = await session.scalar(select(ApiToken.user_id).where(ApiToken.id == wanted))
+        if owner is None:
+            return False
+        try:
+            await auth_service.revoke_token(session, owner, wanted)
+        except NotFound:  # revoked already
+            return False
+        return True
+
+    if not _run_in_session(Settings.from_env(), work):
+        _fail("Geen geldig API-token met dit id.")
+    click.echo(f"API-token {wanted} is ingetrokken.")
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+async def _active_user(session: AsyncSession, email: str, *, active_only: bool = True):
+    from sqlalchemy import select
+
     from huiskamer.auth.models import User
 
-    settings = Settings.from_env()
-
-    async def work(session: AsyncSession) -> str | None:
-        found = await session.scalar(select(User).where(User.email == email.strip().lower()))
-        if found is None or not found.active:
-            return None
-        return await auth_service.create_api_token(session, found)
-
-    raw = _run_in_session(settings, work)
-    if raw is None:
-        click.echo("Geen actieve gebruiker met dit e-mailadres.", err=True)
-        sys.exit(1)
-    click.echo(f"API-token voor {email} (bewaar het goed; het wordt niet nog eens getoond):")
-    click.echo(raw)
+    found = await session.scalar(select(User).where(User.email == email.strip().lower()))
+    return found if found is not None and (found.active or not active_only) else None
 
 
 @main.command(help="Draait alleen de achtergrondtaken (e-mail versturen, opruimen), zonder webserver.")

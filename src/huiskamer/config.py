@@ -68,7 +68,8 @@ class Settings:
     static_dir: Path = PROJECT_ROOT / "static"
     session_max_age_seconds: int = 8 * 3600
     invitation_valid_days: int = 7
-    login_max_failures: int = 10
+    login_max_failures: int = 10  # per account and source address
+    login_max_failures_per_address: int = 30  # over all accounts
     login_block_minutes: int = 15
     echo_sql: bool = False
     smtp: SmtpSettings | None = None

@@ -8,8 +8,9 @@ from litestar import Request, get
 from litestar.response import Template
 
 from huiskamer.audit import service as audit_service
+from huiskamer.auth import security_log
 from huiskamer.auth.guards import require_admin
-from huiskamer.site.deps import CurrentActor, DbSession
+from huiskamer.site.deps import AppSettings, CurrentActor, DbSession
 from huiskamer.site.templating import page
 
 _QUERY_FIELDS = ("persoon", "tabel", "record", "van", "tot", "pagina")
@@ -48,4 +49,27 @@ async def audit_search(request: Request[Any, Any, Any], actor: CurrentActor, db_
     )
 
 
-routes = [audit_search]
+@get("/beheer/beveiliging", name="security_log", guards=[require_admin])
+async def security_log_page(
+    request: Request[Any, Any, Any], actor: CurrentActor, db_session: DbSession, settings: AppSettings
+) -> Template:
+    raw_kind, raw_page = request.query_params.get("soort"), request.query_params.get("pagina")
+    kind = raw_kind if raw_kind in security_log.KIND_LABELS else None
+    page_number = (
+        int(raw_page) if isinstance(raw_page, str) and raw_page.isdigit() and 0 < int(raw_page) < 10_000 else 1
+    )
+    events, has_next = await security_log.latest(db_session, actor, kind=kind, page=page_number)
+    return page(
+        request,
+        "audit/security_log.html",
+        title="Beveiligingslog",
+        events=events,
+        kinds=[(str(k), label) for k, label in security_log.KIND_LABELS.items()],
+        kind=kind or "",
+        page_number=page_number,
+        has_next=has_next,
+        settings=settings,
+    )
+
+
+routes = [audit_search, security_log_page]

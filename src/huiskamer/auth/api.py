@@ -6,14 +6,15 @@ from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
 
-from litestar import Request, get, patch, post
+from litestar import Request, delete, get, patch, post
 from litestar.params import FromPath, FromQuery
 
+from huiskamer.auth import service as auth_service
 from huiskamer.auth import users
 from huiskamer.auth.guards import require_admin
 from huiskamer.auth.models import User
 from huiskamer.errors import NotFound
-from huiskamer.site.deps import AppSettings, CurrentActor, DbSession, json_body
+from huiskamer.site.deps import AppSettings, CurrentActor, DbSession, client_address, json_body
 
 PAGE_SIZE = 500
 
@@ -48,6 +49,13 @@ def user_json(user: User) -> dict[str, Any]:
     }
 
 
+def _token_id(raw: str) -> UUID:
+    try:
+        return UUID(raw)
+    except ValueError:
+        raise NotFound("Deze API-sleutel bestaat niet (meer).") from None
+
+
 def _user_id(raw: str) -> UUID:
     """Ids are opaque: anything that is no id of ours is simply not found."""
     try:
@@ -59,6 +67,20 @@ def _user_id(raw: str) -> UUID:
 @get("/api/v1/me", name="api_me", tags=["account"])
 async def me(actor: CurrentActor) -> dict[str, Any]:
     return actor_json(actor)
+
+
+@get("/api/v1/me/tokens", name="api_my_tokens", tags=["account"])
+async def my_tokens(actor: CurrentActor, db_session: DbSession) -> dict[str, Any]:
+    """The caller's API tokens that still work (never the tokens themselves)."""
+    return {"items": [token.as_json() for token in await auth_service.list_tokens(db_session, actor.id)]}
+
+
+@delete("/api/v1/me/tokens/{token_id:str}", name="api_my_token_revoke", tags=["account"], status_code=204)
+async def revoke_my_token(
+    request: Request[Any, Any, Any], token_id: FromPath[str], actor: CurrentActor, db_session: DbSession
+) -> None:
+    """Revokes one of the caller's own tokens at once; any other id does not exist (404)."""
+    await auth_service.revoke_token(db_session, actor.id, _token_id(token_id), address=client_address(request))
 
 
 @get("/api/v1/users", name="api_users", tags=["users"], guards=[require_admin])
@@ -132,4 +154,4 @@ async def invite_user(
     return {"invitation_url": invitation.url, "invitation_expires_at": invitation.expires_at.isoformat()}
 
 
-routes = [me, list_users, create_user, get_user, update_user, invite_user]
+routes = [me, my_tokens, revoke_my_token, list_users, create_user, get_user, update_user, invite_user]

@@ -120,7 +120,11 @@ class ApiToken(UUIDBase):
 
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # What the user calls it ("Koppeling schoolsysteem"), so that they know which one to revoke.
+    name: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    # Every token ends: 90 days unless chosen otherwise, at most 365 (ASVS 7.4.3).
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
@@ -140,11 +144,34 @@ class Invitation(UUIDBase):
 
 
 class LoginThrottle(UUIDBase):
-    """Failed log-ins per account (e-mail as typed) and per IP address, shared by every worker."""
+    """Log-in attempts per account and source address, and per source address, shared by every worker. An attempt
+    is counted before its password is checked (``auth.throttle``)."""
 
     __tablename__ = "login_throttles"
 
     key: Mapped[str] = mapped_column(String(300), unique=True)
     failures: Mapped[int] = mapped_column(default=0)
     window_started_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
-    blocked_until: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+
+class SecurityEventKind(StrEnum):
+    LOGIN_FAILED = "login_failed"
+    LOGIN_SLOWED = "login_slowed"
+    TOKEN_CREATED = "token_created"  # noqa: S105 (a kind of event, not a password)
+    TOKEN_REVOKED = "token_revoked"  # noqa: S105
+    TOKENS_REVOKED = "tokens_revoked"
+
+
+class SecurityEvent(UUIDBase):
+    """The security log: what the beheerder reads to see an attack or a misuse of an account (ASVS 16.3). Not the
+    audit trail of changes: failed log-ins change nothing, and log-ins would drown the changes there."""
+
+    __tablename__ = "security_events"
+
+    at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
+    kind: Mapped[str] = mapped_column(String(30), index=True)
+    # The account concerned when it exists; for a log-in, the e-mail as typed (an attacker's guesses included).
+    user_id: Mapped[UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True, default=None)
+    email: Mapped[str] = mapped_column(String(254), default="")
+    address: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[str] = mapped_column(String(300), default="")

@@ -13,13 +13,14 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from huiskamer.audit.hook import AuditActor, set_actor
+from huiskamer.auth import security_log, throttle
 from huiskamer.auth.actor import Actor
 from huiskamer.auth.models import (
     ApiToken,
     Invitation,
-    LoginThrottle,
     Organisation,
     Role,
+    SecurityEventKind,
     User,
     UserLocation,
     UserSession,
@@ -38,7 +39,7 @@ from huiskamer.errors import Forbidden, InvalidInput, NotFound
 # whether an account exists.
 LOGIN_FAILED = (
     "Inloggen is niet gelukt. Controleer uw e-mailadres en wachtwoord. "
-    "Na 10 mislukte pogingen kunt u een kwartier niet inloggen."
+    "Na 10 mislukte pogingen kunt u het op dit apparaat een kwartier niet opnieuw proberen."
 )
 
 
@@ -50,58 +51,31 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-# --- slowing down guessers ---------------------------------------------------------------------
-
-
-def _throttle_keys(email: str, ip: str | None) -> list[str]:
-    keys = ["email:" + email.strip().lower()[:254]]
-    if ip:
-        keys.append("ip:" + ip[:64])
-    return keys
-
-
-async def _is_blocked(db: AsyncSession, keys: list[str], now: datetime) -> bool:
-    rows = await db.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys)))
-    return any(row.blocked_until is not None and row.blocked_until > now for row in rows)
-
-
-async def _count_failure(db: AsyncSession, keys: list[str], settings: Settings, now: datetime) -> None:
-    window = timedelta(minutes=settings.login_block_minutes)
-    for key in keys:
-        row = await db.scalar(select(LoginThrottle).where(LoginThrottle.key == key).with_for_update())
-        if row is None:
-            db.add(LoginThrottle(key=key, failures=1, window_started_at=now))
-            continue
-        if row.window_started_at + window < now:
-            row.failures, row.window_started_at, row.blocked_until = 0, now, None
-        row.failures += 1
-        if row.failures >= settings.login_max_failures:
-            row.blocked_until = now + window
-
-
-async def _clear_failures(db: AsyncSession, email: str) -> None:
-    # Only the account's counter: a shared office IP stays counted for the guesser's sake.
-    await db.execute(delete(LoginThrottle).where(LoginThrottle.key == _throttle_keys(email, None)[0]))
-
-
 async def authenticate(db: AsyncSession, settings: Settings, email: str, password: str, ip: str | None) -> User:
-    """Returns the active user with this e-mail and password; raises LoginFailed otherwise (and counts it)."""
+    """Returns the active user with this e-mail and password; raises LoginFailed otherwise. Every attempt is
+    counted before the password is checked (``auth.throttle``); failures go to the security log."""
     now = _now()
     # Whatever was typed is only compared, never trusted: control characters (NUL breaks PostgreSQL) go.
-    email = "".join(ch for ch in email if ch >= " ")
-    keys = _throttle_keys(email, ip)
-    if await _is_blocked(db, keys, now):
+    email = "".join(ch for ch in email if ch >= " ").strip()[:254]
+    verdict = await throttle.count_attempt(db, settings, email, ip, now)
+    if verdict is not throttle.Verdict.ALLOWED:
+        if verdict is throttle.Verdict.SLOWED_NOW:  # logged once per window, not for every attempt of a flood
+            await security_log.record(db, SecurityEventKind.LOGIN_SLOWED, email=email, address=ip)
+        await db.commit()
         raise LoginFailed
-    user = await db.scalar(select(User).where(User.email == email.strip().lower()[:254]))
-    # The read is over: the connection goes back to the pool while argon2 works (a tenth of a second), so that a
-    # flood of log-ins does not hold every connection and stall every other request waiting for one.
+    user = await db.scalar(select(User).where(User.email == email.lower()))
+    # The count is in for parallel attempts to see, and the connection goes back to the pool while argon2 works
+    # (a tenth of a second): a flood of log-ins does not hold every connection and stall every other request.
     await db.commit()
     password_ok = await verify_password_off_loop(password[:500], user.password_hash if user else None)
     if user is None or not password_ok or not user.active:
-        await _count_failure(db, keys, settings, now)
-        await db.commit()  # the failure must count even though the request ends in an error
+        why = "onbekend e-mailadres" if user is None else ("account uitgeschakeld" if password_ok else "wachtwoord")
+        await security_log.record(
+            db, SecurityEventKind.LOGIN_FAILED, user_id=user.id if user else None, email=email, address=ip, detail=why
+        )
+        await db.commit()  # the failure must be logged even though the request ends in an error
         raise LoginFailed
-    await _clear_failures(db, email)
+    await throttle.succeeded(db, email, ip)
     # From here on the request acts for the user who proved who they are: the audit names them, not "anoniem".
     set_actor(AuditActor(id=user.id, label=f"{user.name} <{user.email}>"))
     user.last_login_at = now
@@ -183,15 +157,21 @@ async def end_session(db: AsyncSession, session_id: UUID) -> None:
     await db.execute(delete(UserSession).where(UserSession.id == session_id))
 
 
-async def end_all_sessions_and_tokens(db: AsyncSession, user_id: UUID, *, keep_session: UUID | None = None) -> None:
-    """Used when a user is deactivated or changes the password: everything else that was logged in ends now."""
+async def end_all_sessions_and_tokens(
+    db: AsyncSession, user_id: UUID, *, keep_session: UUID | None = None, why: str = ""
+) -> None:
+    """Used when a user is deactivated or changes the password: every other session ends now and every API token
+    is revoked (a token made with the old password must not outlive it)."""
     query = delete(UserSession).where(UserSession.user_id == user_id)
     if keep_session is not None:
         query = query.where(UserSession.id != keep_session)
     await db.execute(query)
-    if keep_session is None:
-        await db.execute(
-            update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None)).values(revoked_at=_now())
+    revoked = await db.execute(
+        update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None)).values(revoked_at=_now())
+    )
+    if revoked.rowcount:
+        await security_log.record(
+            db, SecurityEventKind.TOKENS_REVOKED, user_id=user_id, detail=f"{revoked.rowcount} sleutel(s); {why}"
         )
 
 
@@ -217,28 +197,128 @@ async def pop_flash(db: AsyncSession, session_id: UUID, flash: list[dict[str, st
 
 # --- API tokens --------------------------------------------------------------------------------
 
+TOKEN_DEFAULT_DAYS = 90
+TOKEN_MAX_DAYS = 365
+# How stale ``last_used_at`` may get before a request writes it again: a write on every API call would make
+# every call a writer (on SQLite, one at a time).
+TOKEN_USE_PRECISION = timedelta(minutes=5)
 
-async def create_api_token(db: AsyncSession, user: User) -> str:
+
+def parse_token_input(name: Any, expires_days: Any) -> tuple[str, int]:
+    """A token's name and lifetime in days, as typed in the form, the CLI or JSON; bad input is refused per field."""
+    errors: dict[str, str] = {}
+    name = name.strip() if isinstance(name, str) else ""
+    if len(name) > 100:
+        errors["name"] = "Een naam van hoogstens 100 tekens."
+    if expires_days is None or expires_days == "":
+        days = TOKEN_DEFAULT_DAYS
+    else:
+        try:
+            days = int(str(expires_days).strip())
+        except ValueError:
+            days = 0
+        if not 1 <= days <= TOKEN_MAX_DAYS:
+            errors["expires_days"] = f"Kies een geldigheid van 1 tot en met {TOKEN_MAX_DAYS} dagen."
+    if errors:
+        raise InvalidInput(errors)
+    return name, days
+
+
+async def create_api_token(
+    db: AsyncSession, user: User, *, name: str = "", days: int = TOKEN_DEFAULT_DAYS, address: str | None = None
+) -> str:
+    """A new token (shown once: only its hash is stored) that ends after ``days``."""
     if not user.active:
         raise InvalidInput({"email": "Dit account is niet actief."})
     raw = "hk_" + new_token()
-    db.add(ApiToken(token_hash=token_hash(raw), user_id=user.id, created_at=_now()))
+    now = _now()
+    db.add(
+        ApiToken(
+            token_hash=token_hash(raw),
+            user_id=user.id,
+            name=name,
+            created_at=now,
+            expires_at=now + timedelta(days=days),
+        )
+    )
+    await security_log.record(
+        db, SecurityEventKind.TOKEN_CREATED, user_id=user.id, email=user.email, address=address, detail=name
+    )
     await db.flush()
     return raw
 
 
-async def find_token_actor(db: AsyncSession, raw: str) -> Actor | None:
-    """The user of an API token, with the user's location ids: one indexed query."""
-    if not raw or len(raw) > 200:
-        return None
-    query = (
-        select(*_actor_columns())
+@cache
+def _token_statement():
+    # Built once, like the session's: every API request runs it.
+    return (
+        select(ApiToken.id.label("token_id"), ApiToken.last_used_at, *_actor_columns())
         .join(ApiToken, ApiToken.user_id == User.id)
         .outerjoin(UserLocation, UserLocation.user_id == User.id)
-        .where(ApiToken.token_hash == token_hash(raw), ApiToken.revoked_at.is_(None), User.active.is_(True))
+        .where(
+            ApiToken.token_hash == bindparam("token_hash"),
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > bindparam("now", type_=ApiToken.expires_at.type),
+            User.active.is_(True),
+        )
     )
-    rows = (await db.execute(query)).all()
-    return _actor_from(rows) if rows else None
+
+
+async def find_token_actor(db: AsyncSession, raw: str) -> Actor | None:
+    """The user of an API token that has neither expired nor been revoked, with the user's location ids: one
+    indexed query. Notes when the token was used, to within a few minutes, in a short transaction of its own."""
+    if not raw or len(raw) > 200:
+        return None
+    now = _now()
+    rows = (await db.execute(_token_statement(), {"token_hash": token_hash(raw), "now": now})).all()
+    if not rows:
+        return None
+    last_used = rows[0].last_used_at
+    if last_used is None or last_used < now - TOKEN_USE_PRECISION:
+        await db.execute(update(ApiToken).where(ApiToken.id == rows[0].token_id).values(last_used_at=now))
+        await db.commit()
+    return _actor_from(rows)
+
+
+@dataclass(frozen=True)
+class TokenView:
+    id: UUID
+    name: str
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id),
+            "name": self.name,
+            "created_at": self.created_at.isoformat(),
+            "expires_at": self.expires_at.isoformat(),
+            "last_used_at": self.last_used_at.isoformat() if self.last_used_at else None,
+        }
+
+
+async def list_tokens(db: AsyncSession, user_id: UUID) -> list[TokenView]:
+    """The user's tokens that still work, newest first (never the token itself: only its hash is kept)."""
+    rows = await db.scalars(
+        select(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > _now())
+        .order_by(ApiToken.created_at.desc())
+    )
+    return [TokenView(t.id, t.name, t.created_at, t.expires_at, t.last_used_at) for t in rows]
+
+
+async def revoke_token(db: AsyncSession, user_id: UUID, token_id: UUID, *, address: str | None = None) -> None:
+    """Revokes one of the user's own tokens at once; another user's token does not exist for them (404)."""
+    token = await db.scalar(
+        select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+    )
+    if token is None:
+        raise NotFound("Deze API-sleutel bestaat niet (meer).")
+    token.revoked_at = _now()
+    await security_log.record(
+        db, SecurityEventKind.TOKEN_REVOKED, user_id=user_id, address=address, detail=token.name or str(token.id)
+    )
 
 
 # --- passwords and invitations -----------------------------------------------------------------
@@ -262,7 +342,7 @@ async def change_password(
     if errors:
         raise InvalidInput(errors)
     user.password_hash = await hash_password_off_loop(new)
-    await end_all_sessions_and_tokens(db, user.id, keep_session=session_id)
+    await end_all_sessions_and_tokens(db, user.id, keep_session=session_id, why="wachtwoord gewijzigd")
 
 
 async def create_invitation(db: AsyncSession, settings: Settings, user: User) -> str:
@@ -319,8 +399,8 @@ async def accept_invitation(db: AsyncSession, raw: str, new: str, repeat: str) -
         raise InvalidInput({"repeat_password": "De twee wachtwoorden zijn niet gelijk."})
     invitation.used_at = _now()
     user.password_hash = await hash_password_off_loop(new)
-    # Also a password reset: whoever was logged in with the old password is logged out.
-    await db.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    # Also a password reset: whoever was logged in with the old password is logged out, its tokens revoked.
+    await end_all_sessions_and_tokens(db, user.id, why="wachtwoord opnieuw ingesteld")
     return user
 
 

@@ -342,7 +342,7 @@ async def update_user(db: AsyncSession, actor: Actor, user_id: UUID, data: UserI
     if data.active is not None and data.active != user.active:
         user.active = data.active
         if not data.active:
-            await end_all_sessions_and_tokens(db, user.id)
+            await end_all_sessions_and_tokens(db, user.id, why="account uitgeschakeld")
             await _end_open_invitations(db, user.id)
     await _flush_unique_email(db)
     return user

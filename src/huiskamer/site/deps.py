@@ -28,6 +28,11 @@ def provide_settings(state: State) -> Settings:
     return state["huiskamer_settings"]
 
 
+def client_address(request: Request[Any, Any, Any]) -> str | None:
+    """Where the request came from (behind the proxy: what it says, ``serve`` trusts its headers)."""
+    return request.client.host if request.client else None
+
+
 dependencies = {
     "actor": Provide(provide_actor, sync_to_thread=False),
     "settings": Provide(provide_settings, sync_to_thread=False),

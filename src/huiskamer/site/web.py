@@ -21,7 +21,7 @@ from huiskamer.locations import service as locations_service
 from huiskamer.progress import service as progress_service
 from huiskamer.referrals import pages as referral_pages
 from huiskamer.referrals import service as referral_service
-from huiskamer.site.deps import AppSettings, CurrentActor, DbSession, form_data
+from huiskamer.site.deps import AppSettings, CurrentActor, DbSession, client_address, form_data
 from huiskamer.site.templating import page, today
 
 
@@ -102,7 +102,7 @@ async def login_submit(
     email = data.get("email") if isinstance(data.get("email"), str) else ""
     password = data.get("password") if isinstance(data.get("password"), str) else ""
     target = _safe_next(data.get("next") if isinstance(data.get("next"), str) else None)
-    ip = request.client.host if request.client else None
+    ip = client_address(request)
     try:
         user = await auth_service.authenticate(db_session, settings, email, password, ip)
     except auth_service.LoginFailed as failed:
