@@ -10,6 +10,7 @@ import concurrent.futures
 import itertools
 import re
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -177,3 +178,20 @@ def post_form(client: Any, path: str, data: Mapping[str, Any], *, form_page: str
 
 def api(client: Any, token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+# Referrals that the tests put on a waitlist are submitted "long ago": their intakes are dated back (the waiting
+# time counts from the intake), and an intake cannot be dated before its referral (issue 16.8).
+SUBMITTED_LONG_AGO = timedelta(days=400)
+
+
+def submitted_long_ago(settings: Settings, referral_id: UUID | str) -> None:
+    from huiskamer.referrals.models import Referral
+
+    async def work(session: AsyncSession) -> None:
+        referral = await session.get(Referral, UUID(str(referral_id)))
+        assert referral is not None
+        referral.submitted_at -= SUBMITTED_LONG_AGO
+        await session.commit()
+
+    in_session(settings, work)

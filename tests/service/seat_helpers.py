@@ -25,6 +25,7 @@ from huiskamer.referrals.rules import MoveRequest, Status
 from huiskamer.referrals.schemas import parse_referral_input
 from huiskamer.validation import WEEKDAYS
 from tests.conftest import KEPT_TABLES
+from tests.factories import SUBMITTED_LONG_AGO
 
 T = TypeVar("T")
 
@@ -108,6 +109,7 @@ async def waitlisted_referral(
     }
     referral = await referrals.submit_referral(db, referrer, parse_referral_input(raw_referral, today=today))
     await referrals.move(db, coordinator, settings, referral.id, MoveRequest(to=Status.IN_REVIEW))
+    referral.submitted_at -= SUBMITTED_LONG_AGO  # its intake is dated back (issue 16.8)
     raw_intake = {
         "held_on": held_on.isoformat(),
         "goals": [{"description": "Minder snel boos worden als ik verlies"}],

@@ -19,7 +19,7 @@ from huiskamer.locations.models import LocationCapacity
 from huiskamer.placements.models import Offer, Placement, SeatClaim
 from huiskamer.referrals.models import Referral, ReferralEvent, ReferralLocation
 from huiskamer.site.templating import today
-from tests.factories import api, in_session, make_location, make_token, make_user
+from tests.factories import api, in_session, make_location, make_token, make_user, submitted_long_ago
 
 
 @dataclass
@@ -89,6 +89,7 @@ def referral_in_review(
     response = client.post("/api/v1/referrals", json=body, headers=api(client, cast.referrer))
     assert response.status_code == 201, response.text
     rid = response.json()["id"]
+    submitted_long_ago(cast.settings, rid)
     moved = client.post(
         f"/api/v1/referrals/{rid}/transitions", json={"to": "in_review"}, headers=api(client, cast.coordinator_ab)
     )

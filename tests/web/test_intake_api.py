@@ -459,3 +459,15 @@ def test_a_huge_intake_is_refused_without_a_500(client, cast):
     )
     assert too_big.status_code in (400, 413, 422)
     assert row_counts(cast.settings) == before
+
+
+@pytest.mark.parametrize("held_on", ["1900-01-01", "2000-02-29"])
+def test_an_intake_dated_before_the_referral_is_refused_and_changes_nothing(client, cast, held_on):
+    """An intake dated 1900-01-01 would put the child on top of every waitlist: the waiting counts from it."""
+    rid = referral_in_review(client, cast)
+    response = hold_intake(client, cast, rid, held_on=held_on)
+    assert response.status_code == 422
+    assert set(errors_of(response)) == {"held_on"}
+    assert "vóór de aanmelding" in errors_of(response)["held_on"]
+    assert dossier(client, cast, rid)["status"] == "in_review"
+    assert hold_intake(client, cast, rid, held_on=today().isoformat()).status_code == 201

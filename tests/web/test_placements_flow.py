@@ -1,6 +1,6 @@
 from datetime import date, timedelta
 
-from tests.factories import api, make_location, make_token, make_user
+from tests.factories import api, make_location, make_token, make_user, submitted_long_ago
 
 
 def test_a_referral_goes_from_intake_through_waitlist_and_offer_to_placement_and_back_out(test_settings, client):
@@ -28,6 +28,7 @@ def test_a_referral_goes_from_intake_through_waitlist_and_offer_to_placement_and
             "requested_weekdays": ["mon", "tue", "thu"],
         }
         rid = client.post("/api/v1/referrals", json=body, headers=api(client, t_ref)).json()["id"]
+        submitted_long_ago(test_settings, rid)  # its intake is dated back
         assert (
             client.post(
                 f"/api/v1/referrals/{rid}/transitions", json={"to": "in_review"}, headers=api(client, t_c)

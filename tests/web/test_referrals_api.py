@@ -793,3 +793,17 @@ def test_the_child_is_stored_with_a_match_key_and_the_phone_as_e164(test_setting
     key, phone = in_session(test_settings, work)
     assert key == "noor bakker"
     assert phone == "+31612345678"  # stored as E.164, shown as people write it
+
+
+def test_an_intake_is_planned_ahead_never_in_the_past(client, cast):
+    referral = submit(client, cast["referrer"], [cast["location"]])
+    move(client, cast, referral, to="in_review")
+    past = (datetime.now().astimezone() - timedelta(hours=2)).isoformat(timespec="minutes")
+    response = move(client, cast, referral, to="intake_planned", planned_at=past)
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["planned_at"]
+    assert client.get(f"/api/v1/referrals/{referral}", headers=api(client, cast["coordinator"])).json()["status"] == (
+        "in_review"
+    )
+    soon = (datetime.now().astimezone() + timedelta(hours=2)).isoformat(timespec="minutes")
+    assert move(client, cast, referral, to="intake_planned", planned_at=soon).status_code == 200

@@ -397,14 +397,14 @@ def test_coordinator_actions_move_the_status_and_the_history_says_who_when_and_w
     assert reviewed.headers["location"] == f"/aanmeldingen/{referral_id}"
     assert "in behandeling" in coordinator.get(reviewed.headers["location"]).text
 
-    planned = move(coordinator, referral_id, "intake_planned", planned_at="2026-09-01T15:30")
+    planned = move(coordinator, referral_id, "intake_planned", planned_at="2030-09-01T15:30")
     assert planned.status_code == 303
     stored = referral_in_db(cast.settings, referral_id)
     assert stored.status == "intake_planned"
-    assert stored.intake_planned_at.isoformat().startswith("2026-09-01T13:30")  # Amsterdam summer time is UTC+2
+    assert stored.intake_planned_at.isoformat().startswith("2030-09-01T13:30")  # Amsterdam summer time is UTC+2
 
     page = html.unescape(coordinator.get(f"/aanmeldingen/{referral_id}").text)
-    assert "dinsdag 1 september 2026 om 15:30" in page
+    assert "zondag 1 september 2030 om 15:30" in page
     assert "Intake verzetten" in page
     assert "Fatima el Amrani (coördinator)" in page
 
@@ -444,7 +444,7 @@ def test_a_refused_move_shows_the_reason_on_the_page_never_an_error(cast, make_c
     referral_id = submit_form(referrer, [cast.location_a])
     coordinator = browser(make_client, cast.settings, cast.coordinator_a)
 
-    response = move(coordinator, referral_id, "intake_planned", planned_at="2026-09-01T15:30")
+    response = move(coordinator, referral_id, "intake_planned", planned_at="2030-09-01T15:30")
     assert response.status_code == 409
     assert "Van ‘ingediend’" in html.unescape(response.text) or "Van 'ingediend'" in html.unescape(response.text)
     assert "notice-error" in response.text

@@ -13,7 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from huiskamer.site.templating import today
-from tests.factories import api, login_as, make_location, make_token, make_user
+from tests.factories import api, login_as, make_location, make_token, make_user, submitted_long_ago
 
 
 @dataclass
@@ -85,6 +85,7 @@ def referral_in_review(
     response = client.post("/api/v1/referrals", json=body, headers=api(client, cast.token_referrer))
     assert response.status_code == 201, response.text
     rid = response.json()["id"]
+    submitted_long_ago(cast.settings, rid)
     token = cast.token_a if location in (None, cast.a) else make_token(cast.settings, cast.coordinator_b)
     moved = client.post(f"/api/v1/referrals/{rid}/transitions", json={"to": "in_review"}, headers=api(client, token))
     assert moved.status_code == 200, moved.text

@@ -19,6 +19,7 @@ from huiskamer.locations.models import Location
 from huiskamer.referrals import service as referrals
 from huiskamer.referrals.models import Referral, ReferralLocation
 from huiskamer.referrals.rules import MoveRequest, Status
+from huiskamer.site.templating import AMSTERDAM, dutch_date
 
 INTAKE_FROM = {Status.IN_REVIEW.value, Status.INTAKE_PLANNED.value, Status.INTAKE_DONE.value}
 
@@ -96,6 +97,12 @@ async def hold_intake(
         raise Conflict(
             "Een intakegesprek kan worden vastgelegd als de aanmelding in behandeling is of de intake gepland is."
         )
+    submitted_on = referral.submitted_at.astimezone(AMSTERDAM).date()
+    if data.held_on < submitted_on:
+        # An intake dated before the referral (1900-01-01, a typo in the year) would put the child on top of every
+        # waitlist: the waiting time counts from the intake.
+        submitted = dutch_date(submitted_on, "d MMMM y")
+        raise InvalidInput({"held_on": f"Het gesprek kan niet vóór de aanmelding ({submitted}) gehouden zijn."})
     await _check_locations(db, actor, data.preferred_location_ids)
     await _link_siblings(db, actor, referral, data.sibling_referral_ids)
     items = await catalogue(db)

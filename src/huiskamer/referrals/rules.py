@@ -6,7 +6,7 @@ No I/O: the service asks these rules whether a move is allowed and what it must 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -129,8 +129,16 @@ def coordinator_actions(current: Status) -> list[Status]:
     return sorted((s for s in MOVES[current] if s not in NEEDS_OWN_ACTION), key=order.index)
 
 
-def check_move(current: Status, request: MoveRequest, *, via_own_action: bool = False) -> dict[str, str]:
-    """Raises MoveRefused when the status does not allow the move; returns per-field problems of the request."""
+# A planned intake lies ahead; a few minutes back is a clock that runs behind, not a date in the past.
+PLANNING_GRACE = timedelta(minutes=5)
+
+
+def check_move(
+    current: Status, request: MoveRequest, *, via_own_action: bool = False, now: datetime | None = None
+) -> dict[str, str]:
+    """Raises MoveRefused when the status does not allow the move; returns per-field problems of the request.
+    ``now``: the moment of the move, against which a planned intake must lie ahead (left out in rules' tests that
+    are about statuses only)."""
     if current in TERMINAL:
         raise MoveRefused(f"Deze aanmelding is {status_name(current)}; de status kan niet meer veranderen.")
     if request.to not in MOVES[current]:
@@ -152,6 +160,8 @@ def check_move(current: Status, request: MoveRequest, *, via_own_action: bool = 
         problems["reason_code"] = "Bij deze stap hoort geen reden uit de lijst."
     if request.to is Status.INTAKE_PLANNED and request.planned_at is None:
         problems["planned_at"] = "Vul de datum en tijd van het intakegesprek in."
+    elif request.planned_at is not None and now is not None and request.planned_at < now - PLANNING_GRACE:
+        problems["planned_at"] = "Een intakegesprek plant u vooruit: kies een datum en tijd die nog moeten komen."
     return problems
 
 

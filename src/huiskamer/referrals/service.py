@@ -477,7 +477,7 @@ async def move(
     if not actor.is_coordinator:
         raise Forbidden("Alleen een coördinator kan de status van een aanmelding veranderen.")
     try:
-        problems = rules.check_move(Status(referral.status), request, via_own_action=via_own_action)
+        problems = rules.check_move(Status(referral.status), request, via_own_action=via_own_action, now=_now())
     except MoveRefused as refused:
         raise Conflict(refused.message) from refused
     if problems:
