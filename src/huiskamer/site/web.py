@@ -15,6 +15,7 @@ from huiskamer.attendance import pages as attendance_pages
 from huiskamer.auth import service as auth_service
 from huiskamer.auth.guards import PUBLIC
 from huiskamer.auth.middleware import SESSION_COOKIE
+from huiskamer.auth.secrets import password_problem
 from huiskamer.config import Settings
 from huiskamer.errors import InvalidInput, NotFound
 from huiskamer.locations import service as locations_service
@@ -163,12 +164,29 @@ async def password_submit(
     return Redirect("/", status_code=303)
 
 
+@post("/wachtwoord/controle", name="password_check", opt=PUBLIC)
+async def password_check(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
+    """The hint under a new password as it is typed (htmx, no script of our own): the very rules the form applies
+    when it is sent, with the e-mail and name of the logged-in user or of the invitation's user."""
+    data = await form_data(request)
+    password = data.get("new_password") if isinstance(data.get("new_password"), str) else ""
+    email = name = ""
+    actor = request.scope.get("user")
+    invitation = data.get("uitnodiging")
+    if actor is not None:
+        email, name = actor.email, actor.name
+    elif isinstance(invitation, str) and (found := await auth_service.find_invitation(db_session, invitation)):
+        email, name = found[1].email, found[1].name
+    problem = password_problem(password, email=email, name=name) if password else None
+    return page(request, "auth/_password_hint.html", password=password, problem=problem)
+
+
 @get("/uitnodiging/{token:str}", name="invitation", opt=PUBLIC)
 async def invitation_form(request: Request[Any, Any, Any], token: FromPath[str], db_session: DbSession) -> Template:
     found = await auth_service.find_invitation(db_session, token)
     if found is None:
         raise NotFound("Deze uitnodiging is verlopen of al gebruikt. Vraag de beheerder om een nieuwe link.")
-    return page(request, "auth/invitation.html", title="Wachtwoord instellen", user=found[1], errors={})
+    return page(request, "auth/invitation.html", title="Wachtwoord instellen", user=found[1], token=token, errors={})
 
 
 @post("/uitnodiging/{token:str}", name="invitation_submit", opt=PUBLIC)
@@ -188,6 +206,7 @@ async def invitation_submit(
             status_code=422,
             title="Wachtwoord instellen",
             user=found[1] if found else None,
+            token=token,
             errors=invalid.errors,
         )
     raw = await auth_service.start_session(db_session, settings, user)
@@ -198,6 +217,7 @@ async def invitation_submit(
 
 
 routes = [
+    password_check,
     home,
     info,
     health,
