@@ -10,13 +10,11 @@ Create Date: 2026-12-05 11:30:32.371480+00:00
 """
 
 from collections.abc import Sequence
-
 from datetime import UTC, datetime, timedelta
 
 import advanced_alchemy.types
 import sqlalchemy as sa
 from alembic import op
-
 
 revision: str = "1662856a3d48"
 down_revision: str | None = "5a7e2c0f9d41"

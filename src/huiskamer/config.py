@@ -66,7 +66,8 @@ class Settings:
     base_url: str = "http://127.0.0.1:8000"
     templates_dir: Path = PROJECT_ROOT / "templates"
     static_dir: Path = PROJECT_ROOT / "static"
-    session_max_age_seconds: int = 8 * 3600
+    session_max_age_seconds: int = 8 * 3600  # absolute: a session ends 8 hours after the log-in
+    session_idle_seconds: int = 30 * 60  # and after half an hour without a request (ASVS 7.3.1)
     invitation_valid_days: int = 7
     login_max_failures: int = 10  # per account and source address
     login_max_failures_per_address: int = 30  # over all accounts
@@ -92,6 +93,7 @@ class Settings:
             smtp=SmtpSettings.from_env(),
             worker_interval_seconds=float(os.environ.get("HUISKAMER_WORKER_INTERVAL", "5")),
             run_worker=_env_bool("HUISKAMER_RUN_WORKER", True),
+            session_idle_seconds=int(os.environ.get("HUISKAMER_SESSION_IDLE_MINUTES", "30")) * 60,
         )
 
     @property

@@ -184,3 +184,37 @@ window.huiskamerOpslag = (function () {
     if (menu && window.matchMedia("(max-width: 47.99rem)").matches) menu.open = false;
   });
 })();
+
+// --- The idle timeout ------------------------------------------------------------------------------------
+// A session ends after data-session-idle seconds without a request. A few minutes before, a warning offers to
+// stay logged in; every request (a page, an htmx swap, a tap) starts the count again. The server notes a use to
+// the minute, so the warning comes early enough for that.
+(function () {
+  var idle = Number(document.body.getAttribute("data-session-idle") || 0);
+  var box = document.getElementById("sessie-melding");
+  if (!idle || !box) return;
+  var warnBefore = Math.min(180, idle / 3) * 1000, endBefore = 60 * 1000;
+  var lastUse = Date.now(), ended = false;
+  var again = box.querySelector("[data-session-text=ended] a");
+  if (again) again.href = "/inloggen?volgende=" + encodeURIComponent(location.pathname + location.search);
+  function show(which) {
+    box.hidden = which === null;
+    box.querySelectorAll("[data-session-text]").forEach(function (p) { p.hidden = p.getAttribute("data-session-text") !== which; });
+    box.querySelector("[data-session-stay]").hidden = which !== "soon";
+  }
+  function used() { if (!ended) { lastUse = Date.now(); show(null); } }
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.xhr && event.detail.xhr.status !== 401) used();
+  });
+  box.querySelector("[data-session-stay]").addEventListener("click", function () {
+    var headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+    fetch("/sessie/verlengen", {method: "POST", headers: headers, credentials: "same-origin", redirect: "manual"})
+      .then(function (response) { if (response.status === 204) used(); else { ended = true; show("ended"); } })
+      .catch(function () { /* offline: the warning stays, the next try may work */ });
+  });
+  setInterval(function () {
+    var left = idle * 1000 - (Date.now() - lastUse);
+    if (left <= endBefore) { ended = true; show("ended"); }
+    else if (left <= warnBefore) show("soon");
+  }, 5000);
+})();

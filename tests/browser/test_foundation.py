@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from huiskamer.demo import demo_logins
 from tests.browser.conftest import WIDTHS, axe_violations, log_in, screenshot
@@ -104,3 +105,27 @@ def test_a_location_form_with_mistakes_shows_them_next_to_the_fields_accessibly(
     assert page.locator(".error-summary").is_visible()
     screenshot(page, "beheer-locatie-fouten-telefoon")
     assert axe_violations(page) == []
+
+
+def test_before_the_idle_timeout_the_page_offers_to_stay_logged_in(new_page):
+    """The page's clock runs ahead (Playwright's clock): 28 minutes without a request bring the warning, its button
+    keeps the session (the server notes the use), and without it the page says the session has ended."""
+    page = new_page(360)
+    page.clock.install()
+    log_in(page, "f.elamrani@deschoor.example")
+    warning = page.locator("#sessie-melding")
+    expect(warning).to_be_hidden()
+    page.clock.run_for("26:00")
+    expect(warning).to_be_hidden()
+    page.clock.run_for("02:00")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("U wordt over een paar minuten uitgelogd")
+    assert axe_violations(page) == []
+    screenshot(page, "sessie-bijna-verlopen-telefoon-360")
+    with page.expect_response("**/sessie/verlengen") as answer:
+        page.get_by_role("button", name="Ingelogd blijven").click()
+    assert answer.value.status == 204
+    expect(warning).to_be_hidden()
+    page.clock.run_for("29:30")
+    expect(warning).to_contain_text("U bent uitgelogd")
+    expect(page.get_by_role("link", name="Log opnieuw in")).to_have_attribute("href", "/inloggen?volgende=%2F")

@@ -486,3 +486,76 @@ def test_deactivation_through_the_web_form_stops_token_and_browser_at_once(test_
     )
     assert posted.status_code == 303
     assert posted.headers["location"].startswith("/inloggen")
+
+
+# --- the idle timeout --------------------------------------------------------------------------
+
+
+def _session_used_at(settings, raw: str) -> datetime:
+    from huiskamer.auth.models import UserSession
+    from huiskamer.auth.secrets import token_hash
+
+    async def work(session):
+        return await session.scalar(select(UserSession.used_at).where(UserSession.token_hash == token_hash(raw)))
+
+    return in_session(settings, work)
+
+
+def _set_session_used_at(settings, raw: str, moment: datetime) -> None:
+    from huiskamer.auth.models import UserSession
+    from huiskamer.auth.secrets import token_hash
+
+    async def work(session):
+        await session.execute(
+            update(UserSession).where(UserSession.token_hash == token_hash(raw)).values(used_at=moment)
+        )
+        await session.commit()
+
+    in_session(settings, work)
+
+
+def test_a_session_unused_for_the_idle_time_has_ended_a_used_one_goes_on(test_settings, client):
+    user = make_user(test_settings, "admin", email="beheer@test.example")
+    login_as(test_settings, client, user)
+    raw = session_cookie(client)
+    idle = timedelta(seconds=test_settings.session_idle_seconds)
+    assert idle == timedelta(minutes=30)
+    _set_session_used_at(test_settings, raw, datetime.now(UTC) - idle + timedelta(minutes=2))
+    assert client.get("/", follow_redirects=False).status_code == 200  # 28 minutes: still there, and used now
+    assert _session_used_at(test_settings, raw) > datetime.now(UTC) - timedelta(seconds=5)
+    _set_session_used_at(test_settings, raw, datetime.now(UTC) - idle - timedelta(seconds=1))
+    ended = client.get("/account", follow_redirects=False)
+    assert ended.status_code == 303 and ended.headers["location"] == "/inloggen?volgende=%2Faccount"
+
+
+def test_a_use_is_written_once_a_minute_not_on_every_request(test_settings, client):
+    user = make_user(test_settings, "admin", email="beheer@test.example")
+    login_as(test_settings, client, user)
+    raw = session_cookie(client)
+    first = _session_used_at(test_settings, raw)
+    client.get("/")
+    client.get("/account")
+    assert _session_used_at(test_settings, raw) == first
+    _set_session_used_at(test_settings, raw, first - timedelta(minutes=2))
+    client.get("/")
+    assert _session_used_at(test_settings, raw) > first - timedelta(seconds=1)
+
+
+def test_stay_logged_in_starts_the_idle_time_again(test_settings, client):
+    user = make_user(test_settings, "admin", email="beheer@test.example")
+    login_as(test_settings, client, user)
+    raw = session_cookie(client)
+    page = client.get("/")
+    assert 'data-session-idle="1800"' in page.text and 'id="sessie-melding"' in page.text
+    _set_session_used_at(test_settings, raw, datetime.now(UTC) - timedelta(minutes=29, seconds=30))
+    token = csrf_token(client, "/account")
+    # /account itself was a use too; set it back again and keep the session with the warning's button alone.
+    _set_session_used_at(test_settings, raw, datetime.now(UTC) - timedelta(minutes=29, seconds=30))
+    stayed = client.post("/sessie/verlengen", headers={"x-csrftoken": token})
+    assert stayed.status_code == 204
+    assert _session_used_at(test_settings, raw) > datetime.now(UTC) - timedelta(seconds=5)
+    client.cookies.clear()
+    assert client.post("/sessie/verlengen", headers={"x-csrftoken": token}, follow_redirects=False).status_code in (
+        303,
+        403,
+    )

@@ -47,7 +47,8 @@ class AuthenticationMiddleware(ASGIMiddleware):
             scope["user"] = await service.find_token_actor(db, raw) if raw else None
         else:
             raw = connection.cookies.get(SESSION_COOKIE)
-            found = await service.find_session(db, raw) if raw else None
+            settings = scope["app"].state["huiskamer_settings"]
+            found = await service.find_session(db, settings, raw) if raw else None
             if found is not None:
                 scope["user"] = found.actor
                 scope["auth"] = found.actor.session_id

@@ -108,6 +108,8 @@ class UserSession(UUIDBase):
     user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
+    # The last request, to the minute (``auth.service.find_session``): the idle timeout counts from it.
+    used_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     flash: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, default=None)
 
 

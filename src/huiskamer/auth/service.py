@@ -98,6 +98,7 @@ async def start_session(db: AsyncSession, settings: Settings, user: User) -> str
             token_hash=token_hash(raw),
             user_id=user.id,
             created_at=now,
+            used_at=now,
             expires_at=now + timedelta(seconds=settings.session_max_age_seconds),
         )
     )
@@ -134,27 +135,45 @@ def _actor_from(rows: Sequence[Any], session_id: UUID | None = None) -> Actor:
 def _session_statement():
     # Built once, so that SQLAlchemy keeps its cache key: every request runs it.
     return (
-        select(UserSession.id.label("session_id"), UserSession.flash, *_actor_columns())
+        select(UserSession.id.label("session_id"), UserSession.flash, UserSession.used_at, *_actor_columns())
         .join(User, User.id == UserSession.user_id)
         .outerjoin(UserLocation, UserLocation.user_id == User.id)
         .where(
             UserSession.token_hash == bindparam("token_hash"),
             UserSession.expires_at > bindparam("now", type_=UserSession.expires_at.type),
+            UserSession.used_at > bindparam("idle_since", type_=UserSession.used_at.type),
             User.active.is_(True),
         )
     )
 
 
-async def find_session(db: AsyncSession, raw: str) -> SessionLookup | None:
+# How stale a session's ``used_at`` may get before a request writes it again: a write per request would make every
+# page view a writer (on SQLite, one at a time). The idle timeout is thereby up to this much shorter.
+SESSION_USE_PRECISION = timedelta(minutes=1)
+
+
+async def find_session(db: AsyncSession, settings: Settings, raw: str) -> SessionLookup | None:
     """The logged-in user of a session cookie, with the user's location ids: one indexed query (of columns: no
-    ORM objects)."""
+    ORM objects). A session unused for ``session_idle_seconds`` has ended; a used one notes it (to the minute)."""
     if not raw or len(raw) > 200:
         return None
+    now = _now()
+    idle_since = now - timedelta(seconds=settings.session_idle_seconds)
     connection = await db.connection()
-    rows = (await connection.execute(_session_statement(), {"token_hash": token_hash(raw), "now": _now()})).all()
+    parameters = {"token_hash": token_hash(raw), "now": now, "idle_since": idle_since}
+    rows = (await connection.execute(_session_statement(), parameters)).all()
     if not rows:
         return None
+    if rows[0].used_at < now - SESSION_USE_PRECISION:
+        await touch_session(db, rows[0].session_id)
     return SessionLookup(actor=_actor_from(rows, rows[0].session_id), flash=rows[0].flash)
+
+
+async def touch_session(db: AsyncSession, session_id: UUID) -> None:
+    """The session was used now: its idle time starts again. In a short transaction of its own (not the request's,
+    which on SQLite would hold the write lock through the page), and not in the audit trail: it changes nothing."""
+    await db.execute(update(UserSession).where(UserSession.id == session_id).values(used_at=_now()))
+    await db.commit()
 
 
 async def end_session(db: AsyncSession, session_id: UUID) -> None:

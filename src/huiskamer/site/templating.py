@@ -67,7 +67,12 @@ def _register(environment: Environment) -> None:
 
 def template_config(settings: Settings) -> TemplateConfig[JinjaTemplateEngine]:
     config = TemplateConfig(directory=settings.templates_dir, engine=JinjaTemplateEngine)
-    config.engine_callback = lambda engine: _register(engine.engine)  # type: ignore[attr-defined]
+
+    def configure(engine: JinjaTemplateEngine) -> None:
+        _register(engine.engine)
+        engine.engine.globals["SESSION_IDLE_SECONDS"] = settings.session_idle_seconds
+
+    config.engine_callback = configure  # type: ignore[assignment]
     return config
 
 

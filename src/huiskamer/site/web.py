@@ -134,6 +134,13 @@ async def logout(actor: CurrentActor, db_session: DbSession, settings: AppSettin
     return response
 
 
+@post("/sessie/verlengen", name="session_stay", status_code=204)
+async def session_stay(actor: CurrentActor, db_session: DbSession) -> None:
+    """ "Ingelogd blijven": the idle time starts again now (the page's warning, app.js)."""
+    if actor.session_id is not None:
+        await auth_service.touch_session(db_session, actor.session_id)
+
+
 @get("/account/wachtwoord", name="password_form")
 async def password_form(request: Request[Any, Any, Any]) -> Template:
     return page(request, "auth/password.html", title="Wachtwoord wijzigen", errors={})
@@ -217,6 +224,7 @@ async def invitation_submit(
 
 
 routes = [
+    session_stay,
     password_check,
     home,
     info,
