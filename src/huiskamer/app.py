@@ -24,7 +24,7 @@ from huiskamer.auth import account_web
 from huiskamer.auth import api as auth_api
 from huiskamer.auth import web as auth_web
 from huiskamer.auth.guards import PUBLIC, require_login
-from huiskamer.auth.middleware import AuthenticationMiddleware
+from huiskamer.auth.middleware import CSRF_COOKIE, AuthenticationMiddleware
 from huiskamer.config import Settings
 from huiskamer.db import alchemy_config
 from huiskamer.intake import api as intake_api
@@ -103,7 +103,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers={Exception: handle_exception},
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
-            cookie_name="hk_csrf",
+            cookie_name=settings.cookie_name(CSRF_COOKIE),
             cookie_secure=settings.secure_cookies,
             cookie_httponly=True,
             cookie_samesite="lax",

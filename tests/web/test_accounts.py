@@ -255,11 +255,13 @@ def test_session_cookie_is_secure_outside_development(test_settings):
     assert production.secure_cookies
     with TestClient(create_app(production), base_url="https://testserver.local") as browser:
         form = browser.get("/inloggen")
-        csrf_cookie = next(c for c in form.headers.get_list("set-cookie") if c.startswith("hk_csrf="))
+        csrf_cookie = next(c for c in form.headers.get_list("set-cookie") if c.startswith("__Host-hk_csrf="))
         assert "Secure" in csrf_cookie
         response = login(browser, "beheer@test.example")
         assert response.status_code == 303
-        cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith(SESSION_COOKIE + "="))
+        cookie = next(
+            c for c in response.headers.get_list("set-cookie") if c.startswith("__Host-" + SESSION_COOKIE + "=")
+        )
         assert "Secure" in cookie
         assert "HttpOnly" in cookie
         assert "SameSite=Lax" in cookie
@@ -559,3 +561,24 @@ def test_stay_logged_in_starts_the_idle_time_again(test_settings, client):
         303,
         403,
     )
+
+
+def test_in_production_the_cookies_are_host_only_and_the_csrf_token_is_renewed_at_log_in(test_settings):
+    production = dataclasses.replace(test_settings, dev_mode=False)
+    make_user(production, "admin", email="beheer@test.example")
+    with TestClient(create_app(production), base_url="https://testserver.local") as client:
+        form = client.get("/inloggen")
+        assert "__Host-hk_csrf=" in form.headers["set-cookie"] and "Secure" in form.headers["set-cookie"]
+        before = client.cookies["__Host-hk_csrf"]
+        answer = login(client, "beheer@test.example")
+        assert answer.status_code == 303
+        cookies = answer.headers.get_list("set-cookie")
+        session = next(c for c in cookies if c.startswith("__Host-hk_session="))
+        assert "Secure" in session and "Path=/" in session and "HttpOnly" in session and "Domain" not in session
+        dropped = next(c for c in cookies if c.startswith("__Host-hk_csrf="))
+        assert "Max-Age=0" in dropped
+        assert client.get("/").status_code == 200  # logged in through the __Host- cookie
+        assert client.cookies.get("__Host-hk_csrf") not in (None, before)  # a fresh token after the log-in
+        # The old token no longer works for a form.
+        refused = client.post("/account", data={"_csrf_token": before, "email_notifications": "1"})
+        assert refused.status_code == 403

@@ -25,6 +25,9 @@ OPEN = {
     ("/health", "GET"),
     ("/uitnodiging/{token:str}", "GET"),
     ("/uitnodiging/{token:str}", "POST"),
+    # The hint under a new password as it is typed, on the invitation page too (before an account has a password):
+    # it answers only whether the typed password would pass the rules.
+    ("/wachtwoord/controle", "POST"),
 }
 OPEN_PREFIXES = ("/static/", "/schema")
 # OPTIONS answers which methods exist and carries no data.

@@ -14,6 +14,7 @@ from huiskamer.auth.actor import Actor
 from huiskamer.site.offline import SESSIONLESS_PATHS
 
 SESSION_COOKIE = "hk_session"
+CSRF_COOKIE = "hk_csrf"  # Litestar's CSRF middleware sets and reads it (app.py)
 API_PREFIX = "/api/"
 
 
@@ -46,8 +47,8 @@ class AuthenticationMiddleware(ASGIMiddleware):
             raw = bearer_token(connection)
             scope["user"] = await service.find_token_actor(db, raw) if raw else None
         else:
-            raw = connection.cookies.get(SESSION_COOKIE)
             settings = scope["app"].state["huiskamer_settings"]
+            raw = connection.cookies.get(settings.cookie_name(SESSION_COOKIE))
             found = await service.find_session(db, settings, raw) if raw else None
             if found is not None:
                 scope["user"] = found.actor

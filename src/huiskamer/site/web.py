@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from litestar import Request, get, post
+from litestar.datastructures import Cookie
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 from sqlalchemy import text
@@ -14,7 +15,7 @@ from huiskamer.attendance import concerns as concerns_service
 from huiskamer.attendance import pages as attendance_pages
 from huiskamer.auth import service as auth_service
 from huiskamer.auth.guards import PUBLIC
-from huiskamer.auth.middleware import SESSION_COOKIE
+from huiskamer.auth.middleware import CSRF_COOKIE, SESSION_COOKIE
 from huiskamer.auth.secrets import password_problem
 from huiskamer.config import Settings
 from huiskamer.errors import InvalidInput, NotFound
@@ -38,7 +39,19 @@ def _safe_next(target: str | None) -> str:
 
 def _session_cookie_header(settings: Settings, value: str, max_age: int) -> str:
     secure = "; Secure" if settings.secure_cookies else ""
-    return f"{SESSION_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
+    name = settings.cookie_name(SESSION_COOKIE)
+    return f"{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
+
+
+def _logged_in(response: Redirect, settings: Settings, raw: str) -> Redirect:
+    """The new session's cookie, and the CSRF cookie dropped: the next page gets a fresh token, so that none from
+    before the log-in (planted, or of the person before on this browser) is valid after it (ASVS 3.5.1)."""
+    secure = "; Secure" if settings.secure_cookies else ""
+    response.headers["Set-Cookie"] = _session_cookie_header(settings, raw, settings.session_max_age_seconds)
+    response.cookies.append(
+        Cookie(key=settings.cookie_name(CSRF_COOKIE), value="", max_age=0, path="/", secure=bool(secure), httponly=True)
+    )
+    return response
 
 
 @get("/", name="home")
@@ -117,9 +130,7 @@ async def login_submit(
             login_error=failed.message,
         )
     raw = await auth_service.start_session(db_session, settings, user)
-    response = Redirect(target, status_code=303)
-    response.headers["Set-Cookie"] = _session_cookie_header(settings, raw, settings.session_max_age_seconds)
-    return response
+    return _logged_in(Redirect(target, status_code=303), settings, raw)
 
 
 @post("/uitloggen", name="logout")
@@ -218,9 +229,7 @@ async def invitation_submit(
         )
     raw = await auth_service.start_session(db_session, settings, user)
     await db_session.flush()
-    response = Redirect("/", status_code=303)
-    response.headers["Set-Cookie"] = _session_cookie_header(settings, raw, settings.session_max_age_seconds)
-    return response
+    return _logged_in(Redirect("/", status_code=303), settings, raw)
 
 
 routes = [
