@@ -5,6 +5,7 @@ from huiskamer.audit.models import AuditEvent
 from huiskamer.auth.models import (
     ApiToken,
     Invitation,
+    KeptForm,
     LoginThrottle,
     Organisation,
     SecurityEvent,
@@ -39,6 +40,7 @@ __all__ = [
     "GoalEvaluation",
     "Intake",
     "Invitation",
+    "KeptForm",
     "Location",
     "LocationCapacity",
     "LoginThrottle",

@@ -30,9 +30,13 @@ async def send_mail(sessions: async_sessionmaker[AsyncSession], settings: Settin
 
 
 async def forget_expired_sessions(sessions: async_sessionmaker[AsyncSession], _settings: Settings) -> None:
+    """Sessions past their end, and the forms kept for after a log-in that nobody came back for within the hour."""
+    from huiskamer.auth.kept_forms import forget_old
+
     async with sessions() as db:
         await db.execute(delete(UserSession).where(UserSession.expires_at < datetime.now(UTC)))
         await db.commit()
+        await forget_old(db)
 
 
 async def expire_offers(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> int:

@@ -218,3 +218,41 @@ window.huiskamerOpslag = (function () {
     else if (left <= warnBefore) show("soon");
   }, 5000);
 })();
+
+// --- A form sent after the session ended -----------------------------------------------------------------
+// The server kept what was typed (auth/kept_forms.py) and, after the log-in, sends the person back to the form's
+// page with #formulier=ID: fetch the fields once and put them back in the form that was sent.
+(function () {
+  var match = /^#formulier=([0-9a-f-]{36})$/.exec(location.hash);
+  if (!match) return;
+  history.replaceState(null, "", location.pathname + location.search);
+  fetch("/formulier/" + match[1], {credentials: "same-origin", headers: {"Accept": "application/json"}})
+    .then(function (response) { return response.ok ? response.json() : null; })
+    .then(function (kept) {
+      if (!kept) return;
+      var forms = Array.prototype.filter.call(document.forms, function (form) {
+        return form.method === "post" && new URL(form.action, location.href).pathname === kept.action;
+      });
+      var form = forms[0];
+      if (!form) return;
+      Object.keys(kept.fields).forEach(function (name) {
+        var values = [].concat(kept.fields[name]);
+        Array.prototype.forEach.call(form.elements, function (field) {
+          if (field.name !== name) return;
+          if (field.type === "checkbox" || field.type === "radio") field.checked = values.indexOf(field.value) !== -1;
+          else if (field.tagName === "SELECT" && field.multiple) {
+            Array.prototype.forEach.call(field.options, function (o) { o.selected = values.indexOf(o.value) !== -1; });
+          } else if (field.type !== "hidden" && field.type !== "file") field.value = values[0];
+        });
+      });
+      var details = form.closest("details");
+      if (details) details.open = true;
+      var notice = document.createElement("div");
+      notice.className = "notice";
+      notice.setAttribute("role", "status");
+      notice.tabIndex = -1;
+      notice.textContent = "Wat u typte, staat er weer. Controleer het en verstuur het opnieuw.";
+      form.insertBefore(notice, form.firstChild);
+      notice.focus();
+    });
+})();

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from huiskamer.demo import demo_logins
+from huiskamer.demo import DEMO_PASSWORD, demo_logins
 from tests.browser.conftest import WIDTHS, axe_violations, log_in, screenshot
 
 pytestmark = pytest.mark.browser
@@ -129,3 +129,41 @@ def test_before_the_idle_timeout_the_page_offers_to_stay_logged_in(new_page):
     page.clock.run_for("29:30")
     expect(warning).to_contain_text("U bent uitgelogd")
     expect(page.get_by_role("link", name="Log opnieuw in")).to_have_attribute("href", "/inloggen?volgende=%2F")
+
+
+def test_a_form_sent_after_the_session_ended_is_filled_in_again_after_logging_in(new_page, live_database):
+    """The session ends while someone types (here: set back in the database, as the idle timeout would); sending
+    the form leads to the log-in page, and after it back to the form with what was typed (kept on the server)."""
+    from sqlalchemy import create_engine, text
+
+    page = new_page(360)
+    log_in(page, "f.elamrani@deschoor.example")
+    page.goto("/account/api-sleutels")
+    typed = "Koppeling met het leerlingvolgsysteem van basisschool De Regenboog"
+    page.get_by_label("Naam").fill(typed)
+    page.get_by_label("Geldig (dagen)").fill("45")
+    session = next(c["value"] for c in page.context.cookies() if c["name"] == "hk_session")
+    engine = create_engine(live_database.replace("+aiosqlite", "").replace("+asyncpg", "+psycopg"))
+    from huiskamer.auth.secrets import token_hash
+
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE user_sessions SET used_at = created_at - INTERVAL '1 hour' WHERE token_hash = :hash")
+            if engine.dialect.name == "postgresql"
+            else text("UPDATE user_sessions SET used_at = '2000-01-01 00:00:00.000000' WHERE token_hash = :hash"),
+            {"hash": token_hash(session)},
+        )
+    engine.dispose()
+    page.get_by_role("button", name="Sleutel maken").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_text("wat u in het formulier typte, is bewaard")).to_be_visible()
+    page.get_by_label("E-mailadres").fill("f.elamrani@deschoor.example")
+    page.get_by_label("Wachtwoord").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_load_state("networkidle")
+    expect(page).to_have_url(re.compile(r"/account/api-sleutels$"))
+    expect(page.get_by_label("Naam")).to_have_value(typed)
+    expect(page.get_by_label("Geldig (dagen)")).to_have_value("45")
+    expect(page.get_by_role("status").filter(has_text="Wat u typte, staat er weer")).to_be_visible()
+    assert axe_violations(page) == []
+    screenshot(page, "formulier-terug-na-inloggen-telefoon-360")

@@ -582,3 +582,86 @@ def test_in_production_the_cookies_are_host_only_and_the_csrf_token_is_renewed_a
         # The old token no longer works for a form.
         refused = client.post("/account", data={"_csrf_token": before, "email_notifications": "1"})
         assert refused.status_code == 403
+
+
+# --- a form sent after the session ended --------------------------------------------------------
+
+
+def _kept_forms(settings) -> list:
+    from huiskamer.auth.models import KeptForm
+
+    async def work(session):
+        return list(await session.scalars(select(KeptForm)))
+
+    return in_session(settings, work)
+
+
+def test_a_form_sent_after_the_session_ended_comes_back_after_logging_in_again(test_settings, client):
+    user = make_user(test_settings, "admin", email="beheer@test.example")
+    login_as(test_settings, client, user)
+    raw = session_cookie(client)
+    token = csrf_token(client, "/account/api-sleutels")
+    _set_session_used_at(test_settings, raw, datetime.now(UTC) - timedelta(hours=1))
+    typed = {"name": "Koppeling met het leerlingvolgsysteem van De Regenboog", "expires_days": "45"}
+    sent = client.post(
+        "/account/api-sleutels",
+        data={"_csrf_token": token, "current_password": "geheim", **typed},
+        headers={"referer": "http://testserver.local/account/api-sleutels"},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    assert sent.headers["location"].startswith("/inloggen?volgende=%2Faccount%2Fapi-sleutels&formulier=")
+    (kept,) = _kept_forms(test_settings)
+    assert kept.fields == typed and kept.action == "/account/api-sleutels"  # no CSRF token, no password
+    login_page = client.get(sent.headers["location"])
+    assert "wat u in het formulier typte, is bewaard" in login_page.text
+    assert f'name="formulier" value="{kept.id}"' in login_page.text
+    token = csrf_token(client, sent.headers["location"])
+    again = client.post(
+        "/inloggen",
+        data={"_csrf_token": token, "email": "beheer@test.example", "password": PASSWORD,
+              "next": "/account/api-sleutels", "formulier": str(kept.id)},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert again.status_code == 303 and again.headers["location"] == f"/account/api-sleutels#formulier={kept.id}"
+    back = client.get(f"/formulier/{kept.id}")
+    assert back.status_code == 200 and back.json() == {"action": "/account/api-sleutels", "fields": typed}
+    assert back.headers["cache-control"] == "no-store"
+    assert client.get(f"/formulier/{kept.id}").status_code == 404  # once only
+    assert _kept_forms(test_settings) == []
+
+
+def test_a_kept_form_is_only_for_the_person_who_typed_it_and_only_for_an_hour(test_settings, client):
+    from huiskamer.auth.models import KeptForm
+
+    typist = make_user(test_settings, "admin", email="beheer@test.example")
+    other = make_user(test_settings, "admin", email="ander@test.example")
+    login_as(test_settings, client, typist)
+    raw = session_cookie(client)
+    token = csrf_token(client, "/account/api-sleutels")
+    _set_session_used_at(test_settings, raw, datetime.now(UTC) - timedelta(hours=1))
+    client.post("/account/api-sleutels", data={"_csrf_token": token, "name": "Iets"}, follow_redirects=False)
+    (kept,) = _kept_forms(test_settings)
+    client.cookies.clear()
+    login_as(test_settings, client, other)
+    assert client.get(f"/formulier/{kept.id}").status_code == 404
+    assert len(_kept_forms(test_settings)) == 1  # still there for its owner
+
+    async def an_hour_ago(session):
+        await session.execute(update(KeptForm).values(created_at=datetime.now(UTC) - timedelta(minutes=61)))
+        await session.commit()
+
+    in_session(test_settings, an_hour_ago)
+    client.cookies.clear()
+    login_as(test_settings, client, typist)
+    assert client.get(f"/formulier/{kept.id}").status_code == 404
+
+
+def test_without_a_session_at_all_nothing_is_kept(test_settings, client):
+    token = csrf_token(client, "/inloggen")
+    response = client.post("/account/api-sleutels", data={"_csrf_token": token, "name": "Iets"}, follow_redirects=False)
+    assert response.status_code == 303 and "formulier=" not in response.headers["location"]
+    assert _kept_forms(test_settings) == []
+    client.cookies.set("hk_session", "onzin")
+    response = client.post("/account/api-sleutels", data={"_csrf_token": token, "name": "Iets"}, follow_redirects=False)
+    assert response.status_code == 303 and "formulier=" not in response.headers["location"]

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
+from uuid import UUID
 
+from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from huiskamer.audit.hook import AuditActor, set_actor
-from huiskamer.auth import service
+from huiskamer.auth import kept_forms, service
 from huiskamer.auth.actor import Actor
 from huiskamer.site.offline import SESSIONLESS_PATHS
 
@@ -55,9 +59,46 @@ class AuthenticationMiddleware(ASGIMiddleware):
                 scope["auth"] = found.actor.session_id
                 if scope["method"] == "GET" and found.flash:
                     scope["flash"] = await service.pop_flash(db, found.actor.session_id, found.flash)
+            if found is None and raw and scope["method"] == "POST" and not _is_public(scope):
+                await _keep_what_was_typed(scope, receive, db, raw)
         actor: Actor | None = scope["user"]
         if actor is not None:
             set_actor(AuditActor(id=actor.id, label=f"{actor.name} <{actor.email}>"))
         else:
             set_actor(AuditActor(id=None, label="anoniem"))
         await next_app(scope, receive, send)
+
+
+class SessionEnded(NotAuthorizedException):
+    """A form came in after its session had ended; what was typed is kept (``auth.kept_forms``) for after the
+    log-in, on the page the form was on."""
+
+    def __init__(self, kept_form: UUID, back_to: str) -> None:
+        super().__init__("Uw sessie was verlopen.")
+        self.kept_form = kept_form
+        self.back_to = back_to
+
+
+def _is_public(scope: Scope) -> bool:
+    handler = scope.get("route_handler")
+    return handler is None or bool(handler.opt.get("public"))
+
+
+def _page_of_the_form(request: Request[Any, Any, Any]) -> str:
+    """Where the form was: the page that sent it (same site only), else the address it was sent to."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc and referer.netloc == request.headers.get("host") and referer.path.startswith("/"):
+        return referer.path + (f"?{referer.query}" if referer.query else "")
+    return request.url.path
+
+
+async def _keep_what_was_typed(scope: Scope, receive: Receive, db: Any, raw: str) -> None:
+    request: Request[Any, Any, Any] = Request(scope, receive)
+    try:
+        form = await request.form()
+    except Exception:  # not a form (or a broken one): nothing to keep, the log-in page as for any other request
+        return
+    fields = {key: form.getall(key) if len(form.getall(key)) > 1 else form.get(key) for key in form}
+    kept = await kept_forms.keep(db, raw, request.url.path, fields)
+    if kept is not None:
+        raise SessionEnded(kept, _page_of_the_form(request))

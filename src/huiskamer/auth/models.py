@@ -177,3 +177,16 @@ class SecurityEvent(UUIDBase):
     email: Mapped[str] = mapped_column(String(254), default="")
     address: Mapped[str] = mapped_column(String(64), default="")
     detail: Mapped[str] = mapped_column(String(300), default="")
+
+
+class KeptForm(UUIDBase):
+    """What was typed in a form that was sent after its session had ended (issue 16.5): kept on the server for the
+    session's user, given back once when they have logged in again, forgotten after an hour (never kept in the
+    browser's storage). Passwords and the CSRF token are never kept."""
+
+    __tablename__ = "kept_forms"
+
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(500))
+    fields: Mapped[dict[str, str | list[str]]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
@@ -20,6 +20,7 @@ from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DataError
 
+from huiskamer.auth.middleware import SessionEnded
 from huiskamer.errors import DomainError, InvalidInput
 from huiskamer.site.security import malformed_path
 from huiskamer.site.templating import page
@@ -143,6 +144,11 @@ def _answer(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         if isinstance(exc, PermissionDeniedException):
             return api_error(403, "U heeft hiervoor geen toegang.")
         return api_error(status_code, _MESSAGES.get(status_code, _MESSAGES[500]))
+    if isinstance(exc, SessionEnded):
+        url = "/inloggen?" + urlencode({"volgende": exc.back_to, "formulier": str(exc.kept_form)})
+        if request.headers.get("hx-request"):
+            return Response(content=None, status_code=204, headers={"HX-Redirect": url})
+        return Redirect(url, status_code=303)  # type: ignore[return-value]
     if isinstance(exc, NotAuthorizedException):
         target = request.url.path
         if request.url.query:

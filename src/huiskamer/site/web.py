@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlsplit
+from uuid import UUID
 
 from litestar import Request, get, post
 from litestar.datastructures import Cookie
@@ -13,6 +14,7 @@ from sqlalchemy import text
 
 from huiskamer.attendance import concerns as concerns_service
 from huiskamer.attendance import pages as attendance_pages
+from huiskamer.auth import kept_forms
 from huiskamer.auth import service as auth_service
 from huiskamer.auth.guards import PUBLIC
 from huiskamer.auth.middleware import CSRF_COOKIE, SESSION_COOKIE
@@ -101,11 +103,28 @@ async def health(db_session: DbSession) -> Response[dict[str, str]]:
     return Response({"status": "ok", "database": "ok"})
 
 
+def _kept_form_id(raw: Any) -> str:
+    """The id of a form kept while the session had ended (``auth.kept_forms``), or "" for anything else."""
+    try:
+        return str(UUID(raw)) if isinstance(raw, str) else ""
+    except ValueError:
+        return ""
+
+
 @get("/inloggen", name="login", opt=PUBLIC)
-async def login_form(request: Request[Any, Any, Any], volgende: FromQuery[str | None] = None) -> Template | Redirect:
+async def login_form(
+    request: Request[Any, Any, Any], volgende: FromQuery[str | None] = None, formulier: FromQuery[str | None] = None
+) -> Template | Redirect:
     if request.scope.get("user") is not None:
         return Redirect(_safe_next(volgende), status_code=303)
-    return page(request, "auth/login.html", title="Inloggen", values={}, next=_safe_next(volgende))
+    return page(
+        request,
+        "auth/login.html",
+        title="Inloggen",
+        values={},
+        next=_safe_next(volgende),
+        kept_form=_kept_form_id(formulier),
+    )
 
 
 @post("/inloggen", name="login_submit", opt=PUBLIC)
@@ -116,6 +135,7 @@ async def login_submit(
     email = data.get("email") if isinstance(data.get("email"), str) else ""
     password = data.get("password") if isinstance(data.get("password"), str) else ""
     target = _safe_next(data.get("next") if isinstance(data.get("next"), str) else None)
+    kept_form = _kept_form_id(data.get("formulier"))
     ip = client_address(request)
     try:
         user = await auth_service.authenticate(db_session, settings, email, password, ip)
@@ -127,10 +147,22 @@ async def login_submit(
             title="Inloggen",
             values={"email": email[:254]},
             next=target,
+            kept_form=kept_form,
             login_error=failed.message,
         )
     raw = await auth_service.start_session(db_session, settings, user)
-    return _logged_in(Redirect(target, status_code=303), settings, raw)
+    # Back on the form's page, whose script fetches what was typed there (a fragment: no server ever sees it).
+    landing = target + (f"#formulier={kept_form}" if kept_form else "")
+    return _logged_in(Redirect(landing, status_code=303), settings, raw)
+
+
+@get("/formulier/{form_id:uuid}", name="kept_form")
+async def kept_form(form_id: UUID, actor: CurrentActor, db_session: DbSession) -> Response[dict[str, Any]]:
+    """What was typed in a form sent after the session ended, once, for the user who typed it (else 404)."""
+    found = await kept_forms.take(db_session, actor.id, form_id)
+    if found is None:
+        raise NotFound("Dit formulier is niet (meer) bewaard.")
+    return Response({"action": found.action, "fields": found.fields}, headers={"Cache-Control": "no-store"})
 
 
 @post("/uitloggen", name="logout")
@@ -233,6 +265,7 @@ async def invitation_submit(
 
 
 routes = [
+    kept_form,
     session_stay,
     password_check,
     home,
