@@ -33,6 +33,7 @@ from huiskamer.auth.secrets import (
     verify_password_off_loop,
 )
 from huiskamer.config import Settings
+from huiskamer.db import one_writer_per_process
 from huiskamer.errors import Forbidden, InvalidInput, NotFound
 
 # One message for a wrong password, an unknown e-mail and the slow-down alike: it never tells
@@ -57,16 +58,20 @@ async def authenticate(db: AsyncSession, settings: Settings, email: str, passwor
     now = _now()
     # Whatever was typed is only compared, never trusted: control characters (NUL breaks PostgreSQL) go.
     email = "".join(ch for ch in email if ch >= " ").strip()[:254]
-    verdict = await throttle.count_attempt(db, settings, email, ip, now)
-    if verdict is not throttle.Verdict.ALLOWED:
-        if verdict is throttle.Verdict.SLOWED_NOW:  # logged once per window, not for every attempt of a flood
-            await security_log.record(db, SecurityEventKind.LOGIN_SLOWED, email=email, address=ip)
+    # On SQLite the attempts of this process count one after another, queued without a connection: thirty log-ins
+    # at once would otherwise each hold a pooled connection while waiting for the write lock, and every other
+    # request would wait for a connection.
+    async with one_writer_per_process(db):
+        verdict = await throttle.count_attempt(db, settings, email, ip, now)
+        if verdict is not throttle.Verdict.ALLOWED:
+            if verdict is throttle.Verdict.SLOWED_NOW:  # logged once per window, not for every attempt of a flood
+                await security_log.record(db, SecurityEventKind.LOGIN_SLOWED, email=email, address=ip)
+            await db.commit()
+            raise LoginFailed
+        user = await db.scalar(select(User).where(User.email == email.lower()))
+        # The count is in for parallel attempts to see, and the connection goes back to the pool while argon2 works
+        # (a tenth of a second): a flood of log-ins does not hold every connection and stall every other request.
         await db.commit()
-        raise LoginFailed
-    user = await db.scalar(select(User).where(User.email == email.lower()))
-    # The count is in for parallel attempts to see, and the connection goes back to the pool while argon2 works
-    # (a tenth of a second): a flood of log-ins does not hold every connection and stall every other request.
-    await db.commit()
     password_ok = await verify_password_off_loop(password[:500], user.password_hash if user else None)
     if user is None or not password_ok or not user.active:
         why = (
