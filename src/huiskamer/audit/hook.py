@@ -20,6 +20,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import event, inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.sql.expression import Executable
 
 from huiskamer.audit.models import AuditEvent
 
@@ -164,8 +165,21 @@ def record_view(session: Session, *, table_name: str, record_id: str, what: str 
     )
 
 
+PENDING_USES = "huiskamer_pending_uses"
+
+
+def note_use(session: Session, statement: Executable) -> None:
+    """A use to note (when a session or an API token was last used): no change anyone audits, and never a write
+    transaction of its own in the middle of a request. It joins the request's own commit, or, when that rolls back,
+    the short transaction at the end of the request (``write_pending_views``). On SQLite a burst of requests each
+    writing it at once held every pooled connection while they waited for the write lock."""
+    session.info.setdefault(PENDING_USES, []).append(statement)
+
+
 def _views_join_the_commit(session: Session) -> None:
     session.add_all(session.info.get(PENDING_VIEWS, ()))
+    for statement in session.info.pop(PENDING_USES, ()):
+        session.execute(statement)
 
 
 def _views_written(session: Session) -> None:
@@ -175,7 +189,7 @@ def _views_written(session: Session) -> None:
 async def write_pending_views(session: AsyncSession) -> None:
     """Writes the views the request's own transaction did not commit (it rolled back, or failed), in a short
     transaction of their own: what was shown stays recorded."""
-    if session.sync_session.info.get(PENDING_VIEWS):
+    if session.sync_session.info.get(PENDING_VIEWS) or session.sync_session.info.get(PENDING_USES):
         await session.commit()
 
 

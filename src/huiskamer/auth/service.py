@@ -12,7 +12,7 @@ from uuid import UUID
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from huiskamer.audit.hook import AuditActor, set_actor
+from huiskamer.audit.hook import AuditActor, note_use, set_actor
 from huiskamer.auth import security_log, throttle
 from huiskamer.auth.actor import Actor
 from huiskamer.auth.models import (
@@ -159,7 +159,8 @@ SESSION_USE_PRECISION = timedelta(minutes=1)
 
 async def find_session(db: AsyncSession, settings: Settings, raw: str) -> SessionLookup | None:
     """The logged-in user of a session cookie, with the user's location ids: one indexed query (of columns: no
-    ORM objects). A session unused for ``session_idle_seconds`` has ended; a used one notes it (to the minute)."""
+    ORM objects). A session unused for ``session_idle_seconds`` has ended; a used one notes it (to the minute),
+    with the request's commit."""
     if not raw or len(raw) > 200:
         return None
     now = _now()
@@ -170,13 +171,13 @@ async def find_session(db: AsyncSession, settings: Settings, raw: str) -> Sessio
     if not rows:
         return None
     if rows[0].used_at < now - SESSION_USE_PRECISION:
-        await touch_session(db, rows[0].session_id)
+        note_use(db.sync_session, update(UserSession).where(UserSession.id == rows[0].session_id).values(used_at=now))
     return SessionLookup(actor=_actor_from(rows, rows[0].session_id), flash=rows[0].flash)
 
 
 async def touch_session(db: AsyncSession, session_id: UUID) -> None:
-    """The session was used now: its idle time starts again. In a short transaction of its own (not the request's,
-    which on SQLite would hold the write lock through the page), and not in the audit trail: it changes nothing."""
+    """ "Ingelogd blijven": the session was used now, its idle time starts again (written at once: it is what the
+    request is for). Not in the audit trail: it changes nothing."""
     await db.execute(update(UserSession).where(UserSession.id == session_id).values(used_at=_now()))
     await db.commit()
 
@@ -294,7 +295,7 @@ def _token_statement():
 
 async def find_token_actor(db: AsyncSession, raw: str) -> Actor | None:
     """The user of an API token that has neither expired nor been revoked, with the user's location ids: one
-    indexed query. Notes when the token was used, to within a few minutes, in a short transaction of its own."""
+    indexed query. Notes when the token was used, to within a few minutes, with the request's commit."""
     if not raw or len(raw) > 200:
         return None
     now = _now()
@@ -303,8 +304,7 @@ async def find_token_actor(db: AsyncSession, raw: str) -> Actor | None:
         return None
     last_used = rows[0].last_used_at
     if last_used is None or last_used < now - TOKEN_USE_PRECISION:
-        await db.execute(update(ApiToken).where(ApiToken.id == rows[0].token_id).values(last_used_at=now))
-        await db.commit()
+        note_use(db.sync_session, update(ApiToken).where(ApiToken.id == rows[0].token_id).values(last_used_at=now))
     return _actor_from(rows)
 
 
