@@ -165,7 +165,11 @@ def test_audit_event_is_written_in_the_same_transaction_as_the_change(test_setti
 
 
 def test_password_hash_is_never_recorded(test_settings):
-    user_id = make_user(test_settings, "admin", email="els@test.example")
+    async def created_with_a_password(session: AsyncSession) -> UUID:
+        raw = {"email": "els@test.example", "name": "Els Spraakman", "role": "admin"}
+        return (await create_user(session, None, parse_user_input(raw, creating=True), password=PASSWORD)).id
+
+    user_id = in_session(test_settings, created_with_a_password)
 
     async def stored_hash(session: AsyncSession) -> str:
         user = await session.get(User, user_id)
