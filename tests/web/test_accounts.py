@@ -665,3 +665,39 @@ def test_without_a_session_at_all_nothing_is_kept(test_settings, client):
     client.cookies.set("hk_session", "onzin")
     response = client.post("/account/api-sleutels", data={"_csrf_token": token, "name": "Iets"}, follow_redirects=False)
     assert response.status_code == 303 and "formulier=" not in response.headers["location"]
+
+
+def test_the_worker_forgets_kept_forms_after_an_hour_and_keeps_younger_ones(test_settings):
+    from huiskamer.auth.models import KeptForm
+    from huiskamer.worker import forget_expired_sessions
+
+    user = make_user(test_settings, "admin", email="beheer@test.example")
+
+    async def two_forms(session):
+        now = datetime.now(UTC)
+        for minutes, action in ((61, "/oud"), (30, "/jong")):
+            session.add(
+                KeptForm(user_id=user, action=action, fields={"x": "y"}, created_at=now - timedelta(minutes=minutes))
+            )
+        await session.commit()
+
+    in_session(test_settings, two_forms)
+
+    async def run_job(session):
+        from sqlalchemy.ext.asyncio import async_sessionmaker
+
+        await forget_expired_sessions(async_sessionmaker(session.bind, expire_on_commit=False), test_settings)
+
+    in_session(test_settings, run_job)
+    assert [form.action for form in _kept_forms(test_settings)] == ["/jong"]
+
+
+def test_logged_in_meanwhile_the_log_in_link_of_a_kept_form_goes_straight_back_to_it(test_settings, client):
+    login_as(test_settings, client, make_user(test_settings, "admin", email="beheer@test.example"))
+    kept = "3f2a1c9e-0000-4000-8000-000000000001"
+    answer = client.get(f"/inloggen?volgende=%2Faccount&formulier={kept}", follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == f"/account#formulier={kept}"
+    assert (
+        client.get("/inloggen?volgende=%2Faccount&formulier=onzin", follow_redirects=False).headers["location"]
+        == "/account"
+    )

@@ -49,19 +49,16 @@ def user_json(user: User) -> dict[str, Any]:
     }
 
 
-def _token_id(raw: str) -> UUID:
-    try:
-        return UUID(raw)
-    except ValueError:
-        raise NotFound("Deze API-sleutel bestaat niet (meer).") from None
-
-
-def _user_id(raw: str) -> UUID:
+def _id_or_not_found(raw: str, message: str) -> UUID:
     """Ids are opaque: anything that is no id of ours is simply not found."""
     try:
         return UUID(raw)
     except ValueError:
-        raise NotFound("Deze gebruiker bestaat niet.") from None
+        raise NotFound(message) from None
+
+
+def _user_id(raw: str) -> UUID:
+    return _id_or_not_found(raw, "Deze gebruiker bestaat niet.")
 
 
 @get("/api/v1/me", name="api_me", tags=["account"])
@@ -80,7 +77,8 @@ async def revoke_my_token(
     request: Request[Any, Any, Any], token_id: FromPath[str], actor: CurrentActor, db_session: DbSession
 ) -> None:
     """Revokes one of the caller's own tokens at once; any other id does not exist (404)."""
-    await auth_service.revoke_token(db_session, actor.id, _token_id(token_id), address=client_address(request))
+    wanted = _id_or_not_found(token_id, "Deze API-sleutel bestaat niet (meer).")
+    await auth_service.revoke_token(db_session, actor.id, wanted, address=client_address(request))
 
 
 @get("/api/v1/users", name="api_users", tags=["users"], guards=[require_admin])

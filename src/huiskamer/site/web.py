@@ -48,10 +48,10 @@ def _session_cookie_header(settings: Settings, value: str, max_age: int) -> str:
 def _logged_in(response: Redirect, settings: Settings, raw: str) -> Redirect:
     """The new session's cookie, and the CSRF cookie dropped: the next page gets a fresh token, so that none from
     before the log-in (planted, or of the person before on this browser) is valid after it (ASVS 3.5.1)."""
-    secure = "; Secure" if settings.secure_cookies else ""
     response.headers["Set-Cookie"] = _session_cookie_header(settings, raw, settings.session_max_age_seconds)
+    csrf = settings.cookie_name(CSRF_COOKIE)
     response.cookies.append(
-        Cookie(key=settings.cookie_name(CSRF_COOKIE), value="", max_age=0, path="/", secure=bool(secure), httponly=True)
+        Cookie(key=csrf, value="", max_age=0, path="/", secure=settings.secure_cookies, httponly=True)
     )
     return response
 
@@ -111,19 +111,27 @@ def _kept_form_id(raw: Any) -> str:
         return ""
 
 
+def _back_to_the_form(target: str, kept_form: str) -> str:
+    """The page to land on after a log-in; with a kept form, its page's script fetches what was typed there (named in
+    the fragment, which no server ever sees)."""
+    return target + (f"#formulier={kept_form}" if kept_form else "")
+
+
 @get("/inloggen", name="login", opt=PUBLIC)
 async def login_form(
     request: Request[Any, Any, Any], volgende: FromQuery[str | None] = None, formulier: FromQuery[str | None] = None
 ) -> Template | Redirect:
+    kept_form = _kept_form_id(formulier)
     if request.scope.get("user") is not None:
-        return Redirect(_safe_next(volgende), status_code=303)
+        # Logged in meanwhile (another tab): straight back to the form, with what was typed.
+        return Redirect(_back_to_the_form(_safe_next(volgende), kept_form), status_code=303)
     return page(
         request,
         "auth/login.html",
         title="Inloggen",
         values={},
         next=_safe_next(volgende),
-        kept_form=_kept_form_id(formulier),
+        kept_form=kept_form,
     )
 
 
@@ -151,9 +159,7 @@ async def login_submit(
             login_error=failed.message,
         )
     raw = await auth_service.start_session(db_session, settings, user)
-    # Back on the form's page, whose script fetches what was typed there (a fragment: no server ever sees it).
-    landing = target + (f"#formulier={kept_form}" if kept_form else "")
-    return _logged_in(Redirect(landing, status_code=303), settings, raw)
+    return _logged_in(Redirect(_back_to_the_form(target, kept_form), status_code=303), settings, raw)
 
 
 @get("/formulier/{form_id:uuid}", name="kept_form")
