@@ -104,6 +104,8 @@ def test_settings(database_url: str, sync_engine) -> Settings:
         dev_mode=True,
         run_worker=False,  # tests run the worker's jobs themselves, when they want them
         base_url="http://testserver.local",
+        # Asked for by the second factor's own tests (tests/web/test_second_factor.py), not by every log-in.
+        second_factor_required=False,
     )
 
 

@@ -20,7 +20,7 @@ from huiskamer.attendance import api as attendance_api
 from huiskamer.attendance import web as attendance_web
 from huiskamer.audit import web as audit_web
 from huiskamer.audit.hook import install_audit_hook
-from huiskamer.auth import account_web
+from huiskamer.auth import account_web, second_factor_web
 from huiskamer.auth import api as auth_api
 from huiskamer.auth import web as auth_web
 from huiskamer.auth.guards import PUBLIC, require_login
@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *offline_web.routes,
             *auth_web.routes,
             *account_web.routes,
+            *second_factor_web.routes,
             *auth_api.routes,
             *locations_web.routes,
             *locations_api.routes,

@@ -192,6 +192,26 @@ def user_create(
     click.echo(str(user_id))
 
 
+@user.command("reset-2fa", help="Verwijdert de tweede factoren van een gebruiker en beëindigt alle sessies en tokens.")
+@click.option("--email", required=True)
+def user_reset_2fa(email: str) -> None:
+    from huiskamer.auth import second_factor
+
+    async def work(session: AsyncSession) -> bool:
+        found = await _active_user(session, email, active_only=False)
+        if found is None:
+            return False
+        await second_factor.reset(session, None, found.id)
+        return True
+
+    if not _run_in_session(Settings.from_env(), work):
+        _fail("Geen gebruiker met dit e-mailadres.")
+    click.echo(
+        f"De tweede factor van {email.strip().lower()} is verwijderd; sessies en API-tokens zijn beëindigd. "
+        "Bij de volgende keer inloggen stelt de gebruiker een nieuwe in."
+    )
+
+
 @main.group(help="API-tokens.")
 def token() -> None:
     pass

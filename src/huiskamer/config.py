@@ -72,6 +72,9 @@ class Settings:
     login_max_failures: int = 10  # per account and source address
     login_max_failures_per_address: int = 30  # over all accounts
     login_block_minutes: int = 15
+    # A second factor for the beheerder and coordinators (and, by the organisation's setting, everyone). Off only in
+    # development (the demo: ``huiskamer start``), where a user may still set one up.
+    second_factor_required: bool = True
     echo_sql: bool = False
     smtp: SmtpSettings | None = None
     # How often the background worker looks for work (e-mail to send, offers that expired).
@@ -94,6 +97,7 @@ class Settings:
             worker_interval_seconds=float(os.environ.get("HUISKAMER_WORKER_INTERVAL", "5")),
             run_worker=_env_bool("HUISKAMER_RUN_WORKER", True),
             session_idle_seconds=int(os.environ.get("HUISKAMER_SESSION_IDLE_MINUTES", "30")) * 60,
+            second_factor_required=_env_bool("HUISKAMER_REQUIRE_2FA", not dev_mode),
         )
 
     @property

@@ -31,7 +31,8 @@ def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
 
 
 class AuthenticationMiddleware(ASGIMiddleware):
-    """Puts the Actor (or None) in ``scope["user"]`` and the browser session's id in ``scope["auth"]``."""
+    """Puts the Actor (or None) in ``scope["user"]`` and the browser session's id in ``scope["auth"]``; a session
+    waiting for its second factor puts its Actor in ``scope["second_step"]`` only."""
 
     scopes = ("http",)  # type: ignore[assignment]
 
@@ -54,6 +55,11 @@ class AuthenticationMiddleware(ASGIMiddleware):
             settings = scope["app"].state["huiskamer_settings"]
             raw = connection.cookies.get(settings.cookie_name(SESSION_COOKIE))
             found = await service.find_session(db, settings, raw) if raw else None
+            if found is not None and found.pending:
+                # Between the password and the second factor: nobody yet, except for the second step's own pages.
+                scope["second_step"] = found.actor
+                found = None
+                raw = None
             if found is not None:
                 scope["user"] = found.actor
                 scope["auth"] = found.actor.session_id

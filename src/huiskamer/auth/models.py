@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql import false
 
 from huiskamer.db import UUIDAuditBase, UUIDBase
 
@@ -60,7 +61,7 @@ class Organisation(UUIDAuditBase):
 class User(UUIDAuditBase):
     __tablename__ = "users"
     __audited__ = True
-    __audit_masked__ = frozenset({"password_hash"})
+    __audit_masked__ = frozenset({"password_hash", "totp_secret"})
 
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(160))
@@ -70,6 +71,11 @@ class User(UUIDAuditBase):
     organisation_id: Mapped[UUID | None] = mapped_column(ForeignKey("organisations.id"), default=None, index=True)
     email_notifications: Mapped[bool] = mapped_column(default=False)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    # The authenticator app's key, sealed with the secret key (``auth.second_factor``); it counts as a second factor
+    # once confirmed with a code. The last time step used: a code is accepted once only.
+    totp_secret: Mapped[str | None] = mapped_column(String(200), default=None)
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
     location_links: Mapped[list[UserLocation]] = relationship(
@@ -111,6 +117,11 @@ class UserSession(UUIDBase):
     # The last request, to the minute (``auth.service.find_session``): the idle timeout counts from it.
     used_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     flash: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, default=None)
+    # After the password, before the second factor: the session lets its user do nothing but the second step (or
+    # set one up). It is given a new cookie value when the step is done.
+    second_factor_pending: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The WebAuthn challenge of the passkey ceremony under way in this browser, base64url.
+    challenge: Mapped[str | None] = mapped_column(String(200), default=None)
 
 
 class ApiToken(UUIDBase):
@@ -162,6 +173,12 @@ class SecurityEventKind(StrEnum):
     TOKEN_CREATED = "token_created"  # noqa: S105 (a kind of event, not a password)
     TOKEN_REVOKED = "token_revoked"  # noqa: S105
     TOKENS_REVOKED = "tokens_revoked"
+    SECOND_FACTOR_FAILED = "second_factor_failed"
+    SECOND_FACTOR_SLOWED = "second_factor_slowed"
+    SECOND_FACTOR_ADDED = "second_factor_added"
+    SECOND_FACTOR_REMOVED = "second_factor_removed"
+    SECOND_FACTOR_RESET = "second_factor_reset"
+    RECOVERY_CODE_USED = "recovery_code_used"
 
 
 class SecurityEvent(UUIDBase):
@@ -190,3 +207,33 @@ class KeptForm(UUIDBase):
     action: Mapped[str] = mapped_column(String(500))
     fields: Mapped[dict[str, str | list[str]]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
+
+
+class RecoveryCode(UUIDBase):
+    """One of the ten one-time codes that stand in for the second factor when the phone is lost. Only a keyed hash
+    (HMAC with the secret key) is stored: a copy of the database alone does not let anyone try them offline."""
+
+    __tablename__ = "recovery_codes"
+    __audited__ = True
+    __audit_masked__ = frozenset({"code_hash"})
+
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+
+class Passkey(UUIDBase):
+    """A WebAuthn credential (a passkey on a phone, a security key) registered as a second factor."""
+
+    __tablename__ = "passkeys"
+    __audited__ = True
+    __audit_masked__ = frozenset({"public_key"})
+
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    credential_id: Mapped[str] = mapped_column(String(1400), unique=True)  # base64url, as the browser sends it
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sign_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)

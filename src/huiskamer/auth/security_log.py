@@ -1,4 +1,5 @@
-"""The security log: failed and slowed-down log-ins, API tokens made and revoked. Written by the auth services,
+"""The security log: failed and slowed-down log-ins and second steps, second factors added, removed and reset,
+recovery codes used, API tokens made and revoked. Written by the auth services,
 read by the beheerder (``/beheer/beveiliging``)."""
 
 from __future__ import annotations
@@ -20,6 +21,12 @@ KIND_LABELS = {
     SecurityEventKind.TOKEN_CREATED: "API-sleutel gemaakt",
     SecurityEventKind.TOKEN_REVOKED: "API-sleutel ingetrokken",
     SecurityEventKind.TOKENS_REVOKED: "Alle API-sleutels ingetrokken",
+    SecurityEventKind.SECOND_FACTOR_FAILED: "Tweede stap mislukt",
+    SecurityEventKind.SECOND_FACTOR_SLOWED: "Tweede stap vertraagd (te veel pogingen)",
+    SecurityEventKind.SECOND_FACTOR_ADDED: "Tweede factor toegevoegd",
+    SecurityEventKind.SECOND_FACTOR_REMOVED: "Tweede factor verwijderd",
+    SecurityEventKind.SECOND_FACTOR_RESET: "Tweede factor opnieuw ingesteld door de beheerder",
+    SecurityEventKind.RECOVERY_CODE_USED: "Herstelcode gebruikt",
 }
 PAGE_SIZE = 100
 

@@ -25,6 +25,7 @@ from huiskamer.auth.models import (
     UserLocation,
     UserSession,
 )
+from huiskamer.auth.second_factor import PENDING_MINUTES
 from huiskamer.auth.secrets import (
     hash_password_off_loop,
     new_token,
@@ -94,17 +95,20 @@ async def authenticate(db: AsyncSession, settings: Settings, email: str, passwor
 # --- browser sessions --------------------------------------------------------------------------
 
 
-async def start_session(db: AsyncSession, settings: Settings, user: User) -> str:
-    """A new session with a fresh random id (never one the browser brought: no session fixation)."""
+async def start_session(db: AsyncSession, settings: Settings, user: User, *, pending: bool = False) -> str:
+    """A new session with a fresh random id (never one the browser brought: no session fixation). A *pending* one
+    waits for the second factor (``auth.second_factor``): it opens nothing else, and ends in a few minutes."""
     raw = new_token()
     now = _now()
+    lifetime = timedelta(minutes=PENDING_MINUTES) if pending else timedelta(seconds=settings.session_max_age_seconds)
     db.add(
         UserSession(
             token_hash=token_hash(raw),
             user_id=user.id,
             created_at=now,
             used_at=now,
-            expires_at=now + timedelta(seconds=settings.session_max_age_seconds),
+            expires_at=now + lifetime,
+            second_factor_pending=pending,
         )
     )
     await db.flush()
@@ -115,6 +119,8 @@ async def start_session(db: AsyncSession, settings: Settings, user: User) -> str
 class SessionLookup:
     actor: Actor
     flash: list[dict[str, str]] | None
+    # Password given, second factor not yet: the actor may only take the second step.
+    pending: bool = False
 
 
 def _actor_columns():
@@ -140,7 +146,13 @@ def _actor_from(rows: Sequence[Any], session_id: UUID | None = None) -> Actor:
 def _session_statement():
     # Built once, so that SQLAlchemy keeps its cache key: every request runs it.
     return (
-        select(UserSession.id.label("session_id"), UserSession.flash, UserSession.used_at, *_actor_columns())
+        select(
+            UserSession.id.label("session_id"),
+            UserSession.flash,
+            UserSession.used_at,
+            UserSession.second_factor_pending,
+            *_actor_columns(),
+        )
         .join(User, User.id == UserSession.user_id)
         .outerjoin(UserLocation, UserLocation.user_id == User.id)
         .where(
@@ -172,7 +184,9 @@ async def find_session(db: AsyncSession, settings: Settings, raw: str) -> Sessio
         return None
     if rows[0].used_at < now - SESSION_USE_PRECISION:
         note_use(db.sync_session, update(UserSession).where(UserSession.id == rows[0].session_id).values(used_at=now))
-    return SessionLookup(actor=_actor_from(rows, rows[0].session_id), flash=rows[0].flash)
+    return SessionLookup(
+        actor=_actor_from(rows, rows[0].session_id), flash=rows[0].flash, pending=rows[0].second_factor_pending
+    )
 
 
 async def touch_session(db: AsyncSession, session_id: UUID) -> None:

@@ -14,8 +14,8 @@ from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from huiskamer.auth import second_factor, users
 from huiskamer.auth import service as auth_service
-from huiskamer.auth import users
 from huiskamer.auth.actor import Actor
 from huiskamer.auth.guards import require_admin
 from huiskamer.auth.models import ORGANISATION_TYPES_NL, ROLE_NAMES_NL, User
@@ -163,9 +163,19 @@ async def _form_context(db_session: DbSession, actor: Actor) -> dict[str, Any]:
     }
 
 
+async def _second_factor_context(db_session: DbSession, settings: Settings, user: User) -> dict[str, Any]:
+    kinds = await second_factor.kinds_of(db_session, user.id)
+    return {
+        "has_second_factor": bool(kinds),
+        "second_factor_kinds": kinds,
+        "second_factor_required": await second_factor.is_required(db_session, settings, user.role),
+    }
+
+
 async def _detail_page(
     request: Request[Any, Any, Any],
     db_session: DbSession,
+    settings: Settings,
     actor: Actor,
     user: User,
     *,
@@ -190,6 +200,7 @@ async def _detail_page(
         fresh_link=fresh_link,
         link_lost=link_lost,
         invitation_until=await users.open_invitation_until(db_session, actor, user.id),
+        **await _second_factor_context(db_session, settings, user),
         **await _form_context(db_session, actor),
     )
 
@@ -287,6 +298,7 @@ async def user_detail(
     return await _detail_page(
         request,
         db_session,
+        settings,
         actor,
         user,
         values=_values_of(user),
@@ -299,7 +311,11 @@ async def user_detail(
 
 @post(f"{LIST_PATH}/{{user_id:str}}", name="user_update", guards=[require_admin])
 async def user_update(
-    request: Request[Any, Any, Any], user_id: FromPath[str], actor: CurrentActor, db_session: DbSession
+    request: Request[Any, Any, Any],
+    user_id: FromPath[str],
+    actor: CurrentActor,
+    db_session: DbSession,
+    settings: AppSettings,
 ) -> Template | Redirect:
     target = _user_id(user_id)
     was_active = (await users.get_user(db_session, actor, target)).active
@@ -314,7 +330,14 @@ async def user_update(
         errors, status_code = _problem(problem)
         user = await users.get_user(db_session, actor, target)
         return await _detail_page(
-            request, db_session, actor, user, values=_values_from_form(data), errors=errors, status_code=status_code
+            request,
+            db_session,
+            settings,
+            actor,
+            user,
+            values=_values_from_form(data),
+            errors=errors,
+            status_code=status_code,
         )
     if was_active and not user.active:
         message = DEACTIVATED.format(name=user.name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Integer
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql import false
 
 from huiskamer.db import UUIDAuditBase
 
@@ -21,3 +22,5 @@ class OrganisationSettings(UUIDAuditBase):
     unexcused_absence_threshold: Mapped[int] = mapped_column(Integer, default=DEFAULT_UNEXCUSED_ABSENCE_THRESHOLD)
     unexcused_absence_window_days: Mapped[int] = mapped_column(Integer, default=DEFAULT_UNEXCUSED_ABSENCE_WINDOW_DAYS)
     evaluation_interval_months: Mapped[int] = mapped_column(Integer, default=DEFAULT_EVALUATION_INTERVAL_MONTHS)
+    # The beheerder and coordinators always need a second factor; this asks it of kinderwerkers and referrers too.
+    second_factor_for_everyone: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -16,7 +16,7 @@ from huiskamer.organisation.models import (
     DEFAULT_UNEXCUSED_ABSENCE_WINDOW_DAYS,
     OrganisationSettings,
 )
-from huiskamer.validation import FieldErrors, as_object, read_int
+from huiskamer.validation import FieldErrors, as_object, read_bool, read_int
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class SettingsView:
     unexcused_absence_threshold: int = DEFAULT_UNEXCUSED_ABSENCE_THRESHOLD
     unexcused_absence_window_days: int = DEFAULT_UNEXCUSED_ABSENCE_WINDOW_DAYS
     evaluation_interval_months: int = DEFAULT_EVALUATION_INTERVAL_MONTHS
+    second_factor_for_everyone: bool = False
 
 
 async def current_settings(db_session: AsyncSession) -> SettingsView:
@@ -35,6 +36,7 @@ async def current_settings(db_session: AsyncSession) -> SettingsView:
         unexcused_absence_threshold=row.unexcused_absence_threshold,
         unexcused_absence_window_days=row.unexcused_absence_window_days,
         evaluation_interval_months=row.evaluation_interval_months,
+        second_factor_for_everyone=row.second_factor_for_everyone,
     )
 
 
@@ -74,14 +76,16 @@ def parse_settings(raw: Any) -> SettingsView:
     )
     if threshold is not None and window is not None and threshold > window:
         errors.add("unexcused_absence_threshold", "Het aantal keer kan niet groter zijn dan het aantal dagen.")
+    everyone = read_bool(raw, "second_factor_for_everyone", errors, label="tweede factor voor iedereen")
     errors.raise_if_any()
     assert threshold is not None and window is not None and interval is not None
-    return SettingsView(threshold, window, interval)
+    return SettingsView(threshold, window, interval, everyone)
 
 
 async def update_settings(db_session: AsyncSession, actor: Actor, new: SettingsView) -> SettingsView:
     """The beheerder sets how many unexcused absences in how many days raise a concern, and how often goals are
-    evaluated with the parents; a concern already raised stays as it is."""
+    evaluated with the parents, and whether kinderwerkers and referrers need a second factor too (from their next
+    log-in); a concern already raised stays as it is."""
     if not actor.is_admin:
         raise Forbidden("Alleen de beheerder kan de instellingen wijzigen.")
     row = (await db_session.execute(select(OrganisationSettings).limit(1))).scalar_one_or_none()
@@ -91,5 +95,6 @@ async def update_settings(db_session: AsyncSession, actor: Actor, new: SettingsV
     row.unexcused_absence_threshold = new.unexcused_absence_threshold
     row.unexcused_absence_window_days = new.unexcused_absence_window_days
     row.evaluation_interval_months = new.evaluation_interval_months
+    row.second_factor_for_everyone = new.second_factor_for_everyone
     await db_session.flush()
     return new

@@ -34,7 +34,9 @@ def _form(request: Request[Any, Any, Any], values: dict[str, Any], errors: dict[
 @get("/beheer/instellingen", name="settings_form", guards=[require_admin])
 async def settings_form(request: Request[Any, Any, Any], db_session: DbSession) -> Template:
     current = await service.current_settings(db_session)
-    return _form(request, {key: str(value) for key, value in asdict(current).items()}, {})
+    values: dict[str, Any] = {key: str(value) for key, value in asdict(current).items()}
+    values["second_factor_for_everyone"] = current.second_factor_for_everyone
+    return _form(request, values, {})
 
 
 @post("/beheer/instellingen", name="settings_save", guards=[require_admin])
@@ -45,7 +47,8 @@ async def settings_save(
     try:
         await service.update_settings(db_session, actor, service.parse_settings(data))
     except InvalidInput as invalid:
-        values = {key: value[:20] for key, value in data.items() if isinstance(value, str)}
+        values: dict[str, Any] = {key: value[:20] for key, value in data.items() if isinstance(value, str)}
+        values["second_factor_for_everyone"] = data.get("second_factor_for_everyone") == "on"
         return _form(request, values, invalid.errors, status_code=422)
     await auth_service.flash(db_session, actor, "De instellingen zijn opgeslagen.")
     return Redirect("/beheer/instellingen", status_code=303)

@@ -153,7 +153,8 @@ def _answer(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         target = request.url.path
         if request.url.query:
             target += "?" + request.url.query
-        url = "/inloggen" if target in ("/", "") else f"/inloggen?volgende={quote(target, safe='')}"
+        login = "/inloggen/tweede-stap" if request.scope.get("second_step") else "/inloggen"
+        url = login if target in ("/", "") else f"{login}?volgende={quote(target, safe='')}"
         if request.headers.get("hx-request"):
             return Response(content=None, status_code=204, headers={"HX-Redirect": url})
         return Redirect(url, status_code=303)  # type: ignore[return-value]

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 from uuid import UUID
 
 from litestar import Request, get, post
-from litestar.datastructures import Cookie
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 from sqlalchemy import text
@@ -17,43 +15,15 @@ from huiskamer.attendance import pages as attendance_pages
 from huiskamer.auth import kept_forms
 from huiskamer.auth import service as auth_service
 from huiskamer.auth.guards import PUBLIC
-from huiskamer.auth.middleware import CSRF_COOKIE, SESSION_COOKIE
 from huiskamer.auth.secrets import password_problem
-from huiskamer.config import Settings
 from huiskamer.errors import InvalidInput, NotFound
 from huiskamer.locations import service as locations_service
 from huiskamer.progress import service as progress_service
 from huiskamer.referrals import pages as referral_pages
 from huiskamer.referrals import service as referral_service
 from huiskamer.site.deps import AppSettings, CurrentActor, DbSession, client_address, form_data
+from huiskamer.site.login import after_password, back_to_the_form, kept_form_id, safe_next, session_cookie_header
 from huiskamer.site.templating import page, today
-
-
-def _safe_next(target: str | None) -> str:
-    """Only a local path: never an open redirect to another site."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return "/"
-    return target[:500]
-
-
-def _session_cookie_header(settings: Settings, value: str, max_age: int) -> str:
-    secure = "; Secure" if settings.secure_cookies else ""
-    name = settings.cookie_name(SESSION_COOKIE)
-    return f"{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
-
-
-def _logged_in(response: Redirect, settings: Settings, raw: str) -> Redirect:
-    """The new session's cookie, and the CSRF cookie dropped: the next page gets a fresh token, so that none from
-    before the log-in (planted, or of the person before on this browser) is valid after it (ASVS 3.5.1)."""
-    response.headers["Set-Cookie"] = _session_cookie_header(settings, raw, settings.session_max_age_seconds)
-    csrf = settings.cookie_name(CSRF_COOKIE)
-    response.cookies.append(
-        Cookie(key=csrf, value="", max_age=0, path="/", secure=settings.secure_cookies, httponly=True)
-    )
-    return response
 
 
 @get("/", name="home")
@@ -103,34 +73,20 @@ async def health(db_session: DbSession) -> Response[dict[str, str]]:
     return Response({"status": "ok", "database": "ok"})
 
 
-def _kept_form_id(raw: Any) -> str:
-    """The id of a form kept while the session had ended (``auth.kept_forms``), or "" for anything else."""
-    try:
-        return str(UUID(raw)) if isinstance(raw, str) else ""
-    except ValueError:
-        return ""
-
-
-def _back_to_the_form(target: str, kept_form: str) -> str:
-    """The page to land on after a log-in; with a kept form, its page's script fetches what was typed there (named in
-    the fragment, which no server ever sees)."""
-    return target + (f"#formulier={kept_form}" if kept_form else "")
-
-
 @get("/inloggen", name="login", opt=PUBLIC)
 async def login_form(
     request: Request[Any, Any, Any], volgende: FromQuery[str | None] = None, formulier: FromQuery[str | None] = None
 ) -> Template | Redirect:
-    kept_form = _kept_form_id(formulier)
+    kept_form = kept_form_id(formulier)
     if request.scope.get("user") is not None:
         # Logged in meanwhile (another tab): straight back to the form, with what was typed.
-        return Redirect(_back_to_the_form(_safe_next(volgende), kept_form), status_code=303)
+        return Redirect(back_to_the_form(safe_next(volgende), kept_form), status_code=303)
     return page(
         request,
         "auth/login.html",
         title="Inloggen",
         values={},
-        next=_safe_next(volgende),
+        next=safe_next(volgende),
         kept_form=kept_form,
     )
 
@@ -142,8 +98,8 @@ async def login_submit(
     data = await form_data(request)
     email = data.get("email") if isinstance(data.get("email"), str) else ""
     password = data.get("password") if isinstance(data.get("password"), str) else ""
-    target = _safe_next(data.get("next") if isinstance(data.get("next"), str) else None)
-    kept_form = _kept_form_id(data.get("formulier"))
+    target = safe_next(data.get("next") if isinstance(data.get("next"), str) else None)
+    kept_form = kept_form_id(data.get("formulier"))
     ip = client_address(request)
     try:
         user = await auth_service.authenticate(db_session, settings, email, password, ip)
@@ -158,8 +114,7 @@ async def login_submit(
             kept_form=kept_form,
             login_error=failed.message,
         )
-    raw = await auth_service.start_session(db_session, settings, user)
-    return _logged_in(Redirect(_back_to_the_form(target, kept_form), status_code=303), settings, raw)
+    return await after_password(db_session, settings, user, target, kept_form)
 
 
 @get("/formulier/{form_id:uuid}", name="kept_form")
@@ -176,7 +131,7 @@ async def logout(actor: CurrentActor, db_session: DbSession, settings: AppSettin
     if actor.session_id is not None:
         await auth_service.end_session(db_session, actor.session_id)
     response = Redirect("/inloggen?uitgelogd=1", status_code=303)
-    response.headers["Set-Cookie"] = _session_cookie_header(settings, "", 0)
+    response.headers["Set-Cookie"] = session_cookie_header(settings, "", 0)
     # Whatever this browser kept for offline use (day lists, taps not sent, the service worker) goes with the
     # session: a shared phone shows the next person nothing of this one.
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
@@ -265,9 +220,7 @@ async def invitation_submit(
             token=token,
             errors=invalid.errors,
         )
-    raw = await auth_service.start_session(db_session, settings, user)
-    await db_session.flush()
-    return _logged_in(Redirect("/", status_code=303), settings, raw)
+    return await after_password(db_session, settings, user)
 
 
 routes = [
