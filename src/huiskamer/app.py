@@ -24,7 +24,7 @@ from huiskamer.auth import account_web, second_factor_web
 from huiskamer.auth import api as auth_api
 from huiskamer.auth import web as auth_web
 from huiskamer.auth.guards import PUBLIC, require_login
-from huiskamer.auth.middleware import CSRF_COOKIE, AuthenticationMiddleware
+from huiskamer.auth.middleware import CSRF_COOKIE, SESSION_COOKIE, AuthenticationMiddleware
 from huiskamer.config import Settings
 from huiskamer.db import alchemy_config
 from huiskamer.intake import api as intake_api
@@ -43,6 +43,7 @@ from huiskamer.reports import api as reports_api
 from huiskamer.reports import web as reports_web
 from huiskamer.site import offline as offline_web
 from huiskamer.site import web as site_web
+from huiskamer.site.csrf import session_bound_csrf
 from huiskamer.site.deps import dependencies
 from huiskamer.site.errors import handle_exception, install_safe_access_log
 from huiskamer.site.htmx import push_boosted_url
@@ -98,20 +99,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             create_static_files_router(path="/static", directories=[settings.static_dir], opt=PUBLIC, name="static"),
         ],
         plugins=[SQLAlchemyPlugin(config=alchemy), HTMXPlugin()],
-        middleware=[RefuseMalformedPaths(), AuthenticationMiddleware()],
+        middleware=[RefuseMalformedPaths(), AuthenticationMiddleware(), _csrf(settings)],
         guards=[require_login],
         dependencies=dependencies,
         exception_handlers={Exception: handle_exception},
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_name=settings.cookie_name(CSRF_COOKIE),
-            cookie_secure=settings.secure_cookies,
-            cookie_httponly=True,
-            cookie_samesite="lax",
-            header_name="x-csrftoken",
-            # The API authenticates with a bearer token, never with a cookie, so it needs no CSRF token.
-            exclude=["^/api/"],  # anchored: Litestar searches the path for it
-        ),
         template_config=template_config(settings),
         openapi_config=OpenAPIConfig(
             title="Huiskamer API",
@@ -126,6 +117,21 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
     )
     return app
+
+
+def _csrf(settings: Settings):
+    """CSRF tokens bound to the browser's session (``site.csrf``)."""
+    config = CSRFConfig(
+        secret=settings.secret_key,
+        cookie_name=settings.cookie_name(CSRF_COOKIE),
+        cookie_secure=settings.secure_cookies,
+        cookie_httponly=True,
+        cookie_samesite="lax",
+        header_name="x-csrftoken",
+        # The API authenticates with a bearer token, never with a cookie, so it needs no CSRF token.
+        exclude=["^/api/"],  # anchored: Litestar searches the path for it
+    )
+    return session_bound_csrf(config, settings.cookie_name(SESSION_COOKIE))
 
 
 def create_server_app(settings: Settings | None = None) -> Litestar:

@@ -663,8 +663,10 @@ def test_without_a_session_at_all_nothing_is_kept(test_settings, client):
     assert response.status_code == 303 and "formulier=" not in response.headers["location"]
     assert _kept_forms(test_settings) == []
     client.cookies.set("hk_session", "onzin")
+    token = csrf_token(client, "/inloggen")  # a CSRF token is bound to the session cookie (site/csrf.py)
     response = client.post("/account/api-sleutels", data={"_csrf_token": token, "name": "Iets"}, follow_redirects=False)
     assert response.status_code == 303 and "formulier=" not in response.headers["location"]
+    assert _kept_forms(test_settings) == []
 
 
 def test_the_worker_forgets_kept_forms_after_an_hour_and_keeps_younger_ones(test_settings):
