@@ -46,7 +46,7 @@ from huiskamer.site import web as site_web
 from huiskamer.site.deps import dependencies
 from huiskamer.site.errors import handle_exception, install_safe_access_log
 from huiskamer.site.htmx import push_boosted_url
-from huiskamer.site.security import RefuseMalformedPaths, security_headers
+from huiskamer.site.security import RefuseMalformedPaths, allow_every_method, security_headers
 from huiskamer.site.templating import template_config
 from huiskamer.worker import running_in_background
 
@@ -119,7 +119,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[JsonRenderPlugin()],
         ),
         state=State({"huiskamer_settings": settings, "huiskamer_alchemy": alchemy}),
-        before_send=[security_headers(settings), push_boosted_url],
+        before_send=[security_headers(settings), push_boosted_url, allow_every_method],
         lifespan=[_worker_lifespan(settings, alchemy)],
         request_max_body_size=2 * 1024 * 1024,
         debug=False,
