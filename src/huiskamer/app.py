@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlchemyPlugin
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
@@ -43,6 +43,7 @@ from huiskamer.reports import api as reports_api
 from huiskamer.reports import web as reports_web
 from huiskamer.site import offline as offline_web
 from huiskamer.site import web as site_web
+from huiskamer.site.apidoc import SECURITY, SECURITY_COMPONENTS
 from huiskamer.site.deps import dependencies
 from huiskamer.site.errors import handle_exception, install_safe_access_log
 from huiskamer.site.htmx import push_boosted_url
@@ -72,29 +73,38 @@ def create_app(settings: Settings | None = None) -> Litestar:
     install_safe_access_log()
     app = Litestar(
         route_handlers=[
-            *site_web.routes,
-            *offline_web.routes,
-            *auth_web.routes,
-            *account_web.routes,
+            # The pages: HTML for people, not part of the API's OpenAPI document.
+            Router(
+                path="/",
+                include_in_schema=False,
+                route_handlers=[
+                    *site_web.routes,
+                    *offline_web.routes,
+                    *auth_web.routes,
+                    *account_web.routes,
+                    *locations_web.routes,
+                    *referrals_web.routes,
+                    *intake_web.routes,
+                    *goal_catalogue_web.routes,
+                    *placements_web.routes,
+                    *attendance_web.routes,
+                    *progress_web.routes,
+                    *reports_web.routes,
+                    *audit_web.routes,
+                    *organisation_web.routes,
+                ],
+            ),
             *auth_api.routes,
-            *locations_web.routes,
             *locations_api.routes,
-            *referrals_web.routes,
             *referrals_api.routes,
             *intake_api.routes,
-            *intake_web.routes,
-            *goal_catalogue_web.routes,
             *placements_api.routes,
-            *placements_web.routes,
-            *attendance_web.routes,
             *attendance_api.routes,
-            *progress_web.routes,
             *progress_api.routes,
-            *reports_web.routes,
             *reports_api.routes,
-            *audit_web.routes,
-            *organisation_web.routes,
-            create_static_files_router(path="/static", directories=[settings.static_dir], opt=PUBLIC, name="static"),
+            create_static_files_router(
+                path="/static", directories=[settings.static_dir], opt=PUBLIC, name="static", include_in_schema=False
+            ),
         ],
         plugins=[SQLAlchemyPlugin(config=alchemy), HTMXPlugin()],
         middleware=[RefuseMalformedPaths(), AuthenticationMiddleware()],
@@ -115,8 +125,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=OpenAPIConfig(
             title="Huiskamer API",
             version="1",
+            description="De JSON-API van Huiskamer (api-v1.md). Leesbaar voor mensen: /beheer/api.",
             path="/schema",
             render_plugins=[JsonRenderPlugin()],
+            security=SECURITY,
+            components=SECURITY_COMPONENTS,
         ),
         state=State({"huiskamer_settings": settings, "huiskamer_alchemy": alchemy}),
         before_send=[security_headers(settings), push_boosted_url, allow_every_method],
