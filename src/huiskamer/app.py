@@ -41,6 +41,7 @@ from huiskamer.referrals import api as referrals_api
 from huiskamer.referrals import web as referrals_web
 from huiskamer.reports import api as reports_api
 from huiskamer.reports import web as reports_web
+from huiskamer.site import api_page
 from huiskamer.site import offline as offline_web
 from huiskamer.site import web as site_web
 from huiskamer.site.apidoc import SECURITY, SECURITY_COMPONENTS
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     *reports_web.routes,
                     *audit_web.routes,
                     *organisation_web.routes,
+                    *api_page.routes,
                 ],
             ),
             *auth_api.routes,

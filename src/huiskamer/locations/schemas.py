@@ -293,8 +293,9 @@ def new_location_form_values() -> dict[str, Any]:
 
 # --- the API's shapes, for the OpenAPI document (site.apidoc) --------------------------------------
 
-Seats = Annotated[int, Doc(ge=0, le=MAX_SEATS)]
-Age = Annotated[int, Doc(ge=0, le=MAX_AGE)]
+# "More than -1": Litestar leaves out a minimum of 0 (it takes it for "no minimum").
+Seats = Annotated[int, Doc(gt=-1, le=MAX_SEATS)]
+Age = Annotated[int, Doc(gt=-1, le=MAX_AGE)]
 Year2000To2100 = Annotated[str, Doc(pattern=r"^(20[0-9]{2}|2100)-", format="date")]
 
 

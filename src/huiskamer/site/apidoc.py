@@ -11,6 +11,7 @@ as the request body, with the same schema generation (and components) as for a r
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -163,6 +164,8 @@ def api_doc(
     for code in sorted({*ALWAYS, *errors}):
         responses[code] = ResponseSpec(ApiError, generate_examples=False, description=ERRORS[code])
     kwargs: dict[str, Any] = {
+        # The rules a body's schema cannot state (its docstring) are the operation's description.
+        "description": inspect.cleandoc(body.__doc__) if body is not None and body.__doc__ else None,
         "status_code": status,
         "responses": responses,
         "operation_class": ApiOperation,
