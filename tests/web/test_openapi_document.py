@@ -30,8 +30,14 @@ def _operations(document: dict):
                 yield path, method, operation
 
 
-def test_the_document_is_openapi_3_1_with_the_api_only_and_every_api_route_in_it(app, document):
+def test_the_document_is_valid_openapi_3_1(document):
+    from schemathesis.specs.openapi.definitions import OPENAPI_31_VALIDATOR
+
     assert document["openapi"].startswith("3.1")
+    assert [str(error) for error in OPENAPI_31_VALIDATOR.iter_errors(document)] == []
+
+
+def test_the_document_holds_the_api_only_and_every_api_route(app, document):
     assert all(path.startswith("/api/v1/") for path in document["paths"])
     documented = {(path, method.upper()) for path, method, _ in _operations(document)}
     routes = {
