@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlchemyPlugin
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
@@ -41,13 +41,15 @@ from huiskamer.referrals import api as referrals_api
 from huiskamer.referrals import web as referrals_web
 from huiskamer.reports import api as reports_api
 from huiskamer.reports import web as reports_web
+from huiskamer.site import api_page
 from huiskamer.site import offline as offline_web
 from huiskamer.site import web as site_web
+from huiskamer.site.apidoc import SECURITY, SECURITY_COMPONENTS
 from huiskamer.site.csrf import session_bound_csrf
 from huiskamer.site.deps import dependencies
 from huiskamer.site.errors import handle_exception, install_safe_access_log
 from huiskamer.site.htmx import push_boosted_url
-from huiskamer.site.security import RefuseMalformedPaths, security_headers
+from huiskamer.site.security import RefuseMalformedPaths, allow_every_method, security_headers
 from huiskamer.site.templating import template_config
 from huiskamer.worker import running_in_background
 
@@ -73,30 +75,40 @@ def create_app(settings: Settings | None = None) -> Litestar:
     install_safe_access_log()
     app = Litestar(
         route_handlers=[
-            *site_web.routes,
-            *offline_web.routes,
-            *auth_web.routes,
-            *account_web.routes,
-            *second_factor_web.routes,
+            # The pages: HTML for people, not part of the API's OpenAPI document.
+            Router(
+                path="/",
+                include_in_schema=False,
+                route_handlers=[
+                    *site_web.routes,
+                    *offline_web.routes,
+                    *auth_web.routes,
+                    *account_web.routes,
+                    *second_factor_web.routes,
+                    *locations_web.routes,
+                    *referrals_web.routes,
+                    *intake_web.routes,
+                    *goal_catalogue_web.routes,
+                    *placements_web.routes,
+                    *attendance_web.routes,
+                    *progress_web.routes,
+                    *reports_web.routes,
+                    *audit_web.routes,
+                    *organisation_web.routes,
+                    *api_page.routes,
+                ],
+            ),
             *auth_api.routes,
-            *locations_web.routes,
             *locations_api.routes,
-            *referrals_web.routes,
             *referrals_api.routes,
             *intake_api.routes,
-            *intake_web.routes,
-            *goal_catalogue_web.routes,
             *placements_api.routes,
-            *placements_web.routes,
-            *attendance_web.routes,
             *attendance_api.routes,
-            *progress_web.routes,
             *progress_api.routes,
-            *reports_web.routes,
             *reports_api.routes,
-            *audit_web.routes,
-            *organisation_web.routes,
-            create_static_files_router(path="/static", directories=[settings.static_dir], opt=PUBLIC, name="static"),
+            create_static_files_router(
+                path="/static", directories=[settings.static_dir], opt=PUBLIC, name="static", include_in_schema=False
+            ),
         ],
         plugins=[SQLAlchemyPlugin(config=alchemy), HTMXPlugin()],
         middleware=[RefuseMalformedPaths(), AuthenticationMiddleware(), _csrf(settings)],
@@ -107,11 +119,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=OpenAPIConfig(
             title="Huiskamer API",
             version="1",
+            description="De JSON-API van Huiskamer (api-v1.md). Leesbaar voor mensen: /beheer/api.",
             path="/schema",
             render_plugins=[JsonRenderPlugin()],
+            security=SECURITY,
+            components=SECURITY_COMPONENTS,
         ),
         state=State({"huiskamer_settings": settings, "huiskamer_alchemy": alchemy}),
-        before_send=[security_headers(settings), push_boosted_url],
+        before_send=[security_headers(settings), push_boosted_url, allow_every_method],
         lifespan=[_worker_lifespan(settings, alchemy)],
         request_max_body_size=2 * 1024 * 1024,
         debug=False,

@@ -123,6 +123,17 @@ def test_a_duplicate_name_is_a_conflict(test_settings, client, admin_token):
     assert client.get(f"/api/v1/locations/{other}", headers=api(client, admin_token)).json()["name"] == "Huiskamer Maan"
 
 
+@pytest.mark.parametrize("taken", ["Ôase Ëiland", "ÔASE ËILAND"])
+def test_a_name_taken_in_letters_beyond_ascii_is_a_conflict_not_a_500(test_settings, client, admin_token, taken):
+    """SQLite's lower() folds ASCII letters only: the same name with Ô or Ë slipped past the check and hit the
+    unique index (found by schemathesis)."""
+    first = client.post("/api/v1/locations", json=new_location(name="Ôase Ëiland"), headers=api(client, admin_token))
+    assert first.status_code == 201
+    again = client.post("/api/v1/locations", json=new_location(name=taken), headers=api(client, admin_token))
+    assert again.status_code == 409
+    assert again.json()["detail"] == "Er is al een locatie met deze naam."
+
+
 @pytest.mark.parametrize("role", ["coordinator", "youth_worker", "referrer"])
 def test_only_the_admin_may_create_or_change_a_location(test_settings, client, role):
     location_id = make_location(test_settings, "Huiskamer Zon", seats={"mon": 20})

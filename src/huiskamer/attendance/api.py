@@ -4,19 +4,35 @@ and reports"), exactly as written; extra fields are welcome."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Request, get, post, put
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath
 
 from huiskamer.attendance import concerns, marking
 from huiskamer.attendance import service as attendance
 from huiskamer.attendance.concerns import ConcernRow
 from huiskamer.attendance.models import CONCERN_STATUSES, Concern
-from huiskamer.attendance.schemas import parse_mark, parse_observation, parse_resolution, parse_step, read_day
+from huiskamer.attendance.schemas import (
+    ConcernList,
+    ConcernOut,
+    DayList,
+    MarkIn,
+    MarkOut,
+    ObservationIn,
+    ResolutionIn,
+    StepIn,
+    StepOut,
+    parse_mark,
+    parse_observation,
+    parse_resolution,
+    parse_step,
+    read_day,
+)
 from huiskamer.attendance.service import ChildOnList
 from huiskamer.errors import InvalidInput
+from huiskamer.site.apidoc import api_doc, path_date, query
 from huiskamer.site.deps import AppSettings, CurrentActor, DbSession, json_body
 from huiskamer.site.templating import today
 
@@ -47,9 +63,17 @@ def entry_json(child: ChildOnList) -> dict[str, Any]:
     }
 
 
-@get("/api/v1/locations/{location_id:uuid}/attendance/{day:str}", name="api_attendance", tags=["attendance"])
+DAY = "De dag, JJJJ-MM-DD, van vijf jaar terug tot een jaar vooruit."
+
+
+@get(
+    "/api/v1/locations/{location_id:uuid}/attendance/{day:str}",
+    name="api_attendance",
+    tags=["attendance"],
+    **api_doc(DayList, errors=(403, 404, 422)),
+)
 async def show_day(
-    location_id: FromPath[UUID], day: FromPath[str], actor: CurrentActor, db_session: DbSession
+    location_id: FromPath[UUID], day: Annotated[str, path_date(DAY)], actor: CurrentActor, db_session: DbSession
 ) -> dict[str, Any]:
     on = read_day(day, today())
     listed = await attendance.day_list(db_session, actor, location_id, on)
@@ -71,12 +95,12 @@ async def show_day(
     "/api/v1/locations/{location_id:uuid}/attendance/{day:str}/{placement_id:uuid}",
     name="api_attendance_mark",
     tags=["attendance"],
-    status_code=200,
+    **api_doc(MarkOut, body=MarkIn, errors=(403, 404, 409, 422)),
 )
 async def mark(
     request: Request[Any, Any, Any],
     location_id: FromPath[UUID],
-    day: FromPath[str],
+    day: Annotated[str, path_date(DAY)],
     placement_id: FromPath[UUID],
     actor: CurrentActor,
     db_session: DbSession,
@@ -149,14 +173,14 @@ def _page_number(value: str | None) -> int:
     return int(value)
 
 
-@get("/api/v1/concerns", name="api_concerns", tags=["concerns"])
+@get("/api/v1/concerns", name="api_concerns", tags=["concerns"], **api_doc(ConcernList, errors=(403, 422)))
 async def list_concerns(
     request: Request[Any, Any, Any],
     actor: CurrentActor,
     db_session: DbSession,
-    status: FromQuery[str | None] = None,
-    location_id: FromQuery[str | None] = None,
-    page: FromQuery[str | None] = None,
+    status: Annotated[str | None, query("Alleen signalen met deze status.", enum=CONCERN_STATUSES)] = None,
+    location_id: Annotated[str | None, query("Alleen deze locatie (een id).", format="uuid")] = None,
+    page: Annotated[str | None, query("Pagina (1 tot 99999).", pattern=r"^[1-9][0-9]{0,4}$")] = None,
 ) -> dict[str, Any]:
     if status not in (None, "", *CONCERN_STATUSES):
         raise InvalidInput({"status": "Kies open, resolved of withdrawn."})
@@ -176,7 +200,12 @@ async def list_concerns(
     return body
 
 
-@post("/api/v1/concerns", name="api_concern_raise", tags=["concerns"], status_code=201)
+@post(
+    "/api/v1/concerns",
+    name="api_concern_raise",
+    tags=["concerns"],
+    **api_doc(ConcernOut, status=201, body=ObservationIn, errors=(403, 404, 409, 422)),
+)
 async def raise_concern(
     request: Request[Any, Any, Any], actor: CurrentActor, db_session: DbSession, settings: AppSettings
 ) -> dict[str, Any]:
@@ -196,7 +225,12 @@ async def raise_concern(
     return concern_json(concern)
 
 
-@post("/api/v1/concerns/{concern_id:uuid}/steps", name="api_concern_step", tags=["concerns"], status_code=200)
+@post(
+    "/api/v1/concerns/{concern_id:uuid}/steps",
+    name="api_concern_step",
+    tags=["concerns"],
+    **api_doc(StepOut, body=StepIn, errors=(403, 404, 409, 422)),
+)
 async def record_step(
     request: Request[Any, Any, Any], concern_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession
 ) -> dict[str, Any]:
@@ -207,7 +241,12 @@ async def record_step(
     return {"concern_id": str(concern_id), "step": done.step, "done_on": done.done_on.isoformat(), "note": done.note}
 
 
-@post("/api/v1/concerns/{concern_id:uuid}/resolve", name="api_concern_resolve", tags=["concerns"], status_code=200)
+@post(
+    "/api/v1/concerns/{concern_id:uuid}/resolve",
+    name="api_concern_resolve",
+    tags=["concerns"],
+    **api_doc(ConcernOut, body=ResolutionIn, errors=(403, 404, 409, 422)),
+)
 async def resolve(
     request: Request[Any, Any, Any], concern_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession
 ) -> dict[str, Any]:

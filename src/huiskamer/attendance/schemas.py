@@ -9,12 +9,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
+
+import msgspec
 
 from huiskamer.attendance.models import ABSENCE_REASONS
 from huiskamer.attendance.rules import MARKS_BY_CODE
 from huiskamer.errors import InvalidInput
+from huiskamer.site.apidoc import Doc, optional_text, text
 from huiskamer.site.templating import AMSTERDAM
 from huiskamer.validation import FieldErrors, as_object, parse_date, read_choice, read_text
 
@@ -348,3 +351,131 @@ def parse_resolution(raw: Any) -> str:
     errors.raise_if_any()
     assert note is not None
     return note
+
+
+# --- the API's shapes, for the OpenAPI document (site.apidoc) --------------------------------------
+
+Moment = Annotated[
+    str,
+    Doc(
+        max_length=40,
+        description="uu:mm (in Amsterdam), or an RFC 3339 timestamp with offset, on the day of the list.",
+    ),
+]
+
+
+class MarkIn(msgspec.Struct, kw_only=True):
+    """A tap. ``absence_reason`` belongs to ``absent_excused`` only (and is required there). ``tap_id`` (a UUID
+    made on the phone) stores the same tap once; ``tapped_at`` (the phone's clock, with offset, at most 5 minutes
+    ahead and 7 days back): the latest tap stands. A child collected by someone not on the list is stored with a
+    ``pickup_warning``."""
+
+    status: Literal["unknown", "present", "absent_excused", "absent_unexcused"]
+    absence_reason: Literal["ill", "family", "other"] | None = None
+    absence_note: optional_text(NOTE_LENGTH) | None = None  # type: ignore[valid-type]
+    arrived_at: Moment | None = None
+    left_at: Moment | None = None
+    collected_by: optional_text(COLLECTED_BY_LENGTH) | None = None  # type: ignore[valid-type]
+    tap_id: UUID | None = None
+    tapped_at: datetime | None = None
+
+
+class DayEntry(msgspec.Struct, kw_only=True):
+    placement_id: UUID
+    referral_id: UUID
+    child_name: str
+    given_name: str
+    age: int
+    status: Literal["unknown", "present", "absent_excused", "absent_unexcused"]
+    absence_reason: str | None
+    absence_note: str | None
+    arrived_at: datetime | None
+    left_at: datetime | None
+    collected_by: str | None
+    collection_persons: list[str]
+    not_allowed_collectors: list[str]
+    allergies: str | None
+    safety_notes: str | None
+    goals: list[str]
+
+
+class DayList(msgspec.Struct, kw_only=True):
+    location_id: UUID
+    date: date
+    capacity: int
+    expected: int
+    present: int
+    absent: int
+    unknown: int
+    closed: bool
+    closure: str | None
+    entries: list[DayEntry]
+
+
+class MarkOut(DayEntry, kw_only=True):
+    """The child's day as it stands after the tap."""
+
+    location_id: UUID
+    date: date
+    present_count: int
+    concern: Literal["raised", "withdrawn"] | None
+    applied: bool
+    pickup_warning: str | msgspec.UnsetType = msgspec.UNSET
+
+
+class ObservationIn(msgspec.Struct, kw_only=True):
+    """A concern about a placed child, raised by a kinderwerker or coordinator of its location."""
+
+    referral_id: UUID
+    text: text(TEXT_LENGTH)  # type: ignore[valid-type]
+    location_id: UUID | None = None
+    kind: Literal["observation", "safeguarding", "pickup"] | None = None
+
+
+class StepIn(msgspec.Struct, kw_only=True):
+    """A step of the Meldcode (1 to 5) for a safeguarding concern; ``done_on`` not in the future."""
+
+    step: Annotated[int, Doc(ge=1, le=5)]
+    done_on: date
+    note: text(TEXT_LENGTH)  # type: ignore[valid-type]
+
+
+class StepOut(msgspec.Struct, kw_only=True):
+    concern_id: UUID
+    step: int
+    done_on: date
+    note: str
+
+
+class ResolutionIn(msgspec.Struct, kw_only=True):
+    note: text(TEXT_LENGTH)  # type: ignore[valid-type]
+
+
+class ConcernStep(msgspec.Struct, kw_only=True):
+    step: int
+    done_on: date
+    note: str
+    by: str | None
+
+
+class ConcernOut(msgspec.Struct, kw_only=True):
+    id: UUID
+    referral_id: UUID
+    location_id: UUID
+    placement_id: UUID | None
+    kind: Literal["unexcused_absence", "observation", "pickup", "safeguarding"]
+    raised_at: datetime
+    status: Literal["open", "resolved", "withdrawn"]
+    text: str
+    resolved_at: datetime | None
+    resolution_note: str | None
+    urgent: bool
+    child_name: str | msgspec.UnsetType = msgspec.UNSET
+    location_name: str | msgspec.UnsetType = msgspec.UNSET
+    raised_by: str | msgspec.UnsetType | None = msgspec.UNSET
+    steps: list[ConcernStep] | msgspec.UnsetType = msgspec.UNSET
+
+
+class ConcernList(msgspec.Struct, kw_only=True):
+    items: list[ConcernOut]
+    next: str | msgspec.UnsetType = msgspec.UNSET

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Annotated, Any
 from urllib.parse import urlencode
 from uuid import UUID
 
 from litestar import Request, delete, get, patch, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath
 
 from huiskamer.auth import service as auth_service
 from huiskamer.auth import users
 from huiskamer.auth.guards import require_admin
 from huiskamer.auth.models import User
-from huiskamer.errors import NotFound
+from huiskamer.auth.schemas import CreatedUser, Invitation, Me, TokenList, UserChange, UserIn, UserList, UserOut
+from huiskamer.site.apidoc import api_doc, query
 from huiskamer.site.deps import AppSettings, CurrentActor, DbSession, client_address, json_body
+from huiskamer.validation import FieldErrors
 
 PAGE_SIZE = 500
+OFFSET = r"^[0-9]{1,9}$"
 
 
 def actor_json(actor: CurrentActor) -> dict[str, Any]:
@@ -49,51 +53,58 @@ def user_json(user: User) -> dict[str, Any]:
     }
 
 
-def _id_or_not_found(raw: str, message: str) -> UUID:
-    """Ids are opaque: anything that is no id of ours is simply not found."""
-    try:
-        return UUID(raw)
-    except ValueError:
-        raise NotFound(message) from None
+# Ids in paths are typed ``uuid``: the router answers 404 for anything that is no UUID (an id of ours or not).
 
 
-def _user_id(raw: str) -> UUID:
-    return _id_or_not_found(raw, "Deze gebruiker bestaat niet.")
-
-
-@get("/api/v1/me", name="api_me", tags=["account"])
+@get("/api/v1/me", name="api_me", tags=["account"], **api_doc(Me))
 async def me(actor: CurrentActor) -> dict[str, Any]:
     return actor_json(actor)
 
 
-@get("/api/v1/me/tokens", name="api_my_tokens", tags=["account"])
+@get("/api/v1/me/tokens", name="api_my_tokens", tags=["account"], **api_doc(TokenList))
 async def my_tokens(actor: CurrentActor, db_session: DbSession) -> dict[str, Any]:
     """The caller's API tokens that still work (never the tokens themselves)."""
     return {"items": [token.as_json() for token in await auth_service.list_tokens(db_session, actor.id)]}
 
 
-@delete("/api/v1/me/tokens/{token_id:str}", name="api_my_token_revoke", tags=["account"], status_code=204)
+@delete(
+    "/api/v1/me/tokens/{token_id:uuid}",
+    name="api_my_token_revoke",
+    tags=["account"],
+    **api_doc(None, status=204, errors=(404,)),
+)
 async def revoke_my_token(
-    request: Request[Any, Any, Any], token_id: FromPath[str], actor: CurrentActor, db_session: DbSession
+    request: Request[Any, Any, Any], token_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession
 ) -> None:
     """Revokes one of the caller's own tokens at once; any other id does not exist (404)."""
-    wanted = _id_or_not_found(token_id, "Deze API-sleutel bestaat niet (meer).")
-    await auth_service.revoke_token(db_session, actor.id, wanted, address=client_address(request))
+    await auth_service.revoke_token(db_session, actor.id, token_id, address=client_address(request))
 
 
-@get("/api/v1/users", name="api_users", tags=["users"], guards=[require_admin])
+@get("/api/v1/users", name="api_users", tags=["users"], guards=[require_admin], **api_doc(UserList, errors=(403, 422)))
 async def list_users(
     request: Request[Any, Any, Any],
     actor: CurrentActor,
     db_session: DbSession,
-    q: FromQuery[str | None] = None,
-    role: FromQuery[str | None] = None,
-    active: FromQuery[str | None] = None,
-    offset: FromQuery[str | None] = None,
+    q: Annotated[str | None, query("Een deel van de naam of het e-mailadres.")] = None,
+    role: Annotated[str | None, query("Alleen deze rol.", enum=users.ROLES)] = None,
+    active: Annotated[
+        str | None, query("Alleen actieve (true) of uitgeschakelde (false).", enum=("true", "false"))
+    ] = None,
+    offset: Annotated[
+        str | None, query("Vanaf de zoveelste (een getal); ``next`` wijst de volgende 500.", pattern=OFFSET)
+    ] = None,
 ) -> dict[str, Any]:
     """The users matching ``q`` (name or e-mail), ``role`` and ``active`` (true/false); 500 at a time."""
-    start = int(offset) if offset and offset.isdigit() and len(offset) < 10 else 0
-    is_active = {"true": True, "false": False}.get((active or "").lower())
+    errors = FieldErrors()
+    if role and role not in users.ROLES:
+        errors.add("role", "Kies een rol: " + ", ".join(users.ROLES) + ".")
+    if active and active not in ("true", "false"):
+        errors.add("active", "Kies true of false.")
+    if offset and not re.fullmatch(OFFSET, offset):
+        errors.add("offset", "Geef een getal vanaf 0.")
+    errors.raise_if_any()
+    start = int(offset) if offset else 0
+    is_active = {"true": True, "false": False}.get(active or "")
     found = await users.list_users(
         db_session, actor, query=q or "", role=role or "", active=is_active, limit=PAGE_SIZE + 1, offset=start
     )
@@ -105,7 +116,13 @@ async def list_users(
     return body
 
 
-@post("/api/v1/users", name="api_user_create", tags=["users"], guards=[require_admin], status_code=201)
+@post(
+    "/api/v1/users",
+    name="api_user_create",
+    tags=["users"],
+    guards=[require_admin],
+    **api_doc(CreatedUser, status=201, body=UserIn, errors=(403, 409, 422)),
+)
 async def create_user(
     request: Request[Any, Any, Any], actor: CurrentActor, db_session: DbSession, settings: AppSettings
 ) -> dict[str, Any]:
@@ -122,33 +139,44 @@ async def create_user(
     }
 
 
-@get("/api/v1/users/{user_id:str}", name="api_user", tags=["users"], guards=[require_admin])
-async def get_user(user_id: FromPath[str], actor: CurrentActor, db_session: DbSession) -> dict[str, Any]:
-    return user_json(await users.get_user(db_session, actor, _user_id(user_id)))
+@get(
+    "/api/v1/users/{user_id:uuid}",
+    name="api_user",
+    tags=["users"],
+    guards=[require_admin],
+    **api_doc(UserOut, errors=(403, 404)),
+)
+async def get_user(user_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession) -> dict[str, Any]:
+    return user_json(await users.get_user(db_session, actor, user_id))
 
 
-@patch("/api/v1/users/{user_id:str}", name="api_user_update", tags=["users"], guards=[require_admin])
+@patch(
+    "/api/v1/users/{user_id:uuid}",
+    name="api_user_update",
+    tags=["users"],
+    guards=[require_admin],
+    **api_doc(UserOut, body=UserChange, errors=(403, 404, 409, 422)),
+)
 async def update_user(
-    request: Request[Any, Any, Any], user_id: FromPath[str], actor: CurrentActor, db_session: DbSession
+    request: Request[Any, Any, Any], user_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession
 ) -> dict[str, Any]:
     """Changes name, role, location_ids, organisation or active; ``"active": false`` ends sessions and tokens."""
-    target = _user_id(user_id)
     data = users.parse_user_input(await json_body(request), creating=False)
-    return user_json(await users.update_user(db_session, actor, target, data))
+    return user_json(await users.update_user(db_session, actor, user_id, data))
 
 
 @post(
-    "/api/v1/users/{user_id:str}/invitation",
+    "/api/v1/users/{user_id:uuid}/invitation",
     name="api_user_invitation",
     tags=["users"],
     guards=[require_admin],
-    status_code=201,
+    **api_doc(Invitation, status=201, errors=(403, 404, 409)),
 )
 async def invite_user(
-    user_id: FromPath[str], actor: CurrentActor, db_session: DbSession, settings: AppSettings
+    user_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession, settings: AppSettings
 ) -> dict[str, Any]:
     """A new one-time invitation link for the user; earlier links stop working."""
-    invitation = await users.invite_user(db_session, actor, settings, _user_id(user_id))
+    invitation = await users.invite_user(db_session, actor, settings, user_id)
     return {"invitation_url": invitation.url, "invitation_expires_at": invitation.expires_at.isoformat()}
 
 

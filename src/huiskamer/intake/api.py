@@ -11,13 +11,28 @@ from litestar.response import Response
 
 from huiskamer.auth.guards import require_coordinator
 from huiskamer.intake import service
-from huiskamer.intake.schemas import parse_intake_input
+from huiskamer.intake.schemas import IntakeIn, parse_intake_input
 from huiskamer.referrals.api import referral_json
+from huiskamer.referrals.schemas import ReferralOut
+from huiskamer.site.apidoc import api_doc
 from huiskamer.site.deps import AppSettings, CurrentActor, DbSession, json_body
 from huiskamer.site.templating import today
 
 
-@post("/api/v1/referrals/{referral_id:uuid}/intake", name="api_intake", tags=["intake"], guards=[require_coordinator])
+@post(
+    "/api/v1/referrals/{referral_id:uuid}/intake",
+    name="api_intake",
+    tags=["intake"],
+    guards=[require_coordinator],
+    **api_doc(
+        ReferralOut,
+        status=201,
+        also={200: ReferralOut},
+        body=IntakeIn,
+        errors=(403, 404, 409, 422),
+        description="201: het eerste intakegesprek; 200: een gewijzigd gesprek.",
+    ),
+)
 async def hold_intake(
     request: Request[Any, Any, Any],
     referral_id: FromPath[UUID],

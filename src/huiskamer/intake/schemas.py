@@ -6,11 +6,14 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
+
+import msgspec
 
 from huiskamer.errors import InvalidInput
 from huiskamer.referrals.schemas import read_uuid_list, read_weekdays
+from huiskamer.site.apidoc import Doc, Weekday, optional_text
 from huiskamer.text import folded_words
 from huiskamer.validation import FieldErrors, as_list, read_bool, read_choice, read_date, read_int, read_text
 from huiskamer.waitlist import Urgency
@@ -149,3 +152,35 @@ def parse_intake_input(raw: Any, *, today: date, catalogue: Mapping[str, str]) -
         safety_notes=safety,
         not_allowed_collectors=not_allowed,
     )
+
+
+# --- the API's shapes, for the OpenAPI document (site.apidoc) --------------------------------------
+
+Persons = Annotated[list[optional_text(120)], Doc(max_items=10)]  # type: ignore[valid-type]
+
+
+class GoalIn(msgspec.Struct, kw_only=True):
+    """A goal: a code from the goal catalogue, the child's own words, or both."""
+
+    code: str | None = None
+    description: optional_text(300) | None = None  # type: ignore[valid-type]
+
+
+class IntakeIn(msgspec.Struct, kw_only=True):
+    """The intake: ``held_on`` not in the future, 1 to 8 goals, ``urgency_reason`` unless ``normal``,
+    ``minimum_days`` at most the requested days (default all), at least one preferred location, consent given,
+    nobody on both lists of who may and who may not collect the child."""
+
+    held_on: date
+    goals: Annotated[list[GoalIn], Doc(min_items=1, max_items=MAX_GOALS)]
+    urgency: Literal["normal", "elevated", "high"]
+    requested_weekdays: Annotated[list[Weekday], Doc(min_items=1, max_items=7)]
+    preferred_location_ids: Annotated[list[UUID], Doc(min_items=1)]
+    consent_data_processing: Literal[True]
+    urgency_reason: optional_text(1000) | None = None  # type: ignore[valid-type]
+    minimum_days: Annotated[int, Doc(ge=1, le=7)] | None = None
+    sibling_referral_ids: list[UUID] | None = None
+    collection_persons: Persons | None = None
+    not_allowed_collectors: Persons | None = None
+    allergies: optional_text(500) | None = None  # type: ignore[valid-type]
+    safety_notes: optional_text(1000) | None = None  # type: ignore[valid-type]

@@ -6,16 +6,20 @@ One parser reads both: the API sends ``capacity`` as an object and lists for ``n
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
+
+import msgspec
 
 from huiskamer.errors import NotFound
 from huiskamer.locations.models import Location
+from huiskamer.site.apidoc import Doc, optional_text, text
 from huiskamer.validation import (
     WEEKDAY_NAMES_NL,
     WEEKDAYS,
@@ -285,3 +289,75 @@ def new_location_form_values() -> dict[str, Any]:
     for weekday in WEEKDAYS:
         values[f"capacity.{weekday}"] = 0
     return values
+
+
+# --- the API's shapes, for the OpenAPI document (site.apidoc) --------------------------------------
+
+# "More than -1": Litestar leaves out a minimum of 0 (it takes it for "no minimum").
+Seats = Annotated[int, Doc(gt=-1, le=MAX_SEATS)]
+Age = Annotated[int, Doc(gt=-1, le=MAX_AGE)]
+Year2000To2100 = Annotated[str, Doc(pattern=r"^(20[0-9]{2}|2100)-", format="date")]
+
+
+# As the form sends a list: one value per line (a closure day: a date, then optionally its description).
+Lines = Annotated[str, Doc(max_length=20_000, description="Eén waarde per regel, zoals het formulier ze stuurt.")]
+
+
+class CapacityIn(msgspec.Struct, kw_only=True):
+    """Seats per weekday; a weekday left out has 0 seats (on create) or keeps its seats (on a change)."""
+
+    mon: Seats | msgspec.UnsetType = msgspec.UNSET
+    tue: Seats | msgspec.UnsetType = msgspec.UNSET
+    wed: Seats | msgspec.UnsetType = msgspec.UNSET
+    thu: Seats | msgspec.UnsetType = msgspec.UNSET
+    fri: Seats | msgspec.UnsetType = msgspec.UNSET
+    sat: Seats | msgspec.UnsetType = msgspec.UNSET
+    sun: Seats | msgspec.UnsetType = msgspec.UNSET
+
+
+class ClosureDayIn(msgspec.Struct, kw_only=True):
+    date: Year2000To2100
+    description: optional_text(DESCRIPTION_LENGTH) | None = None  # type: ignore[valid-type]
+
+
+class LocationIn(msgspec.Struct, kw_only=True):
+    """A new location; ``max_age`` is at least ``min_age``. A closure day is a date (2000-2100) or an object."""
+
+    name: text(NAME_LENGTH)  # type: ignore[valid-type]
+    min_age: Age
+    max_age: Age
+    address: optional_text(ADDRESS_LENGTH) | None = None  # type: ignore[valid-type]
+    neighbourhoods: Annotated[list[optional_text(100)], Doc(max_items=50)] | Lines | None = None  # type: ignore[valid-type]
+    capacity: CapacityIn | None = None
+    closure_days: Annotated[list[Year2000To2100 | ClosureDayIn], Doc(max_items=MAX_CLOSURE_DAYS)] | Lines | None = None
+    active: bool | None = True
+
+
+class LocationChange(msgspec.Struct, kw_only=True):
+    """Only the fields that are sent change. Lowering a capacity below the seats already taken: 409."""
+
+    name: text(NAME_LENGTH) | msgspec.UnsetType = msgspec.UNSET  # type: ignore[valid-type]
+    min_age: Age | msgspec.UnsetType = msgspec.UNSET
+    max_age: Age | msgspec.UnsetType = msgspec.UNSET
+    address: optional_text(ADDRESS_LENGTH) | None = None  # type: ignore[valid-type]
+    neighbourhoods: Annotated[list[optional_text(100)], Doc(max_items=50)] | Lines | None = None  # type: ignore[valid-type]
+    capacity: CapacityIn | None = None
+    closure_days: Annotated[list[Year2000To2100 | ClosureDayIn], Doc(max_items=MAX_CLOSURE_DAYS)] | Lines | None = None
+    active: bool | None = True
+
+
+class ClosureDayOut(msgspec.Struct, kw_only=True):
+    date: datetime.date
+    description: str
+
+
+class LocationOut(msgspec.Struct, kw_only=True):
+    id: UUID
+    name: str
+    address: str | None
+    neighbourhoods: list[str]
+    min_age: int
+    max_age: int
+    capacity: dict[str, int]
+    active: bool
+    closure_days: list[ClosureDayOut]

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -98,10 +98,13 @@ async def seats_taken_by_weekday(db: AsyncSession, location_id: UUID) -> dict[st
 
 
 async def _name_taken(db: AsyncSession, name: str, *, other_than: UUID | None = None) -> bool:
-    query = select(func.count()).select_from(Location).where(func.lower(Location.name) == name.lower())
+    """Whether another location has this name, whatever the case. Compared here, not with the database's lower():
+    SQLite's folds ASCII letters only, so "Ôase" slipped past "ôase" (and even itself) and hit the unique index."""
+    query = select(Location.name)
     if other_than is not None:
         query = query.where(Location.id != other_than)
-    return bool(await db.scalar(query))
+    wanted = name.casefold()
+    return any(taken.casefold() == wanted for taken in await db.scalars(query))
 
 
 async def _flush(db: AsyncSession, name: str | None, *, other_than: UUID | None = None) -> None:

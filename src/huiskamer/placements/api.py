@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Request, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath
 
 from huiskamer.auth.guards import require_coordinator
 from huiskamer.errors import InvalidInput
 from huiskamer.placements import overview, ranking
 from huiskamer.placements import service as placements
 from huiskamer.placements.models import Offer, Placement
-from huiskamer.placements.schemas import parse_decline, parse_end, parse_seat_request
+from huiskamer.placements.overview import OFFER_STATUSES
+from huiskamer.placements.schemas import (
+    DeclineIn,
+    EndIn,
+    OfferIn,
+    OfferList,
+    OfferOut,
+    PlacementList,
+    PlacementOut,
+    Proposals,
+    SeatIn,
+    Waitlist,
+    parse_decline,
+    parse_end,
+    parse_seat_request,
+)
+from huiskamer.site.apidoc import api_doc, query
 from huiskamer.site.deps import AppSettings, CurrentActor, DbSession, json_body
 from huiskamer.site.templating import today
 from huiskamer.validation import WEEKDAYS, parse_date
@@ -70,9 +86,21 @@ def offer_json(offer: Offer, on: date) -> dict[str, Any]:
     }
 
 
-@get("/api/v1/locations/{location_id:uuid}/waitlist", name="api_waitlist", tags=["waitlist"])
+DATE_RANGE = "Een datum, JJJJ-MM-DD, van vijf jaar terug tot twee jaar vooruit; standaard vandaag."
+LOCATION_FILTER = "Alleen deze locatie (een id)."
+
+
+@get(
+    "/api/v1/locations/{location_id:uuid}/waitlist",
+    name="api_waitlist",
+    tags=["waitlist"],
+    **api_doc(Waitlist, errors=(403, 404, 422)),
+)
 async def waitlist(
-    location_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession, date: FromQuery[str | None] = None
+    location_id: FromPath[UUID],
+    actor: CurrentActor,
+    db_session: DbSession,
+    date: Annotated[str | None, query(DATE_RANGE, format="date")] = None,
 ) -> dict[str, Any]:
     on = _date_param(date, "date")
     result = await ranking.load_waitlist(db_session, actor, location_id, on, today())
@@ -99,12 +127,17 @@ async def waitlist(
     }
 
 
-@get("/api/v1/locations/{location_id:uuid}/proposals", name="api_proposals", tags=["waitlist"])
+@get(
+    "/api/v1/locations/{location_id:uuid}/proposals",
+    name="api_proposals",
+    tags=["waitlist"],
+    **api_doc(Proposals, errors=(403, 404, 422)),
+)
 async def proposals(
     location_id: FromPath[UUID],
     actor: CurrentActor,
     db_session: DbSession,
-    start_date: FromQuery[str | None] = None,
+    start_date: Annotated[str | None, query(DATE_RANGE, format="date")] = None,
 ) -> dict[str, Any]:
     start = _date_param(start_date, "start_date")
     result, proposed = await ranking.proposals(db_session, actor, location_id, start, today())
@@ -122,7 +155,13 @@ def _weekday_order(day: str) -> int:
     return WEEKDAYS.index(day)
 
 
-@post("/api/v1/placements", name="api_place", tags=["placements"], guards=[require_coordinator], status_code=201)
+@post(
+    "/api/v1/placements",
+    name="api_place",
+    tags=["placements"],
+    guards=[require_coordinator],
+    **api_doc(PlacementOut, status=201, body=SeatIn, errors=(403, 404, 409, 422)),
+)
 async def place(
     request: Request[Any, Any, Any], actor: CurrentActor, db_session: DbSession, settings: AppSettings
 ) -> dict[str, Any]:
@@ -130,7 +169,13 @@ async def place(
     return placement_json(await placements.place(db_session, actor, settings, seat, today()))
 
 
-@post("/api/v1/offers", name="api_offer", tags=["placements"], guards=[require_coordinator], status_code=201)
+@post(
+    "/api/v1/offers",
+    name="api_offer",
+    tags=["placements"],
+    guards=[require_coordinator],
+    **api_doc(OfferOut, status=201, body=OfferIn, errors=(403, 404, 409, 422)),
+)
 async def offer(
     request: Request[Any, Any, Any], actor: CurrentActor, db_session: DbSession, settings: AppSettings
 ) -> dict[str, Any]:
@@ -143,7 +188,7 @@ async def offer(
     name="api_offer_accept",
     tags=["placements"],
     guards=[require_coordinator],
-    status_code=201,
+    **api_doc(PlacementOut, status=201, errors=(403, 404, 409)),
 )
 async def accept(
     offer_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession, settings: AppSettings
@@ -156,7 +201,7 @@ async def accept(
     name="api_offer_decline",
     tags=["placements"],
     guards=[require_coordinator],
-    status_code=200,
+    **api_doc(OfferOut, body=DeclineIn, errors=(403, 404, 409, 422)),
 )
 async def decline(
     request: Request[Any, Any, Any],
@@ -175,7 +220,7 @@ async def decline(
     name="api_placement_end",
     tags=["placements"],
     guards=[require_coordinator],
-    status_code=200,
+    **api_doc(PlacementOut, body=EndIn, errors=(403, 404, 409, 422)),
 )
 async def end(
     request: Request[Any, Any, Any],
@@ -191,25 +236,32 @@ async def end(
     return placement_json(placement)
 
 
-@get("/api/v1/placements", name="api_placements", tags=["placements"])
+@get("/api/v1/placements", name="api_placements", tags=["placements"], **api_doc(PlacementList, errors=(403, 422)))
 async def list_placements(
-    actor: CurrentActor, db_session: DbSession, location_id: FromQuery[str | None] = None
+    actor: CurrentActor,
+    db_session: DbSession,
+    location_id: Annotated[str | None, query(LOCATION_FILTER, format="uuid")] = None,
 ) -> dict[str, Any]:
     rows = await overview.placements_of(db_session, actor, _uuid_param(location_id, "location_id"), MAX_ITEMS)
     return {"items": [placement_json(p) for p in rows]}
 
 
-@get("/api/v1/placements/{placement_id:uuid}", name="api_placement", tags=["placements"])
+@get(
+    "/api/v1/placements/{placement_id:uuid}",
+    name="api_placement",
+    tags=["placements"],
+    **api_doc(PlacementOut, errors=(403, 404)),
+)
 async def show_placement(placement_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession) -> dict[str, Any]:
     return placement_json(await overview.placement_of(db_session, actor, placement_id))
 
 
-@get("/api/v1/offers", name="api_offers", tags=["placements"])
+@get("/api/v1/offers", name="api_offers", tags=["placements"], **api_doc(OfferList, errors=(403, 422)))
 async def list_offers(
     actor: CurrentActor,
     db_session: DbSession,
-    location_id: FromQuery[str | None] = None,
-    status: FromQuery[str | None] = None,
+    location_id: Annotated[str | None, query(LOCATION_FILTER, format="uuid")] = None,
+    status: Annotated[str | None, query("Alleen aanbiedingen met deze status.", enum=OFFER_STATUSES)] = None,
 ) -> dict[str, Any]:
     on = today()
     place = _uuid_param(location_id, "location_id")

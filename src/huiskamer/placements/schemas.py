@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
-from typing import Any
+from datetime import date
+from typing import Annotated, Any, Literal
 from uuid import UUID
+
+import msgspec
 
 from huiskamer.placements.service import OfferRequest, SeatRequest
 from huiskamer.referrals.rules import CLOSE_REASONS
 from huiskamer.referrals.schemas import read_weekdays
+from huiskamer.site.apidoc import CloseReason, Doc, Weekday, optional_text
 from huiskamer.validation import FieldErrors, as_object, read_choice, read_date, read_text
 
 
@@ -59,3 +64,100 @@ def parse_end(raw: Any):
     errors.raise_if_any()
     assert end and code
     return end, code, reason
+
+
+# --- the API's shapes, for the OpenAPI document (site.apidoc) --------------------------------------
+
+
+class SeatIn(msgspec.Struct, kw_only=True):
+    """A seat on these weekdays at this location from ``start_date`` for a waitlisted referral. Full on any of
+    those weekdays on any date from ``start_date`` on (open offers count as taken): 409."""
+
+    referral_id: UUID
+    location_id: UUID
+    weekdays: Annotated[list[Weekday], Doc(min_items=1, max_items=7)]
+    start_date: date
+
+
+class OfferIn(SeatIn, kw_only=True):
+    """As a placement, held until ``respond_by`` (the last date to answer) has passed."""
+
+    respond_by: date
+
+
+class DeclineIn(msgspec.Struct, kw_only=True):
+    reason: optional_text(1000) | None = None  # type: ignore[valid-type]
+
+
+class EndIn(msgspec.Struct, kw_only=True):
+    """The last day; the seat is free from the day after. ``other`` needs a ``reason``."""
+
+    end_date: date
+    reason_code: CloseReason
+    reason: optional_text(1000) | None = None  # type: ignore[valid-type]
+
+
+class PlacementOut(msgspec.Struct, kw_only=True):
+    id: UUID
+    referral_id: UUID
+    location_id: UUID
+    weekdays: list[Weekday]
+    start_date: date
+    end_date: date | None
+    end_reason_code: str | None
+    offer_id: UUID | None
+
+
+class OfferOut(msgspec.Struct, kw_only=True):
+    id: UUID
+    referral_id: UUID
+    location_id: UUID
+    weekdays: list[Weekday]
+    start_date: date
+    respond_by: date
+    status: Literal["open", "accepted", "declined", "expired", "withdrawn"]
+
+
+class PlacementList(msgspec.Struct, kw_only=True):
+    items: list[PlacementOut]
+
+
+class OfferList(msgspec.Struct, kw_only=True):
+    items: list[OfferOut]
+
+
+class ExplanationPart(msgspec.Struct, kw_only=True):
+    factor: str
+    points: int
+    label: str
+
+
+class WaitlistEntry(msgspec.Struct, kw_only=True):
+    referral_id: UUID
+    rank: int
+    score: int
+    waiting_since: date
+    explanation: list[ExplanationPart]
+    sentence: str
+    requested_weekdays: list[Weekday]
+    minimum_days: int
+
+
+class Waitlist(msgspec.Struct, kw_only=True):
+    """In rank order (rank 1 first); the points of an explanation add up to the score."""
+
+    location_id: UUID
+    date: datetime.date
+    entries: list[WaitlistEntry]
+
+
+class Proposal(msgspec.Struct, kw_only=True):
+    referral_id: UUID
+    weekdays: list[Weekday]
+
+
+class Proposals(msgspec.Struct, kw_only=True):
+    location_id: UUID
+    start_date: date
+    free_seats: dict[str, int]
+    proposals: list[Proposal]

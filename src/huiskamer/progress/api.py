@@ -7,20 +7,32 @@ practical view (what a kinderwerker may see), the evaluations of a child and the
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Request, get, post
 from litestar.connection import ASGIConnection
 from litestar.exceptions import PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath
 
 from huiskamer.auth.guards import require_coordinator
 from huiskamer.errors import InvalidInput
 from huiskamer.progress import rules, service
-from huiskamer.progress.schemas import parse_evaluation, parse_progress
+from huiskamer.progress.schemas import (
+    ChildOut,
+    DueList,
+    EvaluationIn,
+    EvaluationList,
+    EvaluationOut,
+    GoalProgress,
+    ProgressIn,
+    ProgressOut,
+    parse_evaluation,
+    parse_progress,
+)
 from huiskamer.progress.service import CoordinatorView, EvaluationView, GoalView, NoteView, PracticalView
+from huiskamer.site.apidoc import api_doc, query
 from huiskamer.site.deps import CurrentActor, DbSession, json_body
 from huiskamer.site.templating import today
 
@@ -94,7 +106,7 @@ def practical_json(view: PracticalView) -> dict[str, Any]:
     name="api_goal_progress_add",
     tags=["progress"],
     guards=[require_team],
-    status_code=201,
+    **api_doc(ProgressOut, status=201, body=ProgressIn, errors=(403, 404, 409, 422)),
 )
 async def add_progress(
     request: Request[Any, Any, Any], goal_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession
@@ -112,7 +124,13 @@ async def add_progress(
     }
 
 
-@get("/api/v1/goals/{goal_id:uuid}/progress", name="api_goal_progress", tags=["progress"], guards=[require_team])
+@get(
+    "/api/v1/goals/{goal_id:uuid}/progress",
+    name="api_goal_progress",
+    tags=["progress"],
+    guards=[require_team],
+    **api_doc(GoalProgress, errors=(403, 404)),
+)
 async def goal_progress(goal_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession) -> dict[str, Any]:
     goal, referral_id = await service.goal_progress(db_session, actor, goal_id, today())
     body = goal_json(goal)
@@ -120,7 +138,13 @@ async def goal_progress(goal_id: FromPath[UUID], actor: CurrentActor, db_session
     return {"goal_id": body.pop("id"), "referral_id": str(referral_id), **body, "items": progress}
 
 
-@get("/api/v1/children/{referral_id:uuid}", name="api_child", tags=["progress"], guards=[require_team])
+@get(
+    "/api/v1/children/{referral_id:uuid}",
+    name="api_child",
+    tags=["progress"],
+    guards=[require_team],
+    **api_doc(ChildOut, errors=(403, 404)),
+)
 async def child(referral_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession) -> dict[str, Any]:
     view = await service.child_page(db_session, actor, referral_id, today())
     if isinstance(view, CoordinatorView):
@@ -139,6 +163,7 @@ async def child(referral_id: FromPath[UUID], actor: CurrentActor, db_session: Db
     name="api_evaluations",
     tags=["progress"],
     guards=[require_coordinator],
+    **api_doc(EvaluationList, errors=(403, 404)),
 )
 async def evaluations(referral_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession) -> dict[str, Any]:
     found = await service.evaluations_of(db_session, actor, referral_id, today())
@@ -150,7 +175,7 @@ async def evaluations(referral_id: FromPath[UUID], actor: CurrentActor, db_sessi
     name="api_evaluation_add",
     tags=["progress"],
     guards=[require_coordinator],
-    status_code=201,
+    **api_doc(EvaluationOut, status=201, body=EvaluationIn, errors=(403, 404, 409, 422)),
 )
 async def add_evaluation(
     request: Request[Any, Any, Any], referral_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession
@@ -161,9 +186,23 @@ async def add_evaluation(
     return next(evaluation_json(e) for e in found if e.id == evaluation.id)
 
 
-@get("/api/v1/evaluations/due", name="api_evaluations_due", tags=["progress"], guards=[require_coordinator])
+@get(
+    "/api/v1/evaluations/due",
+    name="api_evaluations_due",
+    tags=["progress"],
+    guards=[require_coordinator],
+    **api_doc(DueList, errors=(403, 422)),
+)
 async def evaluations_due(
-    actor: CurrentActor, db_session: DbSession, within_days: FromQuery[str | None] = None
+    actor: CurrentActor,
+    db_session: DbSession,
+    within_days: Annotated[
+        str | None,
+        query(
+            f"Binnen zoveel dagen (0 tot {MAX_WITHIN_DAYS}; standaard binnenkort), of all.",
+            pattern=r"^(all|0*[0-9]{1,3})$",
+        ),
+    ] = None,
 ) -> dict[str, Any]:
     within: timedelta | None = rules.SOON
     if within_days == "all":

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
+import msgspec
+
 from huiskamer.progress.rules import EVALUATION_OUTCOMES, OUTCOME_NAMES_NL, RATINGS
+from huiskamer.site.apidoc import Doc, optional_text
 from huiskamer.validation import FieldErrors, as_object, read_choice, read_date, read_text
 
 NOTE_MAX = 1000
@@ -114,3 +117,125 @@ def parse_evaluation(raw: Any) -> EvaluationInput:
             errors.add(f"{prefix}.{name}", message)
         outcomes.append(GoalOutcome(goal_id, outcome, description if outcome == "adjusted" else None))
     return EvaluationInput(held_on, tuple(outcomes), note, next_on, errors.errors)
+
+
+# --- the API's shapes, for the OpenAPI document (site.apidoc) --------------------------------------
+
+
+class ProgressIn(msgspec.Struct, kw_only=True):
+    """A rating: 1 nog niet, 2 een beetje, 3 gaat goed, 4 behaald; ``observed_on`` defaults to today."""
+
+    rating: Annotated[int, Doc(ge=1, le=4)]
+    note: optional_text(NOTE_MAX) | None = None  # type: ignore[valid-type]
+    observed_on: date | None = None
+
+
+class ProgressOut(msgspec.Struct, kw_only=True):
+    id: UUID
+    goal_id: UUID
+    referral_id: UUID
+    rating: int
+    rating_label: str
+    note: str | None
+    observed_on: date
+
+
+class NoteOut(msgspec.Struct, kw_only=True):
+    id: UUID
+    rating: int
+    rating_label: str
+    note: str | None
+    observed_on: date
+    recorded_by: str | None
+    recorded_at: datetime
+
+
+class GoalProgress(msgspec.Struct, kw_only=True):
+    goal_id: UUID
+    referral_id: UUID
+    description: str
+    status: str
+    set_on: date
+    closed_on: date | None
+    items: list[NoteOut]
+
+
+class ChildGoal(msgspec.Struct, kw_only=True):
+    id: UUID
+    description: str
+    status: str
+    set_on: date
+    closed_on: date | None
+    progress: list[NoteOut]
+
+
+class OutcomeOut(msgspec.Struct, kw_only=True):
+    goal_id: UUID
+    description: str
+    outcome: Literal["continued", "reached", "adjusted", "stopped"]
+    note: str | None
+
+
+class EvaluationOut(msgspec.Struct, kw_only=True):
+    id: UUID
+    held_on: date
+    held_by: str | None
+    note: str | None
+    next_evaluation_on: date | None
+    goals: list[OutcomeOut]
+
+
+class EvaluationList(msgspec.Struct, kw_only=True):
+    items: list[EvaluationOut]
+
+
+class ChildOut(msgspec.Struct, kw_only=True):
+    """The practical part (what a kinderwerker may see); a coordinator also gets the name and the evaluations."""
+
+    referral_id: UUID
+    given_name: str
+    age: int
+    location_id: UUID
+    weekdays: list[str]
+    placed_from: date
+    placed_until: date | None
+    collection_persons: list[str]
+    not_allowed_collectors: list[str]
+    allergies: str | None
+    safety_notes: str | None
+    goals: list[ChildGoal]
+    child_name: str | msgspec.UnsetType = msgspec.UNSET
+    evaluations: list[EvaluationOut] | msgspec.UnsetType = msgspec.UNSET
+    next_evaluation_on: date | msgspec.UnsetType | None = msgspec.UNSET
+    evaluation_due: str | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class GoalOutcomeIn(msgspec.Struct, kw_only=True):
+    goal_id: UUID
+    outcome: Literal["continued", "reached", "adjusted", "stopped"]
+    description: optional_text(GOAL_MAX) | None = None  # type: ignore[valid-type]
+
+
+class EvaluationIn(msgspec.Struct, kw_only=True):
+    """An evaluation with the parents: an outcome for every running goal of the child (``adjusted`` with the new
+    wording)."""
+
+    held_on: date
+    goals: Annotated[list[GoalOutcomeIn], Doc(max_items=MAX_GOALS)] | None = None
+    note: optional_text(4000) | None = None  # type: ignore[valid-type]
+    next_evaluation_on: date | None = None
+
+
+class DueItem(msgspec.Struct, kw_only=True):
+    referral_id: UUID
+    child_name: str
+    location_name: str
+    placed_from: date
+    last_evaluation_on: date | None
+    due_on: date
+    overdue: bool
+    active_goals: int
+
+
+class DueList(msgspec.Struct, kw_only=True):
+    items: list[DueItem]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Request, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath
 from litestar.response import Response
 
 from huiskamer.auth.actor import Actor
@@ -15,12 +16,24 @@ from huiskamer.errors import InvalidInput
 from huiskamer.referrals import service
 from huiskamer.referrals.models import Referral
 from huiskamer.referrals.rules import Status, status_name
-from huiskamer.referrals.schemas import parse_message, parse_move, parse_referral_input
+from huiskamer.referrals.schemas import (
+    MessageIn,
+    MessageOut,
+    MoveIn,
+    ReferralIn,
+    ReferralList,
+    ReferralOut,
+    parse_message,
+    parse_move,
+    parse_referral_input,
+)
+from huiskamer.site.apidoc import api_doc, query
 from huiskamer.site.deps import AppSettings, CurrentActor, DbSession, json_body
 from huiskamer.site.templating import today
 from huiskamer.validation import format_phone
 
 API_PAGE_SIZE = 500
+PAGE = r"^[1-9][0-9]{0,4}$"
 # The role is checked before the body is read: a youth worker or beheerder gets 403, whatever they send.
 REFERRAL_ROLES = [require_referrer_or_coordinator]
 
@@ -138,24 +151,38 @@ async def _placement_json(db: DbSession, referral: Referral) -> dict[str, Any] |
     return placement_json(placement) if placement else None
 
 
-@post("/api/v1/referrals", name="api_referral_submit", tags=["referrals"], status_code=201, guards=REFERRAL_ROLES)
+@post(
+    "/api/v1/referrals",
+    name="api_referral_submit",
+    tags=["referrals"],
+    guards=REFERRAL_ROLES,
+    **api_doc(ReferralOut, status=201, body=ReferralIn, errors=(403, 409, 422)),
+)
 async def submit(request: Request[Any, Any, Any], actor: CurrentActor, db_session: DbSession) -> dict[str, Any]:
     data = parse_referral_input(await json_body(request), today=today())
     referral = await service.submit_referral(db_session, actor, data)
     return await referral_json(db_session, actor, referral)
 
 
-@get("/api/v1/referrals", name="api_referrals", tags=["referrals"], guards=REFERRAL_ROLES)
+@get(
+    "/api/v1/referrals",
+    name="api_referrals",
+    tags=["referrals"],
+    guards=REFERRAL_ROLES,
+    **api_doc(ReferralList, errors=(403, 422)),
+)
 async def list_referrals(
     request: Request[Any, Any, Any],
     actor: CurrentActor,
     db_session: DbSession,
-    status: FromQuery[str | None] = None,
-    page: FromQuery[str | None] = None,
+    status: Annotated[str | None, query("Alleen deze status.", enum=[s.value for s in Status])] = None,
+    page: Annotated[str | None, query("Pagina (1 tot 99999); ``next`` wijst de volgende.", pattern=PAGE)] = None,
 ) -> dict[str, Any]:
     if status is not None and status not in {s.value for s in Status}:
         raise InvalidInput({"status": "Onbekende status."})
-    number = int(page) if page and page.isdigit() and 0 < int(page) < 100_000 else 1
+    if page is not None and not re.fullmatch(PAGE, page):
+        raise InvalidInput({"page": "Geef een paginanummer van 1 tot 99999."})
+    number = int(page) if page else 1
     result = await service.list_referrals(
         db_session, actor, service.InboxFilters(status=status, page=number, page_size=API_PAGE_SIZE)
     )
@@ -180,7 +207,13 @@ async def list_referrals(
     return body
 
 
-@get("/api/v1/referrals/{referral_id:uuid}", name="api_referral", tags=["referrals"], guards=REFERRAL_ROLES)
+@get(
+    "/api/v1/referrals/{referral_id:uuid}",
+    name="api_referral",
+    tags=["referrals"],
+    guards=REFERRAL_ROLES,
+    **api_doc(ReferralOut, errors=(403, 404)),
+)
 async def show(referral_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession) -> dict[str, Any]:
     referral = await service.get_referral(db_session, actor, referral_id)
     return await referral_json(db_session, actor, referral)
@@ -190,8 +223,8 @@ async def show(referral_id: FromPath[UUID], actor: CurrentActor, db_session: DbS
     "/api/v1/referrals/{referral_id:uuid}/transitions",
     name="api_referral_move",
     tags=["referrals"],
-    status_code=200,
     guards=[require_coordinator],
+    **api_doc(ReferralOut, body=MoveIn, errors=(403, 404, 409, 422)),
 )
 async def transition(
     request: Request[Any, Any, Any],
@@ -209,8 +242,8 @@ async def transition(
     "/api/v1/referrals/{referral_id:uuid}/withdraw",
     name="api_referral_withdraw",
     tags=["referrals"],
-    status_code=200,
     guards=REFERRAL_ROLES,
+    **api_doc(ReferralOut, errors=(403, 404, 409)),
 )
 async def withdraw(
     referral_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession, settings: AppSettings
@@ -223,8 +256,8 @@ async def withdraw(
     "/api/v1/referrals/{referral_id:uuid}/messages",
     name="api_referral_message",
     tags=["referrals"],
-    status_code=201,
     guards=REFERRAL_ROLES,
+    **api_doc(MessageOut, status=201, body=MessageIn, errors=(403, 404, 409, 422)),
 )
 async def message(
     request: Request[Any, Any, Any],

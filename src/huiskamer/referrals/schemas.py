@@ -5,11 +5,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
+
+import msgspec
 
 from huiskamer.auth.models import ORGANISATION_TYPES_NL
 from huiskamer.referrals.rules import CLOSE_REASONS, REJECT_REASONS, MoveRequest, Status
+from huiskamer.site.apidoc import (
+    CloseReason,
+    Doc,
+    Email,
+    ReferralStatus,
+    RejectReason,
+    Source,
+    Weekday,
+    optional_text,
+    text,
+)
 from huiskamer.validation import (
     WEEKDAYS,
     FieldErrors,
@@ -174,3 +187,174 @@ def parse_message(raw: Any) -> str:
     errors.raise_if_any()
     assert text is not None
     return text
+
+
+# --- the API's shapes, for the OpenAPI document (site.apidoc) --------------------------------------
+
+# What ``read_postcode`` takes: four digits (no leading 0) and two letters (never SA, SD or SS), any case.
+POSTCODE_PATTERN = r"^\s*[1-9][0-9]{3} ?([A-RT-Za-rt-z][A-Za-z]|[Ss][BCE-RT-Zbce-rt-z])\s*$"
+Phone = Annotated[
+    str,
+    Doc(
+        max_length=40,
+        description="Een geldig Nederlands of internationaal telefoonnummer (libphonenumber), zoals 06-12345678.",
+        format="phone",
+    ),
+]
+Weekdays = Annotated[list[Weekday], Doc(min_items=1, max_items=7)]
+
+
+class ChildIn(msgspec.Struct, kw_only=True):
+    given_name: text(100)  # type: ignore[valid-type]
+    family_name: text(100)  # type: ignore[valid-type]
+    date_of_birth: date
+    postcode: Annotated[str, Doc(max_length=20, pattern=POSTCODE_PATTERN)]
+    neighbourhood: optional_text(100) | None = None  # type: ignore[valid-type]
+    school: optional_text(160) | None = None  # type: ignore[valid-type]
+
+
+class GuardianIn(msgspec.Struct, kw_only=True):
+    name: text(160)  # type: ignore[valid-type]
+    phone: Phone
+    email: Email | None = None
+
+
+class ReferralIn(msgspec.Struct, kw_only=True):
+    """A referral. ``guardian_informed`` must be true; the child's date of birth lies in the past (at most 20 years)
+    and its age must fit a location; ``intended_start`` (default today) lies within a year."""
+
+    child: ChildIn
+    guardian: GuardianIn
+    reason: text(MAX_REASON)  # type: ignore[valid-type]
+    guardian_informed: Literal[True]
+    requested_weekdays: Weekdays
+    source: Source | None = None
+    preferred_location_ids: list[UUID] | None = None
+    intended_start: date | None = None
+
+
+class MoveIn(msgspec.Struct, kw_only=True):
+    """A status change. ``rejected`` and ``closed`` need a ``reason_code`` of their own list; ``other`` a reason;
+    ``intake_planned`` may carry ``planned_at``."""
+
+    to: ReferralStatus
+    reason_code: CloseReason | RejectReason | None = None
+    reason: optional_text(1000) | None = None  # type: ignore[valid-type]
+    planned_at: datetime | None = None
+
+
+class MessageIn(msgspec.Struct, kw_only=True):
+    text: text(MAX_MESSAGE)  # type: ignore[valid-type]
+
+
+class MessageOut(msgspec.Struct, kw_only=True):
+    id: UUID
+    at: datetime
+    text: str
+
+
+class HistoryEntry(msgspec.Struct, kw_only=True):
+    status: ReferralStatus
+    at: datetime
+    by: str | None = None
+    reason_code: str | None = None
+    reason: str | None = None
+    planned_at: datetime | None = None
+
+
+class MessageEntry(msgspec.Struct, kw_only=True):
+    at: datetime
+    text: str
+    from_: Literal["referrer", "coordinator"] = msgspec.field(name="from")
+    author: str | None = None
+
+
+class ChildOut(msgspec.Struct, kw_only=True):
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    postcode: str
+    neighbourhood: str | None
+    school: str | None
+
+
+class GuardianOut(msgspec.Struct, kw_only=True):
+    name: str
+    phone: str
+    email: str | None
+
+
+class GoalOut(msgspec.Struct, kw_only=True):
+    id: UUID
+    code: str | None
+    description: str
+    dimension: str | None
+    status: str
+    set_on: date
+
+
+class IntakeOut(msgspec.Struct, kw_only=True):
+    id: UUID
+    held_on: date
+    urgency: Literal["normal", "elevated", "high"]
+    urgency_reason: str | None
+    goals: list[GoalOut]
+    requested_weekdays: list[Weekday]
+    minimum_days: int
+    collection_persons: list[str]
+    not_allowed_collectors: list[str]
+    allergies: str | None
+    safety_notes: str | None
+    consent_data_processing: bool
+    sibling_referral_ids: list[UUID]
+
+
+class ReferralPlacement(msgspec.Struct, kw_only=True):
+    id: UUID
+    referral_id: UUID
+    location_id: UUID
+    weekdays: list[Weekday]
+    start_date: date
+    end_date: date | None
+    end_reason_code: str | None
+    offer_id: UUID | None
+
+
+class ReferralOut(msgspec.Struct, kw_only=True):
+    """The referrer who submitted it sees status, dates and messages only; a coordinator sees the whole dossier
+    (the fields from ``child`` on)."""
+
+    id: UUID
+    status: ReferralStatus
+    status_label: str
+    submitted_at: datetime
+    history: list[HistoryEntry]
+    messages: list[MessageEntry]
+    child: ChildOut | msgspec.UnsetType = msgspec.UNSET
+    guardian: GuardianOut | msgspec.UnsetType = msgspec.UNSET
+    source: Source | msgspec.UnsetType = msgspec.UNSET
+    reason: str | msgspec.UnsetType = msgspec.UNSET
+    guardian_informed: bool | msgspec.UnsetType = msgspec.UNSET
+    location_ids: list[UUID] | msgspec.UnsetType = msgspec.UNSET
+    requested_weekdays: list[Weekday] | msgspec.UnsetType = msgspec.UNSET
+    intake_planned_at: datetime | msgspec.UnsetType | None = msgspec.UNSET
+    possible_duplicate_ids: list[UUID] | msgspec.UnsetType = msgspec.UNSET
+    waiting_since: date | msgspec.UnsetType | None = msgspec.UNSET
+    intake: IntakeOut | msgspec.UnsetType | None = msgspec.UNSET
+    placement: ReferralPlacement | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class ReferralListItem(msgspec.Struct, kw_only=True):
+    id: UUID
+    status: ReferralStatus
+    submitted_at: datetime
+    status_changed_at: datetime | None
+    unread: bool | int
+    child_name: str | msgspec.UnsetType = msgspec.UNSET
+    source: Source | msgspec.UnsetType = msgspec.UNSET
+    possible_duplicate: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+class ReferralList(msgspec.Struct, kw_only=True):
+    items: list[ReferralListItem]
+    next: str | msgspec.UnsetType = msgspec.UNSET

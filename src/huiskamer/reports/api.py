@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import get
-from litestar.params import FromQuery, QueryParameter
+from litestar.params import QueryParameter
 
 from huiskamer.reports import service
 from huiskamer.reports.figures import Summary
+from huiskamer.reports.schemas import Summary as SummaryOut
 from huiskamer.reports.schemas import read_location_id, read_period
 from huiskamer.reports.service import ReportScope
+from huiskamer.site.apidoc import api_doc, query
 from huiskamer.site.deps import CurrentActor, DbSession
 
 
@@ -51,13 +53,33 @@ def summary_json(where: ReportScope, summary: Summary) -> dict[str, Any]:
     }
 
 
-@get("/api/v1/reports/summary", name="api_reports_summary", tags=["reports"])
+PERIOD = "JJJJ-MM-DD, tussen 2000-01-01 en 2100-12-31; de periode is hoogstens vijf jaar."
+
+
+@get(
+    "/api/v1/reports/summary",
+    name="api_reports_summary",
+    tags=["reports"],
+    **api_doc(SummaryOut, errors=(403, 404, 422)),
+)
 async def reports_summary(
     actor: CurrentActor,
     db_session: DbSession,
-    start: Annotated[str | None, QueryParameter(name="from")] = None,
-    end: Annotated[str | None, QueryParameter(name="to")] = None,
-    location_id: FromQuery[str | None] = None,
+    start: Annotated[
+        str | None,
+        QueryParameter(
+            name="from", description="De eerste dag: " + PERIOD, required=True, schema_extra={"format": "date"}
+        ),
+    ] = None,
+    end: Annotated[
+        str | None,
+        QueryParameter(
+            name="to", description="De laatste dag: " + PERIOD, required=True, schema_extra={"format": "date"}
+        ),
+    ] = None,
+    location_id: Annotated[
+        str | None, query("Alleen deze locatie (een id; leeg of alle: alle locaties in uw bereik).", format="uuid")
+    ] = None,
 ) -> dict[str, Any]:
     service.require_reporting_role(actor)
     period = read_period({"from": start, "to": end}, "from", "to")

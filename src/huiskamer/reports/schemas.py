@@ -7,6 +7,8 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+import msgspec
+
 from huiskamer.errors import InvalidInput, NotFound
 from huiskamer.reports.rules import Period
 from huiskamer.validation import FieldErrors, parse_date, read_text
@@ -65,3 +67,38 @@ def read_story(data: Mapping[str, Any]) -> str:
 
 def invalid(field: str, message: str) -> InvalidInput:
     return InvalidInput({field: message})
+
+
+# --- the API's shapes, for the OpenAPI document (site.apidoc) --------------------------------------
+
+
+class WaitingDays(msgspec.Struct, kw_only=True):
+    median: float | None
+    p90: float | None
+
+
+class GoalCounts(msgspec.Struct, kw_only=True):
+    set: int
+    reached: int
+
+
+class Summary(msgspec.Struct, kw_only=True):
+    """The contract's figures, then extras. A figure with nothing to count is null."""
+
+    from_: date = msgspec.field(name="from")
+    to: date
+    location_ids: list[UUID]
+    referrals_received: int
+    referrals_by_source: dict[str, int]
+    children_reached: int
+    placements_started: int
+    waiting_days: WaitingDays
+    attendance_rate: float | None
+    goals: GoalCounts
+    discharges_by_reason: dict[str, int]
+    waitlist_now: int
+    placements_ended: int
+    referrals_by_neighbourhood: dict[str, int]
+    goals_by_dimension: dict[str, GoalCounts]
+    occupancy_by_weekday: dict[str, float | None]
+    waitlist_now_by_location: dict[str, int]

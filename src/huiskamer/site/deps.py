@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any, TypeAlias
 
 import msgspec
@@ -10,6 +11,7 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotAuthorizedException
+from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from huiskamer.auth.actor import Actor
@@ -86,3 +88,26 @@ async def json_body(request: Request[Any, Any, Any]) -> Any:
         return msgspec.json.decode(body) if body else None
     except (msgspec.DecodeError, RecursionError):
         raise InvalidInput({"": "Het verzoek is geen geldige JSON. Stuur een object met velden."}) from None
+
+
+@cache
+def _query_names(handler: BaseRouteHandler) -> frozenset[str]:
+    """The query parameters a handler declares (under their names in the URL)."""
+    names = set()
+    path_names = {name for path in handler.paths for name in re.findall(r"\{(\w+)", path)}
+    dependency_names = set(handler.resolve_dependencies())
+    for name, field in handler.parsed_fn_signature.parameters.items():
+        if name in path_names or name in dependency_names or name in ("request", "state", "scope", "data"):
+            continue
+        kwarg = field.kwarg_definition
+        names.add(getattr(kwarg, "query", None) or getattr(kwarg, "name", None) or name)
+    return frozenset(names)
+
+
+async def refuse_unknown_query(request: Request[Any, Any, Any]) -> None:
+    """A query parameter the operation does not know is bad input (422), not silently ignored: a typo in a filter
+    would otherwise answer the whole unfiltered list as if it were filtered."""
+    known = _query_names(request.route_handler)
+    unknown = sorted({name for name in request.query_params if name not in known})
+    if unknown:
+        raise InvalidInput({name or "?": "Onbekende parameter voor deze bewerking." for name in unknown})

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from litestar.datastructures import MutableScopeHeaders
 from litestar.middleware import ASGIMiddleware
+from litestar.routes import HTTPRoute
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from huiskamer.config import Settings
@@ -37,8 +38,6 @@ def security_headers(settings: Settings) -> Callable[[Message, Scope], Awaitable
         headers = MutableScopeHeaders.from_message(message)
         path = scope.get("path", "")
         for name, value in headers_for_all.items():
-            if name == "Content-Security-Policy" and path.startswith("/schema"):
-                continue  # the API documentation page loads its own scripts
             if name not in headers:
                 headers[name] = value
         if path.startswith("/api/"):
@@ -46,6 +45,19 @@ def security_headers(settings: Settings) -> Callable[[Message, Scope], Awaitable
             headers["Cache-Control"] = "no-store"
 
     return add_headers
+
+
+async def allow_every_method(message: Message, scope: Scope) -> None:
+    """The Allow header of an OPTIONS answer names every method of the path (RFC 9110). Litestar makes that answer
+    with the route of the first handler registered for a path and keeps it when more handlers join the path, so
+    on its own it names that handler's methods only (``GET, OPTIONS`` where PATCH is possible too)."""
+    if message["type"] != "http.response.start" or scope.get("method") != "OPTIONS" or message["status"] >= 300:
+        return
+    template = scope.get("path_template")  # type: ignore[typeddict-item]
+    for route in scope["app"].routes:
+        if isinstance(route, HTTPRoute) and route.path_format == template:
+            MutableScopeHeaders.from_message(message)["Allow"] = ", ".join(sorted(route.methods))
+            return
 
 
 def malformed_path(path: str) -> MalformedRequest | None:
