@@ -31,6 +31,8 @@ TABLE_LABELS_NL: dict[str, str] = {
     "organisations": "organisaties",
     "user_locations": "gebruiker-locatie",
     "api_tokens": "API-tokens",
+    "recovery_codes": "herstelcodes",
+    "passkeys": "passkeys",
     "invitations": "uitnodigingen",
     "locations": "locaties",
     "location_capacities": "capaciteit",
