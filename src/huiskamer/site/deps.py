@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import cache
+import weakref
 from typing import Any, TypeAlias
 
 import msgspec
@@ -90,9 +90,20 @@ async def json_body(request: Request[Any, Any, Any]) -> Any:
         raise InvalidInput({"": "Het verzoek is geen geldige JSON. Stuur een object met velden."}) from None
 
 
-@cache
+# Per handler, computed once; weak, so that an app that has ended (a test's, say) is not kept alive with its
+# database pool by this cache.
+_QUERY_NAMES: weakref.WeakKeyDictionary[BaseRouteHandler, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
 def _query_names(handler: BaseRouteHandler) -> frozenset[str]:
     """The query parameters a handler declares (under their names in the URL)."""
+    found = _QUERY_NAMES.get(handler)
+    if found is None:
+        found = _QUERY_NAMES[handler] = _declared_query_names(handler)
+    return found
+
+
+def _declared_query_names(handler: BaseRouteHandler) -> frozenset[str]:
     names = set()
     path_names = {name for path in handler.paths for name in re.findall(r"\{(\w+)", path)}
     dependency_names = set(handler.resolve_dependencies())
