@@ -367,3 +367,53 @@ def test_reset_2fa_on_the_command_line(strict, browsers):
     unknown = CliRunner().invoke(main, ["user", "reset-2fa", "--email", "niemand@test.example"], env=env)
     assert unknown.exit_code == 1
     assert "Geen gebruiker" in unknown.output
+
+
+def test_back_or_a_second_click_after_the_step_goes_on_instead_of_looping(strict, browsers):
+    coordinator = make_user(strict, "coordinator", location_ids=(make_location(strict),))
+    client = browsers()
+    set_up_app(client, email_of(strict, coordinator))
+    again = client.get(SET_UP + "?volgende=/aanmeldingen", follow_redirects=False)
+    assert again.status_code == 303 and again.headers["location"] == "/aanmeldingen"
+    assert client.get(SECOND_STEP, follow_redirects=False).headers["location"] == "/"
+    anonymous = browsers()
+    gone = anonymous.get(SECOND_STEP + "?volgende=/aanmeldingen&formulier=" + str(coordinator), follow_redirects=False)
+    assert gone.headers["location"].startswith("/inloggen?volgende=%2Faanmeldingen&formulier=")
+
+
+def test_stopping_at_the_second_step_logs_out(strict, browsers):
+    coordinator = make_user(strict, "coordinator", location_ids=(make_location(strict),))
+    email = email_of(strict, coordinator)
+    set_up_app(browsers(), email)
+    client = browsers()
+    login(client, email)
+    stopped = post_form(client, "/uitloggen", {}, form_page=SECOND_STEP)
+    assert stopped.status_code == 303 and stopped.headers["location"] == "/inloggen?uitgelogd=1"
+    assert client.get(SECOND_STEP, follow_redirects=False).headers["location"].startswith("/inloggen?")
+
+
+def test_a_passkey_answer_nested_deep_is_refused_not_a_500(strict, browsers):
+    coordinator = make_user(strict, "coordinator", location_ids=(make_location(strict),))
+    email = email_of(strict, coordinator)
+    set_up_app(browsers(), email)
+    client = browsers()
+    login(client, email)
+    deep = "[" * 9000 + "]" * 9000
+    assert second_step(client, {"method": "passkey", "credential": deep}).status_code == 400
+
+
+def test_guesses_spread_over_many_addresses_are_slowed_per_account(strict, browsers, monkeypatch):
+    from huiskamer.auth import second_factor_web
+
+    coordinator = make_user(strict, "coordinator", location_ids=(make_location(strict),))
+    email = email_of(strict, coordinator)
+    secret, _ = set_up_app(browsers(), email)
+    client = browsers()
+    login(client, email)
+    right = code_at(secret, 1)
+    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+    addresses = iter(f"10.0.0.{n}" for n in range(1, 100))
+    monkeypatch.setattr(second_factor_web, "client_address", lambda _request: next(addresses))
+    for _ in range(strict.login_max_failures):
+        assert "klopt niet" in second_step(client, {"method": "app", "code": wrong}).text
+    assert "Te veel verkeerde codes" in second_step(client, {"method": "app", "code": right}).text

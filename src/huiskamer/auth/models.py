@@ -179,6 +179,7 @@ class SecurityEventKind(StrEnum):
     SECOND_FACTOR_REMOVED = "second_factor_removed"
     SECOND_FACTOR_RESET = "second_factor_reset"
     RECOVERY_CODE_USED = "recovery_code_used"
+    RECOVERY_CODES_RENEWED = "recovery_codes_renewed"
 
 
 class SecurityEvent(UUIDBase):

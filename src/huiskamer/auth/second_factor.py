@@ -257,6 +257,7 @@ def _new_recovery_code() -> str:
 async def new_recovery_codes(db: AsyncSession, settings: Settings, user_id: UUID) -> list[str]:
     """Ten new codes, shown once; the old ones stop working."""
     await db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
+    await security_log.record(db, SecurityEventKind.RECOVERY_CODES_RENEWED, user_id=user_id)
     codes = [_new_recovery_code() for _ in range(RECOVERY_CODES)]
     now = _now()
     db.add_all(
@@ -300,6 +301,11 @@ async def _use_recovery_code(db: AsyncSession, settings: Settings, user_id: UUID
 # --- the second step: a code from the app, or a recovery code --------------------------------------
 
 
+async def _succeeded(db: AsyncSession, actor: Actor, address: str | None) -> None:
+    await throttle.succeeded(db, f"2fa:{actor.email}", address)
+    await throttle.forget(db, f"2fa-user:{actor.id}")
+
+
 class SecondStepFailed(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -309,6 +315,11 @@ class SecondStepFailed(Exception):
 async def _count_attempt(db: AsyncSession, settings: Settings, actor: Actor, address: str | None) -> None:
     """Counted before the check, committed at once, like a password (``auth.throttle``)."""
     verdict = await throttle.count_attempt(db, settings, f"2fa:{actor.email}", address, _now())
+    # And per account from every address together: whoever has the password cannot spread guesses of a six-digit
+    # code over many addresses.
+    account_verdict = await throttle.count_account(db, settings, f"2fa-user:{actor.id}", _now())
+    if account_verdict is not throttle.Verdict.ALLOWED and verdict is throttle.Verdict.ALLOWED:
+        verdict = account_verdict
     if verdict is not throttle.Verdict.ALLOWED:
         if verdict is throttle.Verdict.SLOWED_NOW:
             await security_log.record(
@@ -334,7 +345,7 @@ async def verify_app_code(db: AsyncSession, settings: Settings, actor: Actor, co
     step = _matching_step(secret, _clean_code(code), _now()) if secret else None
     if step is None or not await _use_step(db, user.id, step):
         await _failed(db, actor, address, "verkeerde code uit de app")
-    await throttle.succeeded(db, f"2fa:{actor.email}", address)
+    await _succeeded(db, actor, address)
 
 
 async def verify_recovery_code(
@@ -344,7 +355,7 @@ async def verify_recovery_code(
     await _count_attempt(db, settings, actor, address)
     if not await _use_recovery_code(db, settings, actor.id, code):
         await _failed(db, actor, address, "verkeerde herstelcode")
-    await throttle.succeeded(db, f"2fa:{actor.email}", address)
+    await _succeeded(db, actor, address)
     left = await recovery_codes_left(db, actor.id)
     await security_log.record(
         db,
@@ -390,8 +401,15 @@ async def _set_challenge(db: AsyncSession, session_id: UUID, challenge: bytes) -
 async def _take_challenge(db: AsyncSession, session_id: UUID) -> bytes | None:
     """The challenge of this browser's ceremony, usable once."""
     value = await db.scalar(select(UserSession.challenge).where(UserSession.id == session_id))
-    await db.execute(update(UserSession).where(UserSession.id == session_id).values(challenge=None))
-    return base64url_to_bytes(value) if value else None
+    if not value:
+        return None
+    taken = await db.execute(
+        update(UserSession)
+        .where(UserSession.id == session_id, UserSession.challenge == value)
+        .values(challenge=None)
+        .execution_options(synchronize_session=False)
+    )
+    return base64url_to_bytes(value) if taken.rowcount == 1 else None  # a parallel request took it first
 
 
 async def _passkeys_of(db: AsyncSession, user_id: UUID) -> list[Passkey]:
@@ -504,7 +522,7 @@ async def verify_passkey(
         return
     key.sign_count = verified.new_sign_count
     key.last_used_at = _now()
-    await throttle.succeeded(db, f"2fa:{actor.email}", address)
+    await _succeeded(db, actor, address)
 
 
 async def remove_passkey(db: AsyncSession, settings: Settings, actor: Actor, passkey_id: UUID) -> None:

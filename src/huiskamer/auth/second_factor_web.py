@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 from litestar import Request, get, post
-from litestar.exceptions import NotAuthorizedException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
@@ -25,12 +25,25 @@ ACCOUNT_PATH = "/account/tweede-factor"
 FEW_CODES_LEFT = 3
 
 
+class NotPending(Exception):
+    """The request is not of a session waiting for its second step: done already, or none (``_elsewhere``)."""
+
+
 def _pending(request: Request[Any, Any, Any]) -> Actor:
-    """The user between password and second factor (``auth.middleware``); anyone else starts at the log-in."""
+    """The user between password and second factor (``auth.middleware``)."""
     actor: Actor | None = request.scope.get("second_step")
     if actor is None:
-        raise NotAuthorizedException("Log in om verder te gaan.")
+        raise NotPending
     return actor
+
+
+def _elsewhere(request: Request[Any, Any, Any], target: str, kept_form: str) -> Redirect:
+    """Back, reload or a double click after the step was done: on to where the person was going. A session that
+    ended meanwhile (ten minutes): the log-in again, keeping where to go."""
+    if request.scope.get("user") is not None:
+        return Redirect(back_to_the_form(target, kept_form), status_code=303)
+    query = {"volgende": target, **({"formulier": kept_form} if kept_form else {})}
+    return Redirect(f"/inloggen?{urlencode(query)}", status_code=303)
 
 
 def _text(data: dict[str, Any], name: str, limit: int = 200) -> str:
@@ -45,7 +58,7 @@ def _credential(data: dict[str, Any]) -> dict[str, Any] | None:
         return None
     try:
         value = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
 
@@ -100,7 +113,10 @@ async def second_step_form(
     formulier: FromQuery[str | None] = None,
     met: FromQuery[str | None] = None,
 ) -> Template | Redirect:
-    actor = _pending(request)
+    try:
+        actor = _pending(request)
+    except NotPending:
+        return _elsewhere(request, safe_next(volgende), kept_form_id(formulier))
     if not await second_factor.has_second_factor(db_session, actor.id):
         return Redirect(request.url.path.replace(SECOND_STEP_PATH, SET_UP_PATH) + _query(request), status_code=303)
     method = met if met in ("app", "recovery", "passkey") else "app"
@@ -123,9 +139,12 @@ def _query(request: Request[Any, Any, Any]) -> str:
 async def second_step_submit(
     request: Request[Any, Any, Any], db_session: DbSession, settings: AppSettings
 ) -> Template | Redirect:
-    actor = _pending(request)
     data = await form_data(request)
     target, kept_form = _where_to(data)
+    try:
+        actor = _pending(request)
+    except NotPending:
+        return _elsewhere(request, target, kept_form)
     method = _text(data, "method")
     address = client_address(request)
     left: int | None = None
@@ -206,7 +225,10 @@ async def set_up_form(
     volgende: FromQuery[str | None] = None,
     formulier: FromQuery[str | None] = None,
 ) -> Template | Redirect:
-    actor = _pending(request)
+    try:
+        actor = _pending(request)
+    except NotPending:
+        return _elsewhere(request, safe_next(volgende), kept_form_id(formulier))
     if await second_factor.has_second_factor(db_session, actor.id):
         # Set up already: the set-up never adds a factor without the existing one.
         return Redirect(SECOND_STEP_PATH + _query(request), status_code=303)
@@ -237,11 +259,15 @@ async def _enrol(
 async def set_up_submit(
     request: Request[Any, Any, Any], db_session: DbSession, settings: AppSettings
 ) -> Template | Redirect:
-    actor = _pending(request)
     data = await form_data(request)
     target, kept_form = _where_to(data)
+    try:
+        actor = _pending(request)
+    except NotPending:
+        return _elsewhere(request, target, kept_form)
     if await second_factor.has_second_factor(db_session, actor.id):
-        return Redirect(SECOND_STEP_PATH, status_code=303)
+        query = {"volgende": target, **({"formulier": kept_form} if kept_form else {})}
+        return Redirect(f"{SECOND_STEP_PATH}?{urlencode(query)}", status_code=303)
     try:
         codes = await _enrol(request, db_session, settings, actor, data)
     except InvalidInput as invalid:

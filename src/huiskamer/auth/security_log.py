@@ -27,6 +27,7 @@ KIND_LABELS = {
     SecurityEventKind.SECOND_FACTOR_REMOVED: "Tweede factor verwijderd",
     SecurityEventKind.SECOND_FACTOR_RESET: "Tweede factor opnieuw ingesteld door de beheerder",
     SecurityEventKind.RECOVERY_CODE_USED: "Herstelcode gebruikt",
+    SecurityEventKind.RECOVERY_CODES_RENEWED: "Nieuwe herstelcodes gemaakt",
 }
 PAGE_SIZE = 100
 

@@ -88,3 +88,15 @@ async def succeeded(db: AsyncSession, email: str, address: str | None) -> None:
         .where(LoginThrottle.key == address_key(address), LoginThrottle.failures > 0)
         .values(failures=LoginThrottle.failures - 1)
     )
+
+
+async def count_account(db: AsyncSession, settings: Settings, key: str, now: datetime) -> Verdict:
+    """Counts an attempt on one counter of its own (an account from every address together)."""
+    count = await _count(db, key, now, timedelta(minutes=settings.login_block_minutes))
+    if count <= settings.login_max_failures:
+        return Verdict.ALLOWED
+    return Verdict.SLOWED_NOW if count == settings.login_max_failures + 1 else Verdict.SLOWED
+
+
+async def forget(db: AsyncSession, key: str) -> None:
+    await db.execute(delete(LoginThrottle).where(LoginThrottle.key == key))

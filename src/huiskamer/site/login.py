@@ -26,8 +26,8 @@ def safe_next(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return "/"
+    if parts.scheme or parts.netloc or parts.path.startswith("/inloggen"):
+        return "/"  # never back to a log-in step: that is where the person came from
     return target[:500]
 
 

@@ -126,9 +126,11 @@ async def kept_form(form_id: UUID, actor: CurrentActor, db_session: DbSession) -
     return Response({"action": found.action, "fields": found.fields}, headers={"Cache-Control": "no-store"})
 
 
-@post("/uitloggen", name="logout")
-async def logout(actor: CurrentActor, db_session: DbSession, settings: AppSettings) -> Redirect:
-    if actor.session_id is not None:
+@post("/uitloggen", name="logout", opt=PUBLIC)
+async def logout(request: Request[Any, Any, Any], db_session: DbSession, settings: AppSettings) -> Redirect:
+    """Ends this browser's session: a full one, or one still waiting for its second step ("Stoppen en uitloggen")."""
+    actor = request.scope.get("user") or request.scope.get("second_step")
+    if actor is not None and actor.session_id is not None:
         await auth_service.end_session(db_session, actor.session_id)
     response = Redirect("/inloggen?uitgelogd=1", status_code=303)
     response.headers["Set-Cookie"] = session_cookie_header(settings, "", 0)
