@@ -66,6 +66,7 @@ def test_a_passkey_is_added_and_then_asked_for_after_the_password(new_page, live
     assert axe_violations(page) == []
     screenshot(page, "tweede-factor-account-desktop")
     page.get_by_label("Naam van de passkey").fill("Telefoon")
+    page.locator("#veld-current_password_passkey").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Passkey toevoegen").click()
     page.wait_for_load_state("networkidle")
     expect(page.get_by_role("heading", name="Uw herstelcodes")).to_be_visible()

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from huiskamer.auth.models import ApiToken, RecoveryCode, SecurityEvent, User, UserSession
 from tests.factories import (
+    PASSWORD,
     csrf_token,
     email_of,
     in_session,
@@ -59,13 +60,17 @@ def browsers(strict) -> Iterator:
         client.__exit__(None, None, None)
 
 
+USED_AT_SET_UP: dict[str, str] = {}
+
+
 def code_at(secret: str, offset_steps: int = 0) -> str:
     totp = pyotp.TOTP(secret)
     return totp.generate_otp(int(datetime.now(UTC).timestamp()) // totp.interval + offset_steps)
 
 
 def set_up_app(client: TestClient, email: str) -> tuple[str, list[str]]:
-    """Logs in with the password, sets up the authenticator app in the guided flow; the key and recovery codes."""
+    """Logs in with the password, sets up the authenticator app in the guided flow; the key and recovery codes.
+    ``USED_AT_SET_UP[email]`` is the code the set-up used."""
     response = login(client, email)
     assert response.status_code == 303
     assert response.headers["location"].startswith(SET_UP)
@@ -73,7 +78,8 @@ def set_up_app(client: TestClient, email: str) -> tuple[str, list[str]]:
     assert page.status_code == 200
     secret = _KEY.search(page.text).group(1).replace(" ", "")
     assert "<svg" in page.text  # the QR code, inline
-    answer = post_form(client, SET_UP, {"method": "app", "code": code_at(secret), "next": "/"}, form_page=SET_UP)
+    USED_AT_SET_UP[email] = code_at(secret)
+    answer = post_form(client, SET_UP, {"method": "app", "code": USED_AT_SET_UP[email], "next": "/"}, form_page=SET_UP)
     assert answer.status_code == 200, answer.text
     codes = _CODES.findall(answer.text)
     assert len(codes) == 10 and len(set(codes)) == 10
@@ -107,8 +113,8 @@ def test_a_coordinator_sets_up_the_app_right_after_the_password_and_then_uses_it
     wrong = second_step(second, {"method": "app", "code": "000000" if code_at(secret, 1) != "000000" else "111111"})
     assert wrong.status_code == 400
     assert "klopt niet" in wrong.text
-    # The code of the set-up's own time step was used: only a later one works (the app shows it within 30 s).
-    assert second_step(second, {"method": "app", "code": code_at(secret)}).status_code == 400
+    # The code the set-up used (of its time step, or one before now) is not accepted again: only a later one.
+    assert second_step(second, {"method": "app", "code": USED_AT_SET_UP[email]}).status_code == 400
     done = second_step(second, {"method": "app", "code": code_at(secret, 1)})
     assert done.status_code == 303
     assert second.get("/", follow_redirects=False).status_code == 200
@@ -308,7 +314,13 @@ def test_in_the_demo_nobody_needs_one_but_whoever_set_one_up_is_asked_for_it(tes
     page = client.get("/account/tweede-factor")
     assert page.status_code == 200
     secret = _KEY.search(page.text).group(1).replace(" ", "")
-    added = post_form(client, "/account/tweede-factor", {"method": "app", "code": code_at(secret)})
+    wrong = post_form(
+        client, "/account/tweede-factor", {"method": "app", "code": code_at(secret), "current_password": "x"}
+    )
+    assert wrong.status_code == 422 and "Uw wachtwoord klopt niet" in wrong.text
+    added = post_form(
+        client, "/account/tweede-factor", {"method": "app", "code": code_at(secret), "current_password": PASSWORD}
+    )
     assert added.status_code == 200
     assert len(_CODES.findall(added.text)) == 10
     other = make_client()
@@ -319,10 +331,22 @@ def test_a_second_factor_required_cannot_be_removed_when_it_is_the_last(strict, 
     coordinator = make_user(strict, "coordinator", location_ids=(make_location(strict),))
     client = browsers()
     set_up_app(client, email_of(strict, coordinator))
-    refused = post_form(client, "/account/tweede-factor/app/verwijderen", {}, form_page="/account/tweede-factor")
+    without = post_form(client, "/account/tweede-factor/herstelcodes", {}, form_page="/account/tweede-factor")
+    assert without.status_code == 422 and not _CODES.findall(without.text)
+    refused = post_form(
+        client,
+        "/account/tweede-factor/app/verwijderen",
+        {"current_password_app": PASSWORD},
+        form_page="/account/tweede-factor",
+    )
     assert refused.status_code == 409
     assert "voeg eerst een andere toe" in refused.text
-    new_codes = post_form(client, "/account/tweede-factor/herstelcodes", {}, form_page="/account/tweede-factor")
+    new_codes = post_form(
+        client,
+        "/account/tweede-factor/herstelcodes",
+        {"current_password_codes": PASSWORD},
+        form_page="/account/tweede-factor",
+    )
     assert len(_CODES.findall(new_codes.text)) == 10
 
 

@@ -298,6 +298,19 @@ async def set_up_submit(
 
 # --- Mijn account → Tweede factor ------------------------------------------------------------------------
 
+WRONG_PASSWORD = "Uw wachtwoord klopt niet. Vul uw huidige wachtwoord in om uw tweede factor te wijzigen."  # noqa: S105 (a message, not a password)
+
+
+async def _confirm_password(
+    request: Request[Any, Any, Any], db_session: DbSession, settings: AppSettings, actor: Actor, data: dict[str, Any]
+) -> None:
+    """A change to the second factor asks for the password again (ASVS 7.5.1): a session left open on a shared
+    computer, or a stolen cookie, cannot take over the second factor. Counted like a log-in."""
+    # Each form of the page has its own field (``current_password…``): one id per field on the page.
+    typed = next((_text(data, key, 500) for key in sorted(data) if key.startswith("current_password")), "")
+    if not await auth_service.password_confirms(db_session, settings, actor, typed, client_address(request)):
+        raise InvalidInput({"current_password": WRONG_PASSWORD})
+
 
 async def _account_page(
     request: Request[Any, Any, Any],
@@ -338,6 +351,7 @@ async def account_add(
 ) -> Template | Redirect:
     data = await form_data(request)
     try:
+        await _confirm_password(request, db_session, settings, actor, data)
         codes = await _enrol(request, db_session, settings, actor, data)
     except (InvalidInput, Conflict) as problem:
         await db_session.rollback()
@@ -363,7 +377,10 @@ async def account_remove_app(
     request: Request[Any, Any, Any], actor: CurrentActor, db_session: DbSession, settings: AppSettings
 ) -> Template | Redirect:
     try:
+        await _confirm_password(request, db_session, settings, actor, await form_data(request))
         await second_factor.remove_app(db_session, settings, actor)
+    except InvalidInput as invalid:
+        return await _account_page(request, db_session, settings, actor, errors=invalid.errors, status_code=422)
     except Forbidden as refused:
         return await _account_page(request, db_session, settings, actor, errors={"": refused.message}, status_code=409)
     await auth_service.flash(db_session, actor, "De authenticator-app is verwijderd.")
@@ -379,7 +396,10 @@ async def account_remove_passkey(
     settings: AppSettings,
 ) -> Template | Redirect:
     try:
+        await _confirm_password(request, db_session, settings, actor, await form_data(request))
         await second_factor.remove_passkey(db_session, settings, actor, _id(passkey_id))
+    except InvalidInput as invalid:
+        return await _account_page(request, db_session, settings, actor, errors=invalid.errors, status_code=422)
     except Forbidden as refused:
         return await _account_page(request, db_session, settings, actor, errors={"": refused.message}, status_code=409)
     await auth_service.flash(db_session, actor, "De passkey is verwijderd.")
@@ -393,6 +413,10 @@ async def account_new_codes(
     if not await second_factor.has_second_factor(db_session, actor.id):
         await auth_service.flash(db_session, actor, "Stel eerst een tweede factor in.", kind="error")
         return Redirect(ACCOUNT_PATH, status_code=303)
+    try:
+        await _confirm_password(request, db_session, settings, actor, await form_data(request))
+    except InvalidInput as invalid:
+        return await _account_page(request, db_session, settings, actor, errors=invalid.errors, status_code=422)
     codes = await second_factor.new_recovery_codes(db_session, settings, actor.id)
     return page(
         request,

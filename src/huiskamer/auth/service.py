@@ -92,6 +92,28 @@ async def authenticate(db: AsyncSession, settings: Settings, email: str, passwor
     return user
 
 
+async def password_confirms(db: AsyncSession, settings: Settings, actor: Actor, password: str, ip: str | None) -> bool:
+    """The logged-in user typed their own password again; counted and slowed down like a log-in."""
+    verdict = await throttle.count_attempt(db, settings, actor.email, ip, _now())
+    await db.commit()
+    if verdict is not throttle.Verdict.ALLOWED:
+        return False
+    stored = await db.scalar(select(User.password_hash).where(User.id == actor.id))
+    if await verify_password_off_loop(password[:500], stored):
+        await throttle.succeeded(db, actor.email, ip)
+        return True
+    await security_log.record(
+        db,
+        SecurityEventKind.LOGIN_FAILED,
+        user_id=actor.id,
+        email=actor.email,
+        address=ip,
+        detail="verkeerd wachtwoord bij het wijzigen van de tweede factor",
+    )
+    await db.commit()
+    return False
+
+
 # --- browser sessions --------------------------------------------------------------------------
 
 
