@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlencode
 from uuid import UUID
 
 from litestar import Request, get, post
@@ -18,7 +17,15 @@ from huiskamer.auth.actor import Actor
 from huiskamer.auth.guards import PUBLIC, require_admin
 from huiskamer.errors import Conflict, Forbidden, InvalidInput, NotFound
 from huiskamer.site.deps import AppSettings, CurrentActor, DbSession, client_address, form_data
-from huiskamer.site.login import SECOND_STEP_PATH, SET_UP_PATH, back_to_the_form, kept_form_id, logged_in, safe_next
+from huiskamer.site.login import (
+    SECOND_STEP_PATH,
+    SET_UP_PATH,
+    back_to_the_form,
+    kept_form_id,
+    logged_in,
+    safe_next,
+    with_where_to,
+)
 from huiskamer.site.templating import page
 
 ACCOUNT_PATH = "/account/tweede-factor"
@@ -42,8 +49,7 @@ def _elsewhere(request: Request[Any, Any, Any], target: str, kept_form: str) -> 
     ended meanwhile (ten minutes): the log-in again, keeping where to go."""
     if request.scope.get("user") is not None:
         return Redirect(back_to_the_form(target, kept_form), status_code=303)
-    query = {"volgende": target, **({"formulier": kept_form} if kept_form else {})}
-    return Redirect(f"/inloggen?{urlencode(query)}", status_code=303)
+    return Redirect(with_where_to("/inloggen", target, kept_form), status_code=303)
 
 
 def _text(data: dict[str, Any], name: str, limit: int = 200) -> str:
@@ -266,8 +272,7 @@ async def set_up_submit(
     except NotPending:
         return _elsewhere(request, target, kept_form)
     if await second_factor.has_second_factor(db_session, actor.id):
-        query = {"volgende": target, **({"formulier": kept_form} if kept_form else {})}
-        return Redirect(f"{SECOND_STEP_PATH}?{urlencode(query)}", status_code=303)
+        return Redirect(with_where_to(SECOND_STEP_PATH, target, kept_form), status_code=303)
     try:
         codes = await _enrol(request, db_session, settings, actor, data)
     except InvalidInput as invalid:

@@ -62,6 +62,12 @@ def back_to_the_form(target: str, kept_form: str) -> str:
     return target + (f"#formulier={kept_form}" if kept_form else "")
 
 
+def with_where_to(path: str, target: str, kept_form: str) -> str:
+    """A log-in step's address that carries where the person was going and the form kept for them."""
+    query = {"volgende": target, **({"formulier": kept_form} if kept_form else {})}
+    return f"{path}?{urlencode(query)}"
+
+
 async def after_password(
     db: AsyncSession, settings: Settings, user: User, target: str = "/", kept_form: str = ""
 ) -> Redirect:
@@ -73,6 +79,5 @@ async def after_password(
         url = back_to_the_form(target, kept_form)
     else:
         step = SECOND_STEP_PATH if need is second_factor.Need.VERIFY else SET_UP_PATH
-        query = {"volgende": target, **({"formulier": kept_form} if kept_form else {})}
-        url = f"{step}?{urlencode(query)}"
+        url = with_where_to(step, target, kept_form)
     return logged_in(Redirect(url, status_code=303), settings, raw)
