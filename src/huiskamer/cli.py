@@ -309,6 +309,28 @@ async def _active_user(session: AsyncSession, email: str, *, active_only: bool =
     return found if found is not None and (found.active or not active_only) else None
 
 
+@main.group(help="De audittrail en het toegangslog.")
+def audit() -> None:
+    pass
+
+
+@audit.command("verify", help="Controleert de hashketen van de audittrail en het toegangslog (exit 1 bij een breuk).")
+def audit_verify() -> None:
+    from huiskamer.audit.chain import check
+
+    reports = _run_in_session(Settings.from_env(), check)
+    broken = False
+    for report in reports:
+        name = "audittrail" if report.chain == "audit" else "toegangslog"
+        if report.broken:
+            broken = True
+            click.echo(f"GEBROKEN: {report.broken.describe()}", err=True)
+        else:
+            click.echo(f"{name}: intact, {report.entries} regels")
+    if broken:
+        sys.exit(1)
+
+
 @main.command(help="Draait alleen de achtergrondtaken (e-mail versturen, opruimen), zonder webserver.")
 @click.option("--once", is_flag=True, help="Eén ronde en dan stoppen.")
 def worker(once: bool) -> None:

@@ -63,7 +63,18 @@ async def prune_report_cache(sessions: async_sessionmaker[AsyncSession], _settin
     return pruned
 
 
-JOBS: list[Job] = [send_mail, expire_offers, forget_expired_sessions, prune_report_cache]
+async def check_audit_chains(sessions: async_sessionmaker[AsyncSession], _settings: Settings) -> None:
+    """Once a day: the chains of the audit trail and the access log intact? The outcome is in the security log."""
+    from huiskamer.audit.chain import daily_check
+
+    if time.monotonic() - _pruned_at.get("chains", -PRUNE_EVERY) < PRUNE_EVERY:
+        return
+    async with sessions() as db:
+        await daily_check(db)
+    _pruned_at["chains"] = time.monotonic()
+
+
+JOBS: list[Job] = [send_mail, expire_offers, forget_expired_sessions, prune_report_cache, check_audit_chains]
 
 
 async def run_once(engine: AsyncEngine, settings: Settings) -> None:

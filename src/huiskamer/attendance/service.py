@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from huiskamer.attendance import rules
 from huiskamer.attendance.models import Attendance, AttendanceTap
-from huiskamer.audit.hook import record_view
+from huiskamer.audit.access import note_access
 from huiskamer.auth.actor import Actor
 from huiskamer.errors import Conflict, Forbidden, NotFound
 from huiskamer.intake.models import Goal, Intake
@@ -359,7 +359,7 @@ async def day_list(db: AsyncSession, actor: Actor, location_id: UUID, day: date,
     where = await _location_on(db, location_id, day)
     children = [] if where.closed is not None else await _children(db, location_id, day)
     if log_view and children:
-        record_view(db.sync_session, table_name="locations", record_id=str(location_id), what=f"daglijst {day}")
+        note_access(db, f"daglijst {where.name} {day:%d-%m-%Y}", referrals=[child.referral_id for child in children])
     return DayList(location_id, where.name, day, where.seats, where.closed, children, where.open_weekdays)
 
 

@@ -17,11 +17,13 @@ from enum import Enum
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.sql.expression import Executable
 
+from huiskamer.audit import access, chain
+from huiskamer.audit.access import child_reference
 from huiskamer.audit.models import AuditEvent
 
 MASK = "•••"
@@ -31,6 +33,7 @@ MASK = "•••"
 class AuditActor:
     id: UUID | None
     label: str
+    role: str = ""
 
 
 SYSTEM = AuditActor(id=None, label="systeem")
@@ -78,13 +81,17 @@ def _is_audited(obj: Any) -> bool:
     return bool(getattr(type(obj), "__audited__", False))
 
 
+# Bookkeeping that changes on every log-in or use: no change anyone audits (log-ins are in the security log).
+_NOT_AUDITED = frozenset({"created_at", "updated_at", "last_login_at", "last_used_at", "totp_last_step", "sign_count"})
+
+
 def _column_changes(obj: Any, *, inserted: bool = False, deleted: bool = False) -> dict[str, list[Any]]:
     masked: frozenset[str] = getattr(type(obj), "__audit_masked__", frozenset())
     state = inspect(obj)
     changes: dict[str, list[Any]] = {}
     for attr in state.mapper.column_attrs:
         key = attr.key
-        if key in {"created_at", "updated_at"}:
+        if key in _NOT_AUDITED:
             continue
         if inserted or deleted:
             value = getattr(obj, key, None) if inserted else state.committed_state.get(key, getattr(obj, key, None))
@@ -127,44 +134,24 @@ def _before_flush(session: Session, _flush_context: UOWTransaction, _instances: 
             if action == "insert" and getattr(obj, "id", None) is None:
                 # The id default runs at flush; give it now so the event can name the record.
                 obj.id = uuid4()
-            events.append(
-                AuditEvent(
-                    at=now,
-                    actor_id=actor.id,
-                    actor_label=actor.label,
-                    action=action,
-                    table_name=type(obj).__tablename__,
-                    record_id=_record_id(obj),
-                    changes=changes,
-                )
+            event = AuditEvent(
+                at=now,
+                actor_id=actor.id,
+                actor_label=actor.label,
+                action=action,
+                table_name=type(obj).__tablename__,
+                record_id=_record_id(obj),
+                changes=changes,
             )
-    session.add_all(events)
+            events.append(event)
+            reference = child_reference(obj)
+            if reference:
+                access.note_child_change(session, event, reference, actor)
+    # Added at commit, when they get their place in the chain (``audit.chain``).
+    session.info.setdefault(PENDING_AUDIT, []).extend(events)
 
 
-PENDING_VIEWS = "huiskamer_pending_views"
-
-
-def record_view(session: Session, *, table_name: str, record_id: str, what: str = "") -> None:
-    """Log that the current actor opened a dossier (reads are audited too).
-
-    The event waits in the session until it commits (or, when the request's own transaction rolls back, until
-    ``write_pending_views`` at the end of the request): written right away it would start a write transaction,
-    and on SQLite hold the database's write lock through the rest of the request, rendering included.
-    """
-    actor = current_actor()
-    session.info.setdefault(PENDING_VIEWS, []).append(
-        AuditEvent(
-            at=datetime.now(UTC),
-            actor_id=actor.id,
-            actor_label=actor.label,
-            action="view",
-            table_name=table_name,
-            record_id=record_id,
-            changes={"bekeken": what} if what else {},
-        )
-    )
-
-
+PENDING_AUDIT = "huiskamer_pending_audit"
 PENDING_USES = "huiskamer_pending_uses"
 
 
@@ -176,26 +163,125 @@ def note_use(session: Session, statement: Executable) -> None:
     session.info.setdefault(PENDING_USES, []).append(statement)
 
 
-def _views_join_the_commit(session: Session) -> None:
-    session.add_all(session.info.get(PENDING_VIEWS, ()))
+def _before_commit(session: Session) -> None:
+    """Everything the transaction has to record joins its commit: the uses, the audit events of the last changes,
+    and the reads of children's data, each in its chain (``audit.chain``)."""
     for statement in session.info.pop(PENDING_USES, ()):
         session.execute(statement)
+    if session.new or session.dirty or session.deleted:  # the last changes make their audit events now
+        session.flush()
+    events: list[AuditEvent] = session.info.pop(PENDING_AUDIT, [])
+    entries = access.take_pending(session, events)
+    chain.append_audit_events(session, events)
+    chain.append_access_entries(session, entries)
 
 
-def _views_written(session: Session) -> None:
-    session.info.pop(PENDING_VIEWS, None)
+def _after_rollback(session: Session) -> None:
+    # Changes rolled back were never made; the reads noted stay (what was shown stays recorded).
+    session.info.pop(PENDING_AUDIT, None)
+    access.forget_changes(session)
 
 
 async def write_pending_views(session: AsyncSession) -> None:
-    """Writes the views the request's own transaction did not commit (it rolled back, or failed), in a short
+    """Writes the reads the request's own transaction did not commit (it rolled back, or failed), in a short
     transaction of their own: what was shown stays recorded."""
-    if session.sync_session.info.get(PENDING_VIEWS) or session.sync_session.info.get(PENDING_USES):
+    if access.has_pending(session.sync_session) or session.sync_session.info.get(PENDING_USES):
         await session.commit()
+
+
+# --- writes in bulk -------------------------------------------------------------------------------------------
+
+
+def _audited_table(statement: Any) -> Any:
+    from huiskamer.db import metadata
+
+    name = getattr(getattr(statement, "table", None), "name", None)
+    # The plain table: the statement's may carry the ORM entity, and a select of it would load objects.
+    return metadata.tables[name] if name in audited_table_names() else None
+
+
+def audited_table_names() -> frozenset[str]:
+    from huiskamer.db import orm_registry
+
+    return frozenset(
+        mapper.class_.__tablename__ for mapper in orm_registry.mappers if getattr(mapper.class_, "__audited__", False)
+    )
+
+
+def _bulk_write(execute_state: ORMExecuteState) -> Any:
+    """An UPDATE or DELETE of many rows of an audited table (``update(Model).where(...)``) is recorded like a change
+    through the ORM: each row it touches, with the values before and after. So no write path can skip the trail."""
+    if not (execute_state.is_update or execute_state.is_delete):
+        return None
+    statement = execute_state.statement
+    table = _audited_table(statement)
+    if table is None:
+        return None
+    session = execute_state.session
+    where = statement.whereclause
+    query = select(table) if where is None else select(table).where(where)
+    before = [dict(row._mapping) for row in session.execute(query)]
+    if not before:
+        return None
+    result = execute_state.invoke_statement()
+    ids = [row["id"] for row in before]
+    after: dict[Any, dict[str, Any]] = {}
+    if execute_state.is_update:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for row in session.execute(select(table).where(table.c.id.in_(chunk))):
+                after[row.id] = dict(row._mapping)
+    _record_bulk(session, table, before, after, deleted=execute_state.is_delete)
+    return result
+
+
+def _record_bulk(
+    session: Session, table: Any, before: list[dict[str, Any]], after: dict[Any, dict[str, Any]], *, deleted: bool
+) -> None:
+    actor = current_actor()
+    now = datetime.now(UTC)
+    model = next(m.class_ for m in _mappers() if m.local_table is table)
+    masked: frozenset[str] = getattr(model, "__audit_masked__", frozenset())
+    events = []
+    for old in before:
+        changes: dict[str, list[Any]] = {}
+        new = after.get(old["id"], {})
+        for key, value in old.items():
+            if key in _NOT_AUDITED:
+                continue
+            if deleted:
+                if value is not None:
+                    changes[key] = [MASK if key in masked else _plain(value), None]
+            elif key in new and new[key] != value:
+                changes[key] = [MASK, MASK] if key in masked else [_plain(value), _plain(new[key])]
+        if not changes:
+            continue
+        event = AuditEvent(
+            at=now,
+            actor_id=actor.id,
+            actor_label=actor.label,
+            action="delete" if deleted else "update",
+            table_name=table.name,
+            record_id=str(old["id"]),
+            changes=changes,
+        )
+        events.append(event)
+        reference = access.reference_from_values(table.name, old)
+        if reference:
+            access.note_child_change(session, event, reference, actor)
+    session.info.setdefault(PENDING_AUDIT, []).extend(events)
+
+
+def _mappers() -> Any:
+    from huiskamer.db import orm_registry
+
+    return orm_registry.mappers
 
 
 def install_audit_hook() -> None:
     if not event.contains(Session, "before_flush", _before_flush):
         event.listen(Session, "before_flush", _before_flush)
-    if not event.contains(Session, "before_commit", _views_join_the_commit):
-        event.listen(Session, "before_commit", _views_join_the_commit)
-        event.listen(Session, "after_commit", _views_written)
+    if not event.contains(Session, "before_commit", _before_commit):
+        event.listen(Session, "before_commit", _before_commit)
+        event.listen(Session, "after_rollback", _after_rollback)
+        event.listen(Session, "do_orm_execute", _bulk_write)

@@ -69,7 +69,7 @@ class AuthenticationMiddleware(ASGIMiddleware):
                 await _keep_what_was_typed(scope, receive, db, raw)
         actor: Actor | None = scope["user"]
         if actor is not None:
-            set_actor(AuditActor(id=actor.id, label=f"{actor.name} <{actor.email}>"))
+            set_actor(AuditActor(id=actor.id, label=f"{actor.name} <{actor.email}>", role=str(actor.role)))
         else:
             set_actor(AuditActor(id=None, label="anoniem"))
         await next_app(scope, receive, send)

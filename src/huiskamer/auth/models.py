@@ -180,6 +180,10 @@ class SecurityEventKind(StrEnum):
     SECOND_FACTOR_RESET = "second_factor_reset"
     RECOVERY_CODE_USED = "recovery_code_used"
     RECOVERY_CODES_RENEWED = "recovery_codes_renewed"
+    LOGIN = "login"
+    AUDIT_READ = "audit_read"
+    AUDIT_CHAIN_INTACT = "audit_chain_intact"
+    AUDIT_CHAIN_BROKEN = "audit_chain_broken"
 
 
 class SecurityEvent(UUIDBase):

@@ -28,6 +28,10 @@ KIND_LABELS = {
     SecurityEventKind.SECOND_FACTOR_RESET: "Tweede factor opnieuw ingesteld door de beheerder",
     SecurityEventKind.RECOVERY_CODE_USED: "Herstelcode gebruikt",
     SecurityEventKind.RECOVERY_CODES_RENEWED: "Nieuwe herstelcodes gemaakt",
+    SecurityEventKind.LOGIN: "Ingelogd",
+    SecurityEventKind.AUDIT_READ: "Audittrail of toegangslog ingezien",
+    SecurityEventKind.AUDIT_CHAIN_INTACT: "Controle audittrail en toegangslog: intact",
+    SecurityEventKind.AUDIT_CHAIN_BROKEN: "Controle audittrail en toegangslog: BESCHADIGD",
 }
 PAGE_SIZE = 100
 

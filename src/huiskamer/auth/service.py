@@ -87,8 +87,9 @@ async def authenticate(db: AsyncSession, settings: Settings, email: str, passwor
         raise LoginFailed
     await throttle.succeeded(db, email, ip)
     # From here on the request acts for the user who proved who they are: the audit names them, not "anoniem".
-    set_actor(AuditActor(id=user.id, label=f"{user.name} <{user.email}>"))
+    set_actor(AuditActor(id=user.id, label=f"{user.name} <{user.email}>", role=str(user.role)))
     user.last_login_at = now
+    await security_log.record(db, SecurityEventKind.LOGIN, user_id=user.id, email=user.email, address=ip)
     return user
 
 

@@ -15,7 +15,7 @@ from uuid import UUID
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from huiskamer.audit.hook import record_view
+from huiskamer.audit.access import note_access
 from huiskamer.auth.actor import Actor
 from huiskamer.auth.models import User
 from huiskamer.db import commit_or_busy
@@ -307,7 +307,7 @@ async def child_page(db: AsyncSession, actor: Actor, referral_id: UUID, today: d
     """The child's page: the practical part for a kinderwerker; for the coordinator also the progress over time
     and the evaluations. Opening it is recorded in the audit trail."""
     scope = await child_in_scope(db, actor, referral_id, today)
-    record_view(db.sync_session, table_name="referrals", record_id=str(referral_id), what="kindpagina")
+    note_access(db, "kindpagina", referrals=[referral_id])
     if actor.is_youth_worker:
         return await _practical(db, scope, today, last_only=True)
     practical = await _practical(db, scope, today, last_only=False)

@@ -12,7 +12,7 @@ from uuid import UUID
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from huiskamer.audit.hook import record_view
+from huiskamer.audit.access import note_access
 from huiskamer.auth.actor import Actor
 from huiskamer.auth.models import Organisation, User
 from huiskamer.config import Settings
@@ -84,8 +84,8 @@ async def get_referral(db: AsyncSession, actor: Actor, referral_id: UUID, *, log
     referral = await db.scalar(scoped_referrals(actor).where(Referral.id == referral_id))
     if referral is None:
         raise NotFound("Deze aanmelding bestaat niet, of u heeft er geen toegang toe.")
-    if log_view and actor.is_coordinator:
-        record_view(db.sync_session, table_name="referrals", record_id=str(referral.id), what="dossier")
+    if log_view:
+        note_access(db, "dossier", referrals=[referral.id])
     return referral
 
 

@@ -11,6 +11,7 @@ from litestar.constants import HTTP_RESPONSE_START
 from litestar.types import Message, Scope
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from huiskamer.audit.access import note_route
 from huiskamer.audit.hook import write_pending_views
 
 logger = logging.getLogger("huiskamer.db")
@@ -29,13 +30,14 @@ def request_transaction_handler(session_scope_key: str) -> Callable[[Message, Sc
 async def end_request_transaction(message: Message, scope: Scope, session_scope_key: str) -> None:
     """The request's transaction ends when the answer starts: committed for a 2xx or 3xx (a POST answered with a
     303 must commit too: the known advanced-alchemy trap), rolled back otherwise. Then the views of dossiers that
-    this did not commit are written in a short transaction of their own (``audit.hook.record_view``), and the
+    this did not commit are written in a short transaction of their own (``audit.access``), and the
     session is closed. A failing commit is logged as a warning (advanced-alchemy's handler logs it at debug)."""
     session: AsyncSession | None = get_aa_scope_state(scope, session_scope_key)
     if session is None:
         return
     try:
         if message["type"] == HTTP_RESPONSE_START:
+            note_route(session, scope, message["status"])
             try:
                 if 200 <= message["status"] < 400:
                     await session.commit()

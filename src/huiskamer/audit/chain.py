@@ -1,0 +1,234 @@
+"""The hash chains of the audit trail and the access log: tamper evidence.
+
+Each entry has a place (``seq``, consecutive from 1) and a hash over its content and the previous entry's hash.
+Entries get both when their transaction commits: the writer first takes the lock of the chain's head row (a row
+lock on PostgreSQL, the write lock on SQLite), so that several workers append one after the other, and the lock
+is held only for the inserts and the commit. ``verify`` recomputes every hash: a row changed, deleted or
+inserted with plain SQL breaks the chain at that place. A plain SHA-256 chain does not stop someone who recomputes
+every later hash; the daily check writes the head's hash to the security log, so that such a rewrite shows against
+what was logged before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from huiskamer.audit.models import AccessLogEntry, AuditEvent, ChainHead
+
+AUDIT_CHAIN = "audit"
+ACCESS_CHAIN = "access"
+GENESIS = "0" * 64
+
+_AUDIT_FIELDS = ("seq", "at", "actor_id", "actor_label", "action", "table_name", "record_id", "child_id")
+_ACCESS_FIELDS = ("seq", "at", "user_id", "user_label", "role", "child_id", "action", "what")
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    if value is None or isinstance(value, int | str):
+        return value
+    return str(value)
+
+
+def content_hash(changes: Any) -> str:
+    """The hash of an audit event's recorded values (kept when retention later redacts them)."""
+    canonical = json.dumps(changes or {}, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _link(previous: str, fields: Sequence[Any]) -> str:
+    payload = json.dumps([_text(value) for value in fields], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(f"{previous}\n{payload}".encode()).hexdigest()
+
+
+def audit_hash(previous: str, row: Any, content: str) -> str:
+    return _link(previous, [*(getattr(row, name) for name in _AUDIT_FIELDS), content])
+
+
+def access_hash(previous: str, row: Any) -> str:
+    return _link(previous, [getattr(row, name) for name in _ACCESS_FIELDS])
+
+
+# --- appending --------------------------------------------------------------------------------------------------
+
+
+def _take_head(session: Session, chain: str) -> tuple[int, str]:
+    """Locks the chain's head for the rest of the transaction and returns its place and hash."""
+    heads = ChainHead.__table__
+    locked = session.execute(update(heads).where(heads.c.chain == chain).values(seq=heads.c.seq))
+    if locked.rowcount == 0:  # type: ignore[attr-defined]
+        session.execute(heads.insert().values(id=_new_id(), chain=chain, seq=0, chain_hash=GENESIS))
+        return 0, GENESIS
+    seq, chain_hash = session.execute(select(heads.c.seq, heads.c.chain_hash).where(heads.c.chain == chain)).one()
+    return int(seq), str(chain_hash)
+
+
+def _new_id() -> Any:
+    from uuid import uuid4
+
+    return uuid4()
+
+
+def _move_head(session: Session, chain: str, seq: int, chain_hash: str) -> None:
+    heads = ChainHead.__table__
+    session.execute(update(heads).where(heads.c.chain == chain).values(seq=seq, chain_hash=chain_hash))
+
+
+def append_audit_events(session: Session, events: Sequence[AuditEvent]) -> None:
+    """Gives each new audit event its place and hash, in order, and adds them to the session."""
+    if not events:
+        return
+    seq, previous = _take_head(session, AUDIT_CHAIN)
+    for event in events:
+        seq += 1
+        event.seq = seq
+        event.content_hash = content_hash(event.changes)
+        event.chain_hash = previous = audit_hash(previous, event, event.content_hash)
+    session.add_all(events)
+    _move_head(session, AUDIT_CHAIN, seq, previous)
+
+
+def append_access_entries(session: Session, entries: Sequence[AccessLogEntry]) -> None:
+    if not entries:
+        return
+    seq, previous = _take_head(session, ACCESS_CHAIN)
+    for entry in entries:
+        seq += 1
+        entry.seq = seq
+        entry.chain_hash = previous = access_hash(previous, entry)
+    session.add_all(entries)
+    _move_head(session, ACCESS_CHAIN, seq, previous)
+
+
+# --- verifying --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Break:
+    chain: str
+    seq: int | None
+    entry_id: str
+    problem: str
+
+    def describe(self) -> str:
+        name = "audittrail" if self.chain == AUDIT_CHAIN else "toegangslog"
+        place = f"plaats {self.seq}" if self.seq is not None else "zonder plaats"
+        return f"{name}: {place} (id {self.entry_id}): {self.problem}"
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    chain: str
+    entries: int
+    head_seq: int
+    head_hash: str
+    broken: Break | None
+
+
+def _walk(chain: str, rows: Iterable[Any], head: tuple[int, str] | None, hash_of: Any, content_ok: Any) -> ChainReport:
+    previous, expected_seq, count = GENESIS, 1, 0
+    for row in rows:
+        count += 1
+        if row.seq is None:
+            return ChainReport(chain, count, 0, "", Break(chain, None, str(row.id), "staat buiten de keten"))
+        if row.seq != expected_seq:
+            problem = (
+                f"plaats {expected_seq} ontbreekt (verwijderd?)"
+                if row.seq > expected_seq
+                else "dubbele plaats (ingevoegd?)"
+            )
+            return ChainReport(chain, count, 0, "", Break(chain, row.seq, str(row.id), problem))
+        problem = content_ok(row)
+        if problem is None and hash_of(previous, row) != row.chain_hash:
+            problem = "de hash klopt niet (gewijzigd of ingevoegd?)"
+        if problem:
+            return ChainReport(chain, count, 0, "", Break(chain, row.seq, str(row.id), problem))
+        previous, expected_seq = row.chain_hash, expected_seq + 1
+    head_seq, head_hash = head or (0, GENESIS)
+    if head_seq != expected_seq - 1 or head_hash != previous:
+        problem = f"de keten eindigt bij plaats {expected_seq - 1}, het begin van de keten staat op {head_seq}"
+        broken = Break(chain, expected_seq - 1, "-", problem + " (laatste regels verwijderd?)")
+        return ChainReport(chain, count, head_seq, head_hash, broken)
+    return ChainReport(chain, count, head_seq, head_hash, None)
+
+
+def _rows(connection: Connection, columns: Sequence[Any], seq_column: Any) -> Iterator[Any]:
+    # Rows without a place first (they break the chain), then in order; streamed in batches.
+    result = connection.execution_options(yield_per=2000).execute(
+        select(*columns).order_by(seq_column.is_not(None), seq_column)
+    )
+    yield from result
+
+
+def verify(connection: Connection) -> list[ChainReport]:
+    """Checks both chains; each report names the first broken entry, if any."""
+    heads = {row.chain: (int(row.seq), row.chain_hash) for row in connection.execute(select(ChainHead.__table__))}
+    redacted_ids = _redacted_ids(connection)
+
+    def audit_content(row: Any) -> str | None:
+        if row.redacted_at is None:
+            return None if content_hash(row.changes) == row.content_hash else "de vastgelegde waarden zijn gewijzigd"
+        return None if str(row.id) in redacted_ids else "geanonimiseerd zonder vermelding in de keten"
+
+    audit_rows = _rows(connection, [*AuditEvent.__table__.c], AuditEvent.__table__.c.seq)
+    audit = _walk(
+        AUDIT_CHAIN,
+        audit_rows,
+        heads.get(AUDIT_CHAIN),
+        lambda previous, row: audit_hash(previous, row, row.content_hash),
+        audit_content,
+    )
+    access_rows = _rows(connection, [*AccessLogEntry.__table__.c], AccessLogEntry.__table__.c.seq)
+    access = _walk(ACCESS_CHAIN, access_rows, heads.get(ACCESS_CHAIN), access_hash, lambda _row: None)
+    return [audit, access]
+
+
+def _redacted_ids(connection: Connection) -> set[str]:
+    """The ids of entries that a ``redact`` entry of the chain says were redacted."""
+    table = AuditEvent.__table__
+    ids: set[str] = set()
+    for (changes,) in connection.execute(select(table.c.changes).where(table.c.action == "redact")):
+        ids.update(str(entry_id) for entry_id in (changes or {}).get("entries", []))
+    return ids
+
+
+async def check(db: AsyncSession) -> list[ChainReport]:
+    """``verify`` on the session's connection."""
+    connection = await db.connection()
+    return await connection.run_sync(verify)
+
+
+async def daily_check(db: AsyncSession) -> list[ChainReport] | None:
+    """The worker's check, once a day (several workers: whoever is first): its outcome, with the heads' hashes,
+    goes to the security log. None when today's check was done already."""
+    from huiskamer.auth import security_log
+    from huiskamer.auth.models import SecurityEvent, SecurityEventKind
+
+    since = datetime.now(UTC) - timedelta(hours=23)
+    kinds = [SecurityEventKind.AUDIT_CHAIN_INTACT.value, SecurityEventKind.AUDIT_CHAIN_BROKEN.value]
+    done = await db.scalar(
+        select(SecurityEvent.id).where(SecurityEvent.kind.in_(kinds), SecurityEvent.at >= since).limit(1)
+    )
+    if done is not None:
+        return None
+    reports = await check(db)
+    broken = [report.broken for report in reports if report.broken]
+    if broken:
+        kind, detail = SecurityEventKind.AUDIT_CHAIN_BROKEN, "; ".join(b.describe() for b in broken)
+    else:
+        kind = SecurityEventKind.AUDIT_CHAIN_INTACT
+        detail = "; ".join(f"{r.chain} {r.entries} regels, eind {r.head_hash[:16]}" for r in reports)
+    await security_log.record(db, kind, detail=detail)
+    await db.commit()
+    return reports
