@@ -18,6 +18,7 @@ from litestar.static_files import create_static_files_router
 
 from huiskamer.attendance import api as attendance_api
 from huiskamer.attendance import web as attendance_web
+from huiskamer.audit import privacy_web
 from huiskamer.audit import web as audit_web
 from huiskamer.audit.hook import install_audit_hook
 from huiskamer.auth import account_web, second_factor_web
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     *progress_web.routes,
                     *reports_web.routes,
                     *audit_web.routes,
+                    *privacy_web.routes,
                     *organisation_web.routes,
                     *api_page.routes,
                 ],
@@ -106,6 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *attendance_api.routes,
             *progress_api.routes,
             *reports_api.routes,
+            *privacy_web.api_routes,
             create_static_files_router(
                 path="/static", directories=[settings.static_dir], opt=PUBLIC, name="static", include_in_schema=False
             ),

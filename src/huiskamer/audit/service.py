@@ -15,12 +15,16 @@ from babel.dates import format_date, format_datetime
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from huiskamer.attendance import rules as attendance_rules
 from huiskamer.audit.models import AuditEvent
 from huiskamer.auth.actor import Actor
 from huiskamer.auth.models import ORGANISATION_TYPES_NL, ROLE_NAMES_NL
 from huiskamer.db import metadata, orm_registry
 from huiskamer.errors import Forbidden
+from huiskamer.progress import rules as progress_rules
+from huiskamer.referrals import rules as referral_rules
 from huiskamer.validation import WEEKDAY_NAMES_NL, FieldErrors, parse_date, read_text
+from huiskamer.waitlist import Urgency
 
 PAGE_SIZE = 50
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -90,7 +94,129 @@ FIELD_LABELS_NL: dict[str, str] = {
     "day": "datum",
     "description": "omschrijving",
     "id": "id",
+    # The child and the referral
+    "given_name": "voornaam",
+    "family_name": "achternaam",
+    "date_of_birth": "geboortedatum",
+    "postcode": "postcode",
+    "neighbourhood": "wijk",
+    "school": "school",
+    "match_key": "zoeksleutel",
+    "distinct_confirmed": "bevestigd: een ander kind",
+    "child_id": "kind",
+    "referral_id": "aanmelding",
+    "submitted_by_id": "ingediend door",
+    "source": "verwezen door",
+    "reason": "reden van aanmelding",
+    "guardian_informed": "ouder geïnformeerd",
+    "guardian_name": "naam ouder/verzorger",
+    "guardian_phone": "telefoon ouder/verzorger",
+    "guardian_email": "e-mail ouder/verzorger",
+    "requested_weekdays": "gevraagde dagen",
+    "no_location_preference": "geen voorkeur voor een locatie",
+    "status": "status",
+    "submitted_at": "ingediend op",
+    "status_changed_at": "status gewijzigd op",
+    "intake_planned_at": "intake gepland op",
+    "waiting_since": "wacht sinds",
+    "referrer_visible_change_at": "zichtbare wijziging voor de verwijzer",
+    "rank": "voorkeur",
+    "at": "tijdstip",
+    "author_id": "schrijver",
+    "author_name": "naam schrijver",
+    "from_referrer": "van de verwijzer",
+    "text": "tekst",
+    # Intake, goals, siblings
+    "held_on": "gehouden op",
+    "held_by_id": "gehouden door",
+    "urgency": "urgentie",
+    "urgency_reason": "reden urgentie",
+    "minimum_days": "minimum aantal dagen",
+    "consent_data_processing": "toestemming gegevensverwerking",
+    "collection_persons": "mag ophalen",
+    "not_allowed_collectors": "mag niet ophalen",
+    "allergies": "allergieën",
+    "safety_notes": "let op",
+    "intake_id": "intake",
+    "code": "code",
+    "dimension": "soort doel",
+    "kind": "soort",
+    "position": "volgorde",
+    "set_on": "gesteld op",
+    "closed_on": "afgesloten op",
+    "sibling_referral_id": "aanmelding broer of zus",
+    # Offers and placements
+    "made_by_id": "aangeboden door",
+    "start_date": "startdatum",
+    "end_date": "einddatum",
+    "respond_by": "antwoord uiterlijk",
+    "decided_at": "besloten op",
+    "decline_reason": "reden van afslaan",
+    "weekdays": "dagen",
+    "offer_id": "aanbod",
+    "placed_by_id": "geplaatst door",
+    "end_reason_code": "reden van beëindigen",
+    # Attendance, concerns, progress
+    "placement_id": "plaatsing",
+    "absence_reason": "reden afwezigheid",
+    "absence_note": "toelichting afwezigheid",
+    "arrived_at": "binnengekomen om",
+    "left_at": "vertrokken om",
+    "collected_by": "opgehaald door",
+    "recorded_by_id": "vastgelegd door",
+    "raised_at": "gemeld op",
+    "raised_by_id": "gemeld door",
+    "resolved_at": "afgehandeld op",
+    "resolved_by_id": "afgehandeld door",
+    "resolution_note": "afhandeling",
+    "concern_id": "signaal",
+    "step": "stap",
+    "done_on": "gedaan op",
+    "note": "notitie",
+    "goal_id": "doel",
+    "observed_on": "waargenomen op",
+    "rating": "beoordeling",
+    "evaluation_id": "evaluatie",
+    "outcome": "uitkomst",
+    "next_evaluation_on": "volgende evaluatie",
+    # Accounts and settings
+    "code_hash": "herstelcode",
+    "credential_id": "passkey",
+    "public_key": "publieke sleutel",
+    "sign_count": "aantal keer gebruikt",
+    "totp_secret": "sleutel authenticator-app",
+    "totp_confirmed_at": "authenticator-app bevestigd op",
+    "totp_last_step": "laatste code",
+    "evaluation_interval_months": "evaluatie elke (maanden)",
+    "unexcused_absence_threshold": "signaal na afwezigheden zonder bericht",
+    "unexcused_absence_window_days": "binnen (dagen)",
+    "second_factor_for_everyone": "tweede factor voor iedereen",
+    "period_start": "begin periode",
+    "period_end": "einde periode",
+    "written_by_id": "geschreven door",
 }
+
+# The tables that hold a child's dossier. Their values are for the coordinators of the child's locations (on the
+# child's own history); the beheerder sees who changed which field when, not what it said (least privilege).
+CHILD_TABLES: frozenset[str] = frozenset(
+    {
+        "children",
+        "referrals",
+        "referral_locations",
+        "referral_messages",
+        "intakes",
+        "goals",
+        "sibling_links",
+        "offers",
+        "placements",
+        "attendance",
+        "concerns",
+        "concern_steps",
+        "progress_notes",
+        "evaluations",
+        "goal_evaluations",
+    }
+)
 
 
 def audited_tables() -> list[tuple[str, str]]:
@@ -131,6 +257,12 @@ class AuditFilters:
         return {key: value for key, value in values.items() if value}
 
 
+def describe_filters(filters: AuditFilters) -> str:
+    """The search in words, for the security log."""
+    query = filters.as_query()
+    return ", ".join(f"{key} {value}" for key, value in query.items()) or "alles"
+
+
 def read_filters(data: Mapping[str, Any]) -> tuple[AuditFilters, dict[str, str]]:
     """The search form's query parameters, checked; returns the filters and a Dutch message per bad field."""
     errors = FieldErrors()
@@ -158,12 +290,14 @@ def read_filters(data: Mapping[str, Any]) -> tuple[AuditFilters, dict[str, str]]
     return filters, errors.errors
 
 
-def _read_day(data: Mapping[str, Any], field: str, errors: FieldErrors, *, label: str) -> date | None:
+def _read_day(
+    data: Mapping[str, Any], field: str, errors: FieldErrors, *, label: str, earliest_year: int = 2000
+) -> date | None:
     value = data.get(field)
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     parsed = parse_date(value)
-    if parsed is None or not 2000 <= parsed.year <= 2999:
+    if parsed is None or not earliest_year <= parsed.year <= 2999:
         errors.add(field, f"{label.capitalize()} is geen geldige datum. Gebruik bijvoorbeeld 2026-09-01.")
         return None
     return parsed
@@ -257,24 +391,47 @@ class ShownChange:
     field: str
     old: str | None
     new: str | None
+    hidden: bool = False
 
 
-# Fields whose stored codes have a Dutch name.
+# Fields whose stored codes have a Dutch name (in any table, or in one table).
 _VALUE_NAMES_NL: dict[str, Mapping[str, str]] = {
     "weekday": WEEKDAY_NAMES_NL,
+    "weekdays": WEEKDAY_NAMES_NL,
+    "requested_weekdays": WEEKDAY_NAMES_NL,
     "role": ROLE_NAMES_NL,
     "type": ORGANISATION_TYPES_NL,
+    "source": ORGANISATION_TYPES_NL,
+    "urgency": {urgency.value: urgency.label for urgency in Urgency},
+    "absence_reason": attendance_rules.ABSENCE_REASON_NAMES_NL,
+    "outcome": progress_rules.OUTCOME_NAMES_NL,
+    "end_reason_code": referral_rules.CLOSE_REASONS,
+}
+_TABLE_VALUE_NAMES_NL: dict[tuple[str, str], Mapping[str, str]] = {
+    ("referrals", "status"): {str(key): name for key, name in referral_rules.STATUS_NAMES_NL.items()},
+    ("attendance", "status"): attendance_rules.STATUS_NAMES_NL,
+    ("goals", "status"): progress_rules.GOAL_STATUS_NAMES_NL,
+    ("concerns", "status"): attendance_rules.CONCERN_STATUS_NAMES_NL,
+    ("concerns", "kind"): attendance_rules.CONCERN_KIND_NAMES_NL,
+    ("offers", "status"): {"open": "open", "accepted": "geaccepteerd", "declined": "afgeslagen", "expired": "verlopen"},
 }
 
 
-def shown_changes(event: AuditEvent) -> list[ShownChange]:
-    """The event's changed fields in Dutch: old and new value (masked values stay •••)."""
+def shown_changes(event: AuditEvent, *, hide_child_values: bool = False) -> list[ShownChange]:
+    """The event's changed fields in Dutch: old and new value (masked values stay •••). With
+    ``hide_child_values`` (the beheerder), a row of a child's dossier shows which fields changed, not their values."""
     shown: list[ShownChange] = []
+    hidden = hide_child_values and event.table_name in CHILD_TABLES
     for key, value in (event.changes or {}).items():
-        label = FIELD_LABELS_NL.get(key, key)
-        names = _VALUE_NAMES_NL.get(key, {})
+        label = FIELD_LABELS_NL.get(key, key.replace("_", " "))
+        if hidden:
+            shown.append(ShownChange(label, None, None, hidden=True))
+            continue
+        names = _TABLE_VALUE_NAMES_NL.get((event.table_name, key)) or _VALUE_NAMES_NL.get(key, {})
 
         def show(raw: Any, names: Mapping[str, str] = names) -> str:
+            if isinstance(raw, list):
+                return ", ".join(show(item) for item in raw) or "(leeg)"
             return names.get(raw, _shown(raw)) if isinstance(raw, str) else _shown(raw)
 
         if isinstance(value, list) and len(value) == 2:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from litestar import Request, get
@@ -10,6 +11,7 @@ from litestar.response import Template
 from huiskamer.audit import service as audit_service
 from huiskamer.auth import security_log
 from huiskamer.auth.guards import require_admin
+from huiskamer.auth.models import SecurityEventKind
 from huiskamer.site.deps import AppSettings, CurrentActor, DbSession
 from huiskamer.site.templating import page
 
@@ -23,6 +25,13 @@ async def audit_search(request: Request[Any, Any, Any], actor: CurrentActor, db_
     filters, errors = audit_service.read_filters(raw)
     result = None
     if not errors:
+        await security_log.record(
+            db_session,
+            SecurityEventKind.AUDIT_READ,
+            user_id=actor.id,
+            email=actor.email,
+            detail=f"audittrail: {audit_service.describe_filters(filters)}",
+        )
         result = await audit_service.search_audit(
             db_session,
             actor,
@@ -45,7 +54,7 @@ async def audit_search(request: Request[Any, Any, Any], actor: CurrentActor, db_
         tables=audit_service.audited_tables(),
         table_label=audit_service.table_label,
         actions=audit_service.ACTIONS_NL,
-        shown_changes=audit_service.shown_changes,
+        shown_changes=partial(audit_service.shown_changes, hide_child_values=True),
     )
 
 

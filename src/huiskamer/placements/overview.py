@@ -13,6 +13,7 @@ from uuid import UUID
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from huiskamer.audit.access import note_access
 from huiskamer.auth.actor import Actor
 from huiskamer.errors import Forbidden, InvalidInput, NotFound
 from huiskamer.locations.models import Location
@@ -58,7 +59,9 @@ async def placements_of(db: AsyncSession, actor: Actor, location_id: UUID | None
         .order_by(Placement.start_date.desc(), Placement.id)
         .limit(limit)
     )
-    return (await db.scalars(query)).all()
+    found = (await db.scalars(query)).all()
+    note_access(db, "lijst van plaatsingen", placements=[placement.id for placement in found])
+    return found
 
 
 async def placement_of(db: AsyncSession, actor: Actor, placement_id: UUID) -> Placement:
@@ -367,4 +370,5 @@ async def location_placements(db: AsyncSession, actor: Actor, location_id: UUID,
             for day in placement.weekdays:
                 seats[day] = seats.get(day, 0) + 1
     ended.sort(key=lambda r: r.placement.end_date or today, reverse=True)
+    note_access(db, f"plaatsingen {location.name}", referrals=[r.placement.referral_id for r in (*current, *ended)])
     return LocationPlacements(location, current, ended, seats)

@@ -13,6 +13,7 @@ from uuid import UUID
 from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from huiskamer.audit.access import note_access
 from huiskamer.auth.actor import Actor
 from huiskamer.errors import NotFound
 from huiskamer.intake.models import Intake, SiblingLink
@@ -168,6 +169,7 @@ async def load_waitlist(db: AsyncSession, actor: Actor, location_id: UUID, on: d
     """The ranked waitlist of a location on a date, with what the explanations and the page need."""
     location = await location_for_coordinator(db, actor, location_id)
     waiting = await _waiting_at(db, location.id)
+    note_access(db, f"wachtlijst {location.name}", referrals=[w.referral.id for w in waiting])
     acceptable = await _acceptable(db, location.id)
     siblings = await _sibling_locations(db, location.id, on)
     candidates = [

@@ -386,6 +386,7 @@ async def list_referrals(db: AsyncSession, actor: Actor, filters: InboxFilters) 
         )
         for r in found
     ]
+    note_access(db, "lijst van aanmeldingen", referrals=[row.referral.id for row in rows])
     return InboxPage(rows=rows, counts=counts, total=total, page=page, has_next=has_next, filters=filters)
 
 

@@ -12,6 +12,8 @@ from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from huiskamer.audit import privacy
+from huiskamer.audit.access import ACTIONS_NL as ACCESS_ACTIONS_NL
 from huiskamer.auth import service as auth_service
 from huiskamer.auth.actor import Actor
 from huiskamer.auth.guards import require_coordinator, require_referrer_or_coordinator
@@ -180,6 +182,7 @@ async def _referral_page(
             values=shown,
         )
     dossier = await pages.open_dossier(db_session, actor, referral_id, today())
+    access = await privacy.access_of_child(db_session, dossier.referral.child_id, size=5)
     return page(
         request,
         "referrals/detail.html",
@@ -190,6 +193,9 @@ async def _referral_page(
         errors=errors or {},
         values=shown,
         open_action=open_action,
+        access=access,
+        access_actions=ACCESS_ACTIONS_NL,
+        role_name=privacy.role_name,
         reasons=REASONS,
         reject_reasons=REJECT_REASONS,
         close_reasons=CLOSE_REASONS,
