@@ -124,6 +124,7 @@ def test_every_route_that_shows_a_child_records_who_saw_it(test_settings, app, c
             for child_id, name in ((seed["placed_child"], PLACED_NAME), (seed["waiting_child"], WAITING_NAME)):
                 before = _count(sync_engine, user_id, child_id)
                 response = client.get(url, headers=headers if url.startswith("/api/") else None)
+                assert response.status_code < 500, (role, url, response.text[:300])
                 if response.status_code == 200 and name in response.text:
                     shown += 1
                     if _count(sync_engine, user_id, child_id) == before:

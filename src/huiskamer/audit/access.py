@@ -37,6 +37,7 @@ ACTIONS_NL: dict[str, str] = {
     "print": "afgedrukt",
 }
 PENDING_ACCESS = "huiskamer_pending_access"
+KNOWN_CHILDREN = "huiskamer_known_children"
 
 # What names a child's record, and how to get from it to the referral (and from there to the child).
 _TO_REFERRAL: dict[str, tuple[str, str]] = {
@@ -84,9 +85,12 @@ def note_access(
     children: Iterable[UUID] = (),
     referrals: Iterable[UUID] = (),
     placements: Iterable[UUID] = (),
+    pairs: Iterable[tuple[UUID, UUID]] = (),
 ) -> None:
     """Notes that the current person was shown (or exported, printed) these children's data, ``what`` saying where
-    ("wachtlijst De Vaart"). Written when the session commits or at the end of the request."""
+    ("wachtlijst De Vaart"). ``pairs`` are (referral, child) where both are at hand: the child needs no looking up
+    then, for this note nor for another of the same referral. Written when the session commits or at the end of
+    the request."""
     from huiskamer.audit.hook import current_actor
 
     actor = current_actor()
@@ -97,6 +101,10 @@ def note_access(
     notes = _notes(sync)
     for kind, ids in (("child", children), ("referral", referrals), ("placement", placements)):
         notes.extend(_Note(kind, ref_id, action, what, actor, now) for ref_id in ids)
+    known = sync.info.setdefault(KNOWN_CHILDREN, {})
+    for referral_id, child_id in pairs:
+        known[referral_id] = child_id
+        notes.append(_Note("child", child_id, action, what, actor, now))
 
 
 def note_child_change(session: Session, event: AuditEvent, reference: tuple[str, UUID], actor: AuditActor) -> None:
@@ -219,8 +227,9 @@ def _resolve(session: Session, notes: list[_Note]) -> None:
                 select(table.c.id, table.c[column]).where(table.c.id.in_(chunk))
             ):
                 referral_of[(kind, row_id)] = referral_id
+    child_of: dict[UUID, UUID] = dict(session.info.pop(KNOWN_CHILDREN, {}))
     referral_ids = {note.ref_id for note in notes if note.kind == "referral"} | set(referral_of.values())
-    child_of: dict[UUID, UUID] = {}
+    referral_ids -= child_of.keys()
     if referral_ids:
         referrals = metadata.tables["referrals"]
         for chunk in _chunks(referral_ids):

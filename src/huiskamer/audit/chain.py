@@ -66,12 +66,14 @@ def access_hash(previous: str, row: Any) -> str:
 def _take_head(session: Session, chain: str) -> tuple[int, str]:
     """Locks the chain's head for the rest of the transaction and returns its place and hash."""
     heads = ChainHead.__table__
-    locked = session.execute(update(heads).where(heads.c.chain == chain).values(seq=heads.c.seq))
-    if locked.rowcount == 0:  # type: ignore[attr-defined]
+    # An update that changes nothing takes the lock (and RETURNING reads the head in the same statement).
+    head = session.execute(
+        update(heads).where(heads.c.chain == chain).values(seq=heads.c.seq).returning(heads.c.seq, heads.c.chain_hash)
+    ).one_or_none()
+    if head is None:
         session.execute(heads.insert().values(id=_new_id(), chain=chain, seq=0, chain_hash=GENESIS))
         return 0, GENESIS
-    seq, chain_hash = session.execute(select(heads.c.seq, heads.c.chain_hash).where(heads.c.chain == chain)).one()
-    return int(seq), str(chain_hash)
+    return int(head.seq), str(head.chain_hash)
 
 
 def _new_id() -> Any:

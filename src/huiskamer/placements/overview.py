@@ -370,5 +370,6 @@ async def location_placements(db: AsyncSession, actor: Actor, location_id: UUID,
             for day in placement.weekdays:
                 seats[day] = seats.get(day, 0) + 1
     ended.sort(key=lambda r: r.placement.end_date or today, reverse=True)
-    note_access(db, f"plaatsingen {location.name}", referrals=[r.placement.referral_id for r in (*current, *ended)])
+    shown = [(row.placement.referral_id, row.child.id) for row in (*current, *ended)]
+    note_access(db, f"plaatsingen {location.name}", pairs=shown)
     return LocationPlacements(location, current, ended, seats)

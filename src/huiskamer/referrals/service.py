@@ -85,7 +85,7 @@ async def get_referral(db: AsyncSession, actor: Actor, referral_id: UUID, *, log
     if referral is None:
         raise NotFound("Deze aanmelding bestaat niet, of u heeft er geen toegang toe.")
     if log_view:
-        note_access(db, "dossier", referrals=[referral.id])
+        note_access(db, "dossier", pairs=[(referral.id, referral.child_id)])
     return referral
 
 
@@ -386,7 +386,7 @@ async def list_referrals(db: AsyncSession, actor: Actor, filters: InboxFilters) 
         )
         for r in found
     ]
-    note_access(db, "lijst van aanmeldingen", referrals=[row.referral.id for row in rows])
+    note_access(db, "lijst van aanmeldingen", pairs=[(r.id, r.child.id) for r in found])
     return InboxPage(rows=rows, counts=counts, total=total, page=page, has_next=has_next, filters=filters)
 
 
