@@ -7,9 +7,11 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from sqlalchemy import Select, delete, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from huiskamer.audit.access import note_access
@@ -418,13 +420,14 @@ async def messages(db: AsyncSession, referral: Referral) -> Sequence[ReferralMes
 
 
 async def mark_seen(db: AsyncSession, actor: Actor, referral: Referral) -> None:
-    row = await db.scalar(
-        select(ReferralRead).where(ReferralRead.user_id == actor.id, ReferralRead.referral_id == referral.id)
+    """One statement that inserts or updates: two tabs opening the dossier at once must not collide."""
+    now = _now()
+    insert = postgresql_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    await db.execute(
+        insert(ReferralRead)
+        .values(id=uuid4(), referral_id=referral.id, user_id=actor.id, seen_at=now)
+        .on_conflict_do_update(index_elements=["user_id", "referral_id"], set_={"seen_at": now})
     )
-    if row is None:
-        db.add(ReferralRead(referral_id=referral.id, user_id=actor.id, seen_at=_now()))
-    else:
-        row.seen_at = _now()
 
 
 async def _notify_referrer(db: AsyncSession, settings: Settings, referral: Referral) -> None:
