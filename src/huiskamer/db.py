@@ -84,6 +84,10 @@ def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
     )
     config.before_send_handler = request_transaction_handler(config.session_scope_key)
     install_sqlite_pragmas(config.get_engine().sync_engine)
+    if settings.dev_mode:
+        from huiskamer.audit.hook import install_write_guard
+
+        install_write_guard(config.get_engine().sync_engine)
     return config
 
 

@@ -8,6 +8,7 @@ authentication middleware (or the command line) sets, so no service can forget i
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -119,6 +120,7 @@ def _record_id(obj: Any) -> str:
 
 
 def _before_flush(session: Session, _flush_context: UOWTransaction, _instances: Any) -> None:
+    _recording(session, on=True)
     actor = current_actor()
     now = datetime.now(UTC)
     events: list[AuditEvent] = []
@@ -223,7 +225,11 @@ def _bulk_write(execute_state: ORMExecuteState) -> Any:
     before = [dict(row._mapping) for row in session.execute(query)]
     if not before:
         return None
-    result = execute_state.invoke_statement()
+    _recording(session, on=True)
+    try:
+        result = execute_state.invoke_statement()
+    finally:
+        _recording(session, on=False)
     ids = [row["id"] for row in before]
     after: dict[Any, dict[str, Any]] = {}
     if execute_state.is_update:
@@ -278,9 +284,46 @@ def _mappers() -> Any:
     return orm_registry.mappers
 
 
+# --- the guard: no write of an audited table outside the record -------------------------------------------------
+
+RECORDING = "huiskamer_recording"
+
+
+def _recording(session: Session, *, on: bool) -> None:
+    """Marks the session's connection while the hook records what it writes (a flush, a bulk statement)."""
+    session.connection().info[RECORDING] = on
+
+
+def _after_flush(session: Session, _flush_context: UOWTransaction) -> None:
+    _recording(session, on=False)
+
+
+_WRITE = re.compile(r"^\s*(?:UPDATE|DELETE\s+FROM|INSERT\s+INTO)\s+\"?(\w+)", re.IGNORECASE)
+
+
+def _guard(connection: Any, _cursor: Any, statement: str, _parameters: Any, _context: Any, _many: bool) -> None:
+    match = _WRITE.match(statement)
+    if match and match.group(1) in audited_table_names() and not connection.info.get(RECORDING):
+        raise UnrecordedWrite(
+            f"{match.group(1)} is written without passing the audit trail (plain SQL?): {statement[:120]}"
+        )
+
+
+class UnrecordedWrite(RuntimeError):
+    """A write of a table with personal data that the audit trail did not see."""
+
+
+def install_write_guard(sync_engine: Any) -> None:
+    """In development and the tests: a write of an audited table that skipped the hook fails loudly, so that no
+    new write path can leave the trail (production relies on the hook alone)."""
+    if not event.contains(sync_engine, "before_cursor_execute", _guard):
+        event.listen(sync_engine, "before_cursor_execute", _guard)
+
+
 def install_audit_hook() -> None:
     if not event.contains(Session, "before_flush", _before_flush):
         event.listen(Session, "before_flush", _before_flush)
+        event.listen(Session, "after_flush", _after_flush)
     if not event.contains(Session, "before_commit", _before_commit):
         event.listen(Session, "before_commit", _before_commit)
         event.listen(Session, "after_rollback", _after_rollback)
