@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from huiskamer.audit.hook import MASK, AuditActor, acting_as, install_audit_hook
+from huiskamer.audit.hook import MASK, PENDING_AUDIT, AuditActor, acting_as, install_audit_hook
 from huiskamer.audit.models import AuditEvent
 from huiskamer.audit.service import TABLE_LABELS_NL, audited_tables
 from huiskamer.auth.models import User
@@ -153,9 +153,9 @@ def test_audit_event_is_written_in_the_same_transaction_as_the_change(test_setti
     async def work(session: AsyncSession) -> tuple[UUID, int]:
         location = new_location(session)
         await session.flush()
-        # Inside the transaction the event is already there, next to the change...
-        seen = await session.scalars(select(AuditEvent).where(AuditEvent.record_id == str(location.id)))
-        return location.id, len(seen.all())
+        # The event waits in the transaction for the commit, where it gets its place in the chain...
+        waiting = session.sync_session.info[PENDING_AUDIT]
+        return location.id, len([e for e in waiting if e.record_id == str(location.id)])
 
     location_id, seen_inside = as_actor(test_settings, ANNA, work, commit=False)
     assert seen_inside == 1

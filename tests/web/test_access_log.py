@@ -6,7 +6,7 @@ leaves no entry in the access log fails, so a new page cannot forget it."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -15,6 +15,7 @@ from litestar.routes import HTTPRoute
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from huiskamer.attendance.models import Concern
 from huiskamer.audit.models import AccessLogEntry
 from huiskamer.intake.models import Goal
 from huiskamer.placements.models import Placement, SeatClaim
@@ -30,7 +31,23 @@ WAITING_NAME = "Zeemeeuw"
 def _seed(settings: Any, cast: Any) -> dict[str, Any]:
     async def work(db: AsyncSession) -> dict[str, Any]:
         placed = await place_child(
-            db, location_id=cast.a, coordinator_id=cast.coordinator_a, given_name="Kenji", family_name=PLACED_NAME
+            db,
+            location_id=cast.a,
+            coordinator_id=cast.coordinator_a,
+            given_name="Kenji",
+            family_name=PLACED_NAME,
+            start=today() - timedelta(days=200),  # an evaluation is due
+        )
+        db.add(
+            Concern(
+                referral_id=placed.referral_id,
+                location_id=cast.a,
+                placement_id=placed.placement_id,
+                kind="observation",
+                text="Kenji was erg stil vandaag.",
+                raised_at=datetime.now(UTC),
+                raised_by_id=cast.youth_worker_a,
+            )
         )
         waiting = await place_child(
             db, location_id=cast.a, coordinator_id=cast.coordinator_a, given_name="Lotte", family_name=WAITING_NAME

@@ -1,5 +1,6 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
+from huiskamer.site.templating import today
 from tests.factories import api, make_location, make_token, make_user, submitted_long_ago
 
 
@@ -36,7 +37,7 @@ def test_a_referral_goes_from_intake_through_waitlist_and_offer_to_placement_and
             == 200
         )
         intake = {
-            "held_on": (date.today() - timedelta(days=10 if name == "Noor" else 3)).isoformat(),
+            "held_on": (today() - timedelta(days=10 if name == "Noor" else 3)).isoformat(),
             "goals": [
                 {"code": "anger", "description": "Minder snel boos worden als ik verlies"},
                 {"description": "Een vriendje maken"},
@@ -56,13 +57,11 @@ def test_a_referral_goes_from_intake_through_waitlist_and_offer_to_placement_and
         ids.append(rid)
     w = client.get(f"/api/v1/locations/{a}/waitlist", headers=api(client, t_c)).json()
     assert [e["referral_id"] for e in w["entries"]] == [ids[1], ids[0]]
-    p = client.get(
-        f"/api/v1/locations/{a}/proposals?start_date={date.today().isoformat()}", headers=api(client, t_c)
-    ).json()
+    p = client.get(f"/api/v1/locations/{a}/proposals?start_date={today().isoformat()}", headers=api(client, t_c)).json()
     assert p["proposals"] == [{"referral_id": ids[1], "weekdays": ["mon", "tue", "thu"]}]
     assert w["entries"][0]["sentence"].startswith("Wacht 3 dagen · urgentie hoog telt als 90 dagen")
     assert sum(part["points"] for part in w["entries"][0]["explanation"]) == w["entries"][0]["score"]
-    start = (date.today() + timedelta(days=7)).isoformat()
+    start = (today() + timedelta(days=7)).isoformat()
     o = client.post(
         "/api/v1/offers",
         json={

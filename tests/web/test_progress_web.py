@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from huiskamer.audit.models import AuditEvent
+from huiskamer.audit.models import AccessLogEntry
 from huiskamer.progress.rules import add_months
 from huiskamer.site.templating import today
 from tests.factories import csrf_token, in_session, login_as, post_form
@@ -166,18 +166,17 @@ def test_a_child_placed_elsewhere_or_whose_placement_ended_is_not_the_youth_work
     assert 'name="rating"' not in page.text
 
 
-def test_opening_the_childs_page_is_recorded_in_the_audit_trail(client, people):
+def test_opening_the_childs_page_is_recorded_in_the_access_log(client, people):
     child = placed_at_a(people)
     as_(people, client, "youth_worker_a").get(f"/kinderen/{child.referral_id}")
 
-    async def views(session: AsyncSession) -> list[AuditEvent]:
-        query = select(AuditEvent).where(AuditEvent.action == "view", AuditEvent.record_id == str(child.referral_id))
+    async def views(session: AsyncSession) -> list[AccessLogEntry]:
+        query = select(AccessLogEntry).where(AccessLogEntry.user_id == people.ids["youth_worker_a"])
         return list((await session.scalars(query)).all())
 
-    [event] = in_session(people.settings, views)
-    assert event.actor_id == people.ids["youth_worker_a"]
-    assert event.table_name == "referrals"
-    assert event.changes == {"bekeken": "kindpagina"}
+    [entry] = in_session(people.settings, views)
+    assert entry.role == "youth_worker" and entry.action == "read"
+    assert entry.what == "kindpagina"
 
 
 # --- adding an observation ---------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from huiskamer.attendance import concerns, rules
 from huiskamer.attendance.models import Attendance, AttendanceTap
 from huiskamer.attendance.schemas import KEEP, MarkChange
 from huiskamer.attendance.service import NOT_EXPECTED, ChildOnList, check_staff, child_row, status_counts
+from huiskamer.audit.hook import CHANGES_NOTHING
 from huiskamer.auth.actor import Actor
 from huiskamer.db import one_writer_per_process
 from huiskamer.errors import BUSY, Conflict, InvalidInput
@@ -148,6 +149,7 @@ def _lock_statement(dialect: str):
         .where(table.c.id == placement_id)
         .values(location_id=table.c.location_id, updated_at=table.c.updated_at)
         .returning(*columns)
+        .execution_options(**{CHANGES_NOTHING: True})  # a lock, no change for the audit trail
     )
 
 
