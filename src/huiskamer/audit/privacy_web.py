@@ -132,16 +132,18 @@ async def subject_access_download(
 def _pdf_html(request: Request[Any, Any, Any], export: subject_access.Export) -> str:
     from huiskamer.site.templating import dutch_datetime
 
-    def shown(value: Any, key: str = "") -> str:
-        if isinstance(value, bool):
-            return "ja" if value else "nee"
-        if isinstance(value, list):
-            return ", ".join(shown(item, key) for item in value)
+    def shown(value: Any, key: str = "", table: str = "") -> str:
         if isinstance(value, dict):
             return "; ".join(f"{k}: {shown(v)}" for k, v in value.items())
-        if (isinstance(value, str) and key.endswith("_by_id")) or key in {"author_id", "user_id"}:
-            return export.data["people"].get(value, str(value))
-        return "—" if value is None else str(value)
+        if isinstance(value, str) and (key.endswith("_by_id") or key in {"author_id", "user_id"}):
+            return export.data["people"].get(value, value)
+        if value is None:
+            return "—"
+        return audit_service.shown_value(table, key, value)
+
+    def wanted(key: str) -> bool:
+        """The readable PDF leaves out the ids that only link rows (the JSON keeps them)."""
+        return not key.endswith("_id") or key.endswith("_by_id") or key == "author_id"
 
     def when(text: str) -> str:
         try:
@@ -157,6 +159,7 @@ def _pdf_html(request: Request[Any, Any, Any], export: subject_access.Export) ->
         field=lambda key: audit_service.FIELD_LABELS_NL.get(key, key.replace("_", " ")),
         table=audit_service.table_label,
         shown=shown,
+        wanted=wanted,
         when=when,
         actions=audit_service.ACTIONS_NL,
         access_actions=ACTIONS_NL,

@@ -94,6 +94,8 @@ FIELD_LABELS_NL: dict[str, str] = {
     "day": "datum",
     "description": "omschrijving",
     "id": "id",
+    "created_at": "aangemaakt op",
+    "updated_at": "laatst gewijzigd op",
     # The child and the referral
     "given_name": "voornaam",
     "family_name": "achternaam",
@@ -415,6 +417,14 @@ _TABLE_VALUE_NAMES_NL: dict[tuple[str, str], Mapping[str, str]] = {
     ("concerns", "kind"): attendance_rules.CONCERN_KIND_NAMES_NL,
     ("offers", "status"): {"open": "open", "accepted": "geaccepteerd", "declined": "afgeslagen", "expired": "verlopen"},
 }
+
+
+def shown_value(table_name: str, key: str, raw: Any) -> str:
+    """A stored value as a person reads it: coded values by their Dutch name, dates and times in Dutch."""
+    names = _TABLE_VALUE_NAMES_NL.get((table_name, key)) or _VALUE_NAMES_NL.get(key, {})
+    if isinstance(raw, list):
+        return ", ".join(shown_value(table_name, key, item) for item in raw) or "(leeg)"
+    return names.get(raw, _shown(raw)) if isinstance(raw, str) else _shown(raw)
 
 
 def shown_changes(event: AuditEvent, *, hide_child_values: bool = False) -> list[ShownChange]:
