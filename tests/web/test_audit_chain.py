@@ -141,3 +141,35 @@ def test_writers_in_parallel_keep_one_unbroken_chain(test_settings, make_client)
     assert set(answers) == {200}
     code, output = _verify(test_settings)
     assert code == 0, output
+
+
+def test_a_redaction_keeps_the_chain_and_names_what_it_redacted(test_settings, client, sync_engine):
+    from sqlalchemy import select
+
+    from huiskamer.audit.models import AuditEvent
+    from huiskamer.audit.redact import REDACTED, redact_audit_values
+
+    _some_history(test_settings, client)
+
+    async def redact(db):
+        child_id = await db.scalar(select(AuditEvent.record_id).where(AuditEvent.table_name == "children").limit(1))
+        return child_id, await redact_audit_values(db, "children", [child_id])
+
+    child_id, count = in_session(test_settings, redact)
+    assert count >= 1
+    code, output = _verify(test_settings)
+    assert code == 0, output
+    with sync_engine.connect() as connection:
+        changes = connection.execute(
+            text(
+                "SELECT changes FROM audit_events"
+                " WHERE table_name = 'children' AND record_id = :id AND action = 'insert'"
+            ),
+            {"id": child_id},
+        ).scalar_one()
+    values = json.loads(changes) if isinstance(changes, str) else changes
+    assert values["given_name"] == [None, REDACTED] and "Kenji" not in json.dumps(values)
+    # A row marked as redacted that no redaction names is found.
+    _execute(sync_engine, "UPDATE audit_events SET redacted_at = at WHERE seq = 1 AND table_name <> 'children'")
+    code, output = _verify(test_settings)
+    assert code == 1 and "zonder vermelding" in output, output

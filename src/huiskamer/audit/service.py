@@ -66,6 +66,7 @@ ACTIONS_NL: dict[str, str] = {
     "update": "gewijzigd",
     "delete": "verwijderd",
     "view": "bekeken",
+    "redact": "geanonimiseerd",
 }
 
 FIELD_LABELS_NL: dict[str, str] = {
