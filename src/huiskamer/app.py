@@ -42,6 +42,7 @@ from huiskamer.referrals import api as referrals_api
 from huiskamer.referrals import web as referrals_web
 from huiskamer.reports import api as reports_api
 from huiskamer.reports import web as reports_web
+from huiskamer.retention import web as retention_web
 from huiskamer.site import api_page
 from huiskamer.site import offline as offline_web
 from huiskamer.site import web as site_web
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     *reports_web.routes,
                     *audit_web.routes,
                     *privacy_web.routes,
+                    *retention_web.routes,
                     *organisation_web.routes,
                     *api_page.routes,
                 ],

@@ -331,6 +331,25 @@ def audit_verify() -> None:
         sys.exit(1)
 
 
+@main.group(help="Bewaartermijnen: anonimiseren wat zijn termijn voorbij is.")
+def retention() -> None:
+    pass
+
+
+@retention.command("run", help="Anonimiseert nu wat zijn bewaartermijn voorbij is (zoals de worker elke nacht doet).")
+@click.option("--dry-run", is_flag=True, help="Alleen tellen, niets wijzigen.")
+def retention_run(dry_run: bool) -> None:
+    from huiskamer.retention.service import run
+    from huiskamer.site.templating import today
+
+    result = _run_in_session(Settings.from_env(), lambda session: run(session, today(), dry_run=dry_run))
+    verb = "zou anonimiseren" if dry_run else "geanonimiseerd"
+    click.echo(
+        f"{result.anonymised} kinderen {verb}; {result.access_log_removed} regels toegangslog en "
+        f"{result.security_log_removed} regels beveiligingslog verwijderd."
+    )
+
+
 @main.command(help="Draait alleen de achtergrondtaken (e-mail versturen, opruimen), zonder webserver.")
 @click.option("--once", is_flag=True, help="Eén ronde en dan stoppen.")
 def worker(once: bool) -> None:

@@ -21,6 +21,7 @@ from huiskamer.placements.models import Offer, Placement, SeatClaim
 from huiskamer.progress.models import Evaluation, GoalEvaluation, ProgressNote
 from huiskamer.referrals.models import Child, Referral, ReferralEvent, ReferralLocation, ReferralMessage, ReferralRead
 from huiskamer.reports.models import ATTENDANCE_MONTHS, REPORT_CACHE, REPORT_CHANGES, ReportStory
+from huiskamer.retention.models import ErasureRequest, RetentionHold, RetentionTerm
 
 __all__ = [
     "ATTENDANCE_MONTHS",
@@ -34,6 +35,7 @@ __all__ = [
     "ClosureDay",
     "Concern",
     "ConcernStep",
+    "ErasureRequest",
     "Evaluation",
     "Goal",
     "GoalCatalogueItem",
@@ -56,6 +58,8 @@ __all__ = [
     "ReferralMessage",
     "ReferralRead",
     "ReportStory",
+    "RetentionHold",
+    "RetentionTerm",
     "SeatClaim",
     "SecurityEvent",
     "SiblingLink",

@@ -74,7 +74,28 @@ async def check_audit_chains(sessions: async_sessionmaker[AsyncSession], _settin
     _pruned_at["chains"] = time.monotonic()
 
 
-JOBS: list[Job] = [send_mail, expire_offers, forget_expired_sessions, prune_report_cache, check_audit_chains]
+async def apply_retention(sessions: async_sessionmaker[AsyncSession], _settings: Settings) -> None:
+    """Anonymises what passed its retention term, removes log entries past theirs (``retention.service``)."""
+    from huiskamer.retention.service import run
+    from huiskamer.site.templating import today
+
+    if time.monotonic() - _pruned_at.get("retention", -PRUNE_EVERY) < PRUNE_EVERY:
+        return
+    async with sessions() as db:
+        result = await run(db, today())
+    if result.anonymised or result.access_log_removed or result.security_log_removed:
+        logger.info("Bewaartermijnen: %s", result)
+    _pruned_at["retention"] = time.monotonic()
+
+
+JOBS: list[Job] = [
+    send_mail,
+    expire_offers,
+    forget_expired_sessions,
+    prune_report_cache,
+    check_audit_chains,
+    apply_retention,
+]
 
 
 async def run_once(engine: AsyncEngine, settings: Settings) -> None:

@@ -77,3 +77,32 @@ def test_the_beheerder_searches_the_access_log(new_page):
     phone.goto("/beheer/toegangslog?persoon=El+Amrani")
     assert axe_violations(phone) == []
     screenshot(phone, "toegangslog-beheer-telefoon")
+
+
+@pytest.mark.parametrize(("label", "width"), [("telefoon", 360), ("desktop", 1280)])
+def test_the_beheerder_sets_a_retention_term_and_sees_the_preview(new_page, label, width):
+    page = new_page(width)
+    log_in(page, ADMIN)
+    page.goto("/beheer/bewaartermijnen")
+    expect(page.get_by_role("heading", name="Bewaartermijnen", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Wordt geanonimiseerd tot en met", exact=False)).to_be_visible()
+    field = page.get_by_role("group", name="Aanmelding die niet tot een plaatsing leidde").get_by_label(
+        "Bewaren (maanden)"
+    )
+    field.fill("0")
+    page.get_by_role("button", name="Bewaartermijnen opslaan").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#foutmeldingen")).to_contain_text("Ten minste 1 maand")
+    field = page.get_by_role("group", name="Aanmelding die niet tot een plaatsing leidde").get_by_label(
+        "Bewaren (maanden)"
+    )
+    field.fill("18")
+    page.get_by_role("button", name="Bewaartermijnen opslaan").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_text("De bewaartermijnen zijn opgeslagen.")).to_be_visible()
+    expect(field).to_have_value("18")
+    assert axe_violations(page) == []
+    screenshot(page, f"bewaartermijnen-{label}")
+    field.fill("12")  # back as it was, for the other tests on this demo database
+    page.get_by_role("button", name="Bewaartermijnen opslaan").click()
+    page.wait_for_load_state("networkidle")

@@ -173,3 +173,41 @@ def test_a_redaction_keeps_the_chain_and_names_what_it_redacted(test_settings, c
     _execute(sync_engine, "UPDATE audit_events SET redacted_at = at WHERE seq = 1 AND table_name <> 'children'")
     code, output = _verify(test_settings)
     assert code == 1 and "zonder vermelding" in output, output
+
+
+def test_pruning_the_access_log_past_its_term_keeps_the_chain_verifiable(test_settings, client, sync_engine):
+    from datetime import UTC, datetime, timedelta
+
+    from huiskamer.audit.chain import prune_access_log
+
+    _some_history(test_settings, client)
+    _execute(sync_engine, "UPDATE access_log SET at = :old WHERE seq <= 2", old=datetime(2019, 1, 1, tzinfo=UTC))
+    # Moving `at` back broke those two entries' hashes: re-seal them as if written then (test set-up only).
+    from sqlalchemy import select
+
+    from huiskamer.audit.chain import GENESIS, access_hash
+    from huiskamer.audit.models import AccessLogEntry
+
+    with sync_engine.begin() as connection:
+        previous = GENESIS
+        for row in connection.execute(select(AccessLogEntry.__table__).order_by(AccessLogEntry.__table__.c.seq)):
+            new_hash = access_hash(previous, row)
+            connection.execute(
+                AccessLogEntry.__table__.update()
+                .where(AccessLogEntry.__table__.c.id == row.id)
+                .values(chain_hash=new_hash)
+            )
+            previous = new_hash
+        connection.execute(text("UPDATE chain_heads SET chain_hash = :h WHERE chain = 'access'"), {"h": previous})
+    assert _verify(test_settings)[0] == 0
+
+    async def prune(db):
+        removed = await prune_access_log(db, datetime.now(UTC) - timedelta(days=5 * 366))
+        await db.commit()
+        return removed
+
+    assert in_session(test_settings, prune) == 2
+    code, output = _verify(test_settings)
+    assert code == 0, output
+    with sync_engine.connect() as connection:
+        assert connection.execute(text("SELECT min(seq) FROM access_log")).scalar() == 3

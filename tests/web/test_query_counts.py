@@ -63,7 +63,7 @@ EXPECTED: dict[str, tuple[int, int]] = {
     # session; their locations (3); the five oldest submitted referrals, the counts by status, which are unread,
     # which may be duplicates (4); the open concerns and how many (2); the evaluations due: the placements, the
     # goals per child, the evaluations (3); the organisation's settings.
-    "start/coordinator": (17, 17),
+    "start/coordinator": (18, 18),
     # Today's day list of their one location: session; their locations; the location with today's closure; the
     # children with their day, goals and taps in one; the view.
     "start/youth_worker": (8, 8),

@@ -24,6 +24,7 @@ from sqlalchemy.orm import aliased
 
 from huiskamer.attendance import rules
 from huiskamer.attendance.models import URGENT_CONCERN_KINDS, Attendance, Concern, ConcernStep
+from huiskamer.audit.access import note_access
 from huiskamer.auth.actor import Actor
 from huiskamer.auth.models import Role, User, UserLocation
 from huiskamer.db import commit_or_busy
@@ -336,6 +337,7 @@ async def list_concerns(
         ConcernRow(concern, f"{given} {family}", location_name, raised_by, resolved_by, steps.get(concern.id, {}))
         for concern, given, family, location_name, raised_by, resolved_by in found[:page_size]
     ]
+    note_access(db, "signalen", referrals=[row.concern.referral_id for row in rows])
     counts = (
         await db.execute(
             select(func.count(), func.count().filter(Concern.kind.in_(URGENT_CONCERN_KINDS))).where(

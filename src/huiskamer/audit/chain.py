@@ -71,7 +71,7 @@ def _take_head(session: Session, chain: str) -> tuple[int, str]:
         update(heads).where(heads.c.chain == chain).values(seq=heads.c.seq).returning(heads.c.seq, heads.c.chain_hash)
     ).one_or_none()
     if head is None:
-        session.execute(heads.insert().values(id=_new_id(), chain=chain, seq=0, chain_hash=GENESIS))
+        session.execute(heads.insert().values(id=_new_id(), chain=chain, seq=0, chain_hash=GENESIS, pruned_seq=0))
         return 0, GENESIS
     return int(head.seq), str(head.chain_hash)
 
@@ -138,8 +138,15 @@ class ChainReport:
     broken: Break | None
 
 
-def _walk(chain: str, rows: Iterable[Any], head: tuple[int, str] | None, hash_of: Any, content_ok: Any) -> ChainReport:
-    previous, expected_seq, count = GENESIS, 1, 0
+def _walk(
+    chain: str,
+    rows: Iterable[Any],
+    head: tuple[int, str] | None,
+    hash_of: Any,
+    content_ok: Any,
+    start: tuple[int, str | None] = (0, None),
+) -> ChainReport:
+    previous, expected_seq, count = start[1] or GENESIS, start[0] + 1, 0
     for row in rows:
         count += 1
         if row.seq is None:
@@ -175,7 +182,9 @@ def _rows(connection: Connection, columns: Sequence[Any], seq_column: Any) -> It
 
 def verify(connection: Connection) -> list[ChainReport]:
     """Checks both chains; each report names the first broken entry, if any."""
-    heads = {row.chain: (int(row.seq), row.chain_hash) for row in connection.execute(select(ChainHead.__table__))}
+    head_rows = list(connection.execute(select(ChainHead.__table__)))
+    heads = {row.chain: (int(row.seq), row.chain_hash) for row in head_rows}
+    starts = {row.chain: (int(row.pruned_seq or 0), row.pruned_hash) for row in head_rows}
     redacted_ids = _redacted_ids(connection)
 
     def audit_content(row: Any) -> str | None:
@@ -190,9 +199,17 @@ def verify(connection: Connection) -> list[ChainReport]:
         heads.get(AUDIT_CHAIN),
         lambda previous, row: audit_hash(previous, row, row.content_hash),
         audit_content,
+        starts.get(AUDIT_CHAIN, (0, None)),
     )
     access_rows = _rows(connection, [*AccessLogEntry.__table__.c], AccessLogEntry.__table__.c.seq)
-    access = _walk(ACCESS_CHAIN, access_rows, heads.get(ACCESS_CHAIN), access_hash, lambda _row: None)
+    access = _walk(
+        ACCESS_CHAIN,
+        access_rows,
+        heads.get(ACCESS_CHAIN),
+        access_hash,
+        lambda _row: None,
+        starts.get(ACCESS_CHAIN, (0, None)),
+    )
     return [audit, access]
 
 
@@ -234,3 +251,20 @@ async def daily_check(db: AsyncSession) -> list[ChainReport] | None:
     await security_log.record(db, kind, detail=detail)
     await db.commit()
     return reports
+
+
+async def prune_access_log(db: AsyncSession, before: datetime) -> int:
+    """Removes the access log's entries from before ``before`` (their retention term passed), from the start of the
+    chain only, and records where the chain now starts, so that ``verify`` goes on from there."""
+    from sqlalchemy import delete, func
+
+    table, heads = AccessLogEntry.__table__, ChainHead.__table__
+    last = await db.scalar(select(func.max(table.c.seq)).where(table.c.at < before))
+    if last is None:
+        return 0
+    # Under the head's lock: nobody appends while the start moves.
+    await db.execute(update(heads).where(heads.c.chain == ACCESS_CHAIN).values(seq=heads.c.seq))
+    last_hash = await db.scalar(select(table.c.chain_hash).where(table.c.seq == last))
+    removed = (await db.execute(delete(table).where(table.c.seq <= last))).rowcount
+    await db.execute(update(heads).where(heads.c.chain == ACCESS_CHAIN).values(pruned_seq=last, pruned_hash=last_hash))
+    return int(removed or 0)

@@ -86,7 +86,24 @@ def _is_audited(obj: Any) -> bool:
 _NOT_AUDITED = frozenset({"created_at", "updated_at", "last_login_at", "last_used_at", "totp_last_step", "sign_count"})
 
 
+# While anonymising (``retention``), what changed is recorded without the values: the old ones are what must go.
+MASK_ALL: ContextVar[bool] = ContextVar("audit_mask_all", default=False)
+ANONYMISED = "(geanonimiseerd)"
+
+
 def _column_changes(obj: Any, *, inserted: bool = False, deleted: bool = False) -> dict[str, list[Any]]:
+    changes = _raw_changes(obj, inserted=inserted, deleted=deleted)
+    return _masked_all(changes) if MASK_ALL.get() else changes
+
+
+def _masked_all(changes: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    return {
+        key: [None if old is None else ANONYMISED, None if new is None else ANONYMISED]
+        for key, (old, new) in changes.items()
+    }
+
+
+def _raw_changes(obj: Any, *, inserted: bool = False, deleted: bool = False) -> dict[str, list[Any]]:
     masked: frozenset[str] = getattr(type(obj), "__audit_masked__", frozenset())
     state = inspect(obj)
     changes: dict[str, list[Any]] = {}
@@ -260,6 +277,8 @@ def _record_bulk(
                 changes[key] = [MASK, MASK] if key in masked else [_plain(value), _plain(new[key])]
         if not changes:
             continue
+        if MASK_ALL.get():
+            changes = _masked_all(changes)
         event = AuditEvent(
             at=now,
             actor_id=actor.id,

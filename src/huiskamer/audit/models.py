@@ -73,3 +73,7 @@ class ChainHead(UUIDBase):
     chain: Mapped[str] = mapped_column(String(20), unique=True)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     chain_hash: Mapped[str] = mapped_column(String(64))
+    # Entries past their retention term are removed from the start of the chain: the chain then starts after
+    # this place, from this hash (the last removed entry's).
+    pruned_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    pruned_hash: Mapped[str | None] = mapped_column(String(64), default=None)

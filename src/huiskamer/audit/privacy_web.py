@@ -38,17 +38,9 @@ def _page_number(request: Request[Any, Any, Any]) -> int:
 async def child_access_log(
     request: Request[Any, Any, Any], referral_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession
 ) -> Template:
-    child = await privacy.child_of(db_session, actor, referral_id)
-    found = await privacy.access_of_child(db_session, child.child_id, page=_page_number(request))
-    return page(
-        request,
-        "audit/child_access.html",
-        title=f"Wie heeft het dossier van {child.name} ingezien",
-        child=child,
-        found=found,
-        actions=ACTIONS_NL,
-        role_name=privacy.role_name,
-    )
+    from huiskamer.retention.web import child_privacy_page
+
+    return await child_privacy_page(request, db_session, actor, referral_id)
 
 
 @get(

@@ -59,6 +59,9 @@ TABLE_LABELS_NL: dict[str, str] = {
     "goal_evaluations": "evaluaties per doel",
     "organisation_settings": "instellingen van de organisatie",
     "report_stories": "verhalen bij de rapportage",
+    "retention_terms": "bewaartermijnen",
+    "retention_holds": "bewaarplicht",
+    "erasure_requests": "verzoeken om verwijdering",
 }
 
 ACTIONS_NL: dict[str, str] = {
@@ -197,6 +200,14 @@ FIELD_LABELS_NL: dict[str, str] = {
     "period_start": "begin periode",
     "period_end": "einde periode",
     "written_by_id": "geschreven door",
+    "anonymised_at": "geanonimiseerd op",
+    "months": "maanden",
+    "set_by_id": "vastgelegd door",
+    "set_at": "vastgelegd op",
+    "requested_by_id": "gevraagd door",
+    "requested_at": "gevraagd op",
+    "decided_by_id": "besloten door",
+    "decision_note": "toelichting bij het besluit",
 }
 
 # The tables that hold a child's dossier. Their values are for the coordinators of the child's locations (on the
@@ -218,6 +229,8 @@ CHILD_TABLES: frozenset[str] = frozenset(
         "progress_notes",
         "evaluations",
         "goal_evaluations",
+        "retention_holds",
+        "erasure_requests",
     }
 )
 

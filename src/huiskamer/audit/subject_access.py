@@ -58,6 +58,30 @@ def referring_tables() -> set[str]:
     return {table.name for table, _ in _child_tables()}
 
 
+async def child_rows(db: AsyncSession, child_id: UUID) -> dict[str, set[str]]:
+    """The ids of every row of the child's dossier, per table (for the audit trail's redaction)."""
+    found, _ = await _gather(db, child_id)
+    return {name: {str(row["id"]) for row in rows if "id" in row} for name, rows in found.items()}
+
+
+async def _gather(db: AsyncSession, child_id: UUID) -> tuple[dict[str, list[dict[str, Any]]], dict[str, set[Any]]]:
+    """Every table's rows that belong to the child, following the foreign keys from the child outwards."""
+    ids: dict[str, set[Any]] = {"children": {child_id}}
+    tables: dict[str, list[dict[str, Any]]] = {
+        "children": await _rows(db, metadata.tables["children"], "id", {child_id})
+    }
+    for table, links in _child_tables():
+        rows: dict[Any, dict[str, Any]] = {}
+        for column, referred in links:
+            wanted = ids.get(referred, set())
+            if wanted:
+                for row in await _rows(db, table, column, wanted):
+                    rows[_key(table, row)] = row
+        ids[table.name] = {row["id"] for row in rows.values() if "id" in row}
+        tables[table.name] = list(rows.values())
+    return tables, ids
+
+
 @dataclass(frozen=True)
 class Export:
     child: ChildInScope
@@ -68,20 +92,8 @@ async def collect(db: AsyncSession, actor: Actor, referral_id: UUID) -> Export:
     """Everything about the referral's child; for the coordinators of its locations and the beheerder. Recorded in
     the access log as an export."""
     child = await child_of(db, actor, referral_id)
-    ids: dict[str, set[Any]] = {"children": {child.child_id}}
-    tables: dict[str, list[dict[str, Any]]] = {
-        "children": await _rows(db, metadata.tables["children"], "id", {child.child_id})
-    }
-    for table, links in _child_tables():
-        rows: dict[Any, dict[str, Any]] = {}
-        for column, referred in links:
-            wanted = ids.get(referred, set())
-            if wanted:
-                for row in await _rows(db, table, column, wanted):
-                    rows[_key(table, row)] = row
-        ids[table.name] = {row["id"] for row in rows.values() if "id" in row}
-        if table.name not in NOT_EXPORTED:
-            tables[table.name] = list(rows.values())
+    gathered, _ = await _gather(db, child.child_id)
+    tables = {name: rows for name, rows in gathered.items() if name not in NOT_EXPORTED}
     history = (
         await db.scalars(select(AuditEvent).where(AuditEvent.child_id == child.child_id).order_by(AuditEvent.seq))
     ).all()

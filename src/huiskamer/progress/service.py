@@ -573,7 +573,9 @@ async def evaluations_due(
             int(active[referral_id]),
         )
     ordered = sorted(rows.values(), key=lambda row: (row.due_on, row.child_name))
-    return ordered[:limit] if limit is not None else ordered
+    shown = ordered[:limit] if limit is not None else ordered
+    note_access(db, "evaluaties te doen", referrals=[row.referral_id for row in shown])
+    return shown
 
 
 @dataclass(frozen=True)

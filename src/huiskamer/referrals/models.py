@@ -28,6 +28,9 @@ class Child(UUIDAuditBase):
     match_key: Mapped[str] = mapped_column(String(210))
     # Set when the coordinator confirmed that a same-name-same-birthday child is someone else.
     distinct_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set when retention or erasure anonymised the child (``retention.service``): names, contact details, postcode,
+    # school and free texts are gone, the date of birth is reduced to the year.
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
     __table_args__ = (Index("ix_children_match", "match_key", "date_of_birth"),)
 
