@@ -226,7 +226,7 @@ def inspect_backup(path: Path) -> BackupSummary:
     damaged = f"De back-up {path} is beschadigd"
     try:
         try:
-            check = [row[0] for row in connection.execute("PRAGMA quick_check").fetchall()]
+            check = [row[0] for row in connection.execute("PRAGMA integrity_check").fetchall()]
         except sqlite3.DatabaseError as error:
             raise BackupError(f"{damaged} ({error}).") from error
         if check != ["ok"]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import threading
 import time
 from collections.abc import Collection, Iterator
@@ -15,7 +16,7 @@ from uuid import uuid4
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import Engine, make_url
 
 from huiskamer.auth.models import User
@@ -181,64 +182,67 @@ def small_backup(test_settings: Settings, tmp_path: Path) -> Path:
     return path
 
 
-def test_restore_refuses_a_database_that_holds_data(test_settings: Settings, small_backup: Path) -> None:
-    result = huiskamer(test_settings.database_url, "restore", str(small_backup))
+def test_restore_refuses_a_database_that_holds_data_and_backup_an_existing_file(
+    test_settings: Settings, small_backup: Path
+) -> None:
+    restored = huiskamer(test_settings.database_url, "restore", str(small_backup))
+    overwritten = huiskamer(test_settings.database_url, "backup", str(small_backup))
 
-    assert result.exit_code == 1
-    assert "De database bevat al gegevens:" in result.output
-    assert "users (1 rijen)" in result.output
-
-
-def test_backup_refuses_to_overwrite_a_file(test_settings: Settings, small_backup: Path) -> None:
-    result = huiskamer(test_settings.database_url, "backup", str(small_backup))
-
-    assert result.exit_code == 1
-    assert "bestaat al" in result.output
+    assert restored.exit_code == 1
+    assert "De database bevat al gegevens:" in restored.output
+    assert "users (1 rijen)" in restored.output
+    assert overwritten.exit_code == 1
+    assert "bestaat al" in overwritten.output
 
 
-def test_a_damaged_backup_is_refused_before_anything_is_written(
+def test_a_damaged_backup_or_another_file_is_refused_before_anything_is_written(
     small_backup: Path, fresh_database_url: str, tmp_path: Path
 ) -> None:
     damaged = tmp_path / "beschadigd.backup"
     shutil.copy(small_backup, damaged)
     data = bytearray(damaged.read_bytes())
-    users_row = data.find(b"@")  # inside the user's e-mail address: the page stays well-formed, the content not
+    users_row = data.rfind(b"@")  # in an e-mail address: a page stays well-formed, its content not
     assert users_row > 0
     data[users_row] = ord("#")
     damaged.write_bytes(bytes(data))
     truncated = tmp_path / "afgebroken.backup"
     truncated.write_bytes(small_backup.read_bytes()[: os.path.getsize(small_backup) // 2])
 
-    for path in (damaged, truncated):
-        result = huiskamer(fresh_database_url, "restore", str(path))
-        assert result.exit_code == 1, result.output
-        assert "is beschadigd" in result.output, result.output
-    engine = create_engine(_sync_url(fresh_database_url))
-    try:
-        with engine.connect() as connection:
-            assert connection.execute(text("SELECT 1")).scalar() == 1
-            from sqlalchemy import inspect
-
-            assert inspect(connection).get_table_names() == []  # nothing written
-    finally:
-        engine.dispose()
-
-
-def test_a_file_that_is_no_backup_is_refused(test_settings: Settings, fresh_database_url: str, tmp_path: Path) -> None:
     text_file = tmp_path / "notities.txt"
     text_file.write_text("Dit is geen back-up.\n")
     other_sqlite = tmp_path / "ander.sqlite"
-    import sqlite3
-
     with sqlite3.connect(other_sqlite) as connection:
         connection.execute("CREATE TABLE t (x)")
 
+    newer = tmp_path / "nieuwer.backup"
+    shutil.copy(small_backup, newer)
+    with sqlite3.connect(newer) as connection:
+        connection.execute("UPDATE huiskamer_backup SET value = 'f00dfeed0000' WHERE key = 'revision'")
+    connection.close()
+
+    altered = tmp_path / "veranderd.backup"
+    shutil.copy(small_backup, altered)
+    with sqlite3.connect(altered) as connection:
+        connection.execute("UPDATE users SET name = 'Iemand anders'")
+    connection.close()
+
     for path, message in (
+        (altered, "is beschadigd: de inhoud van de tabel users is veranderd sinds de back-up"),
+        (newer, "schemaversie f00dfeed0000, die deze versie van Huiskamer niet kent"),
+        (damaged, "is beschadigd"),
+        (truncated, "is beschadigd"),
         (tmp_path / "bestaat-niet.backup", "bestaat niet"),
         (text_file, "is geen back-up van Huiskamer"),
         (other_sqlite, "is geen back-up van Huiskamer"),
     ):
         result = huiskamer(fresh_database_url, "restore", str(path))
         assert result.exit_code == 1, result.output
-        assert message in result.output
+        assert message in result.output, result.output
         assert "Traceback" not in result.output
+    engine = create_engine(_sync_url(fresh_database_url))
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+            assert inspect(connection).get_table_names() == []  # nothing written
+    finally:
+        engine.dispose()
