@@ -29,6 +29,7 @@ from pathlib import Path
 
 from sqlalchemy import Table, create_engine, func, inspect, select, text
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 import huiskamer.models  # noqa: F401  (every table must be known)
@@ -110,6 +111,8 @@ def backup(settings: Settings, destination: Path, *, overwrite: bool = False) ->
         raise
     except (OSError, sqlite3.Error) as error:
         raise BackupError(f"De back-up kon niet worden geschreven: {error}") from error
+    except SQLAlchemyError as error:
+        raise BackupError(f"De database kon niet worden gelezen: {_first_line(error)}") from error
     finally:
         engine.dispose()
         temporary.unlink(missing_ok=True)
@@ -151,7 +154,8 @@ def _copy_snapshot(engine: Engine, target: Path) -> None:
             engine.connect().execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True) as source,
             copy.begin() as destination,
         ):
-            revision = source.scalar(text("SELECT version_num FROM alembic_version"))
+            has_version = inspect(source).has_table("alembic_version")
+            revision = source.scalar(text("SELECT version_num FROM alembic_version")) if has_version else None
             if revision is None:
                 raise BackupError("De database is niet bijgewerkt met 'huiskamer db upgrade'.")
             destination.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)"))
