@@ -22,7 +22,7 @@ import json
 import os
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -160,17 +160,28 @@ def _copy_snapshot(engine: Engine, target: Path) -> None:
                 raise BackupError("De database is niet bijgewerkt met 'huiskamer db upgrade'.")
             destination.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)"))
             destination.execute(text("INSERT INTO alembic_version VALUES (:revision)"), {"revision": revision})
+            existing = _columns_of(source)
             for table in _tables():
-                _copy_rows(source, destination, table)
+                if table.name in existing:
+                    _copy_rows(source, destination, table, existing[table.name])
             source.rollback()
     finally:
         copy.dispose()
 
 
-def _copy_rows(source: Connection, destination: Connection, table: Table) -> None:
-    result = source.execution_options(yield_per=BATCH).execute(select(table))
+def _copy_rows(source: Connection, destination: Connection, table: Table, names: Collection[str]) -> None:
+    """Copies a table's rows in batches, the columns named only: a backup of an older schema version lacks the
+    columns added since (the migrations after the restore fill them), and may have some that are gone."""
+    columns = [column for column in table.columns if column.name in names]
+    result = source.execution_options(yield_per=BATCH).execute(select(*columns))
     for batch in result.mappings().partitions(BATCH):
         destination.execute(table.insert(), [dict(row) for row in batch])
+
+
+def _columns_of(connection: Connection) -> dict[str, set[str]]:
+    """The tables of a database and their columns, as they are (not as the metadata of this version has them)."""
+    found = inspect(connection)
+    return {name: {column["name"] for column in found.get_columns(name)} for name in found.get_table_names()}
 
 
 def _seal(path: Path, source_dialect: str) -> BackupSummary:
@@ -178,9 +189,11 @@ def _seal(path: Path, source_dialect: str) -> BackupSummary:
     connection = sqlite3.connect(path)
     try:
         revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+        present = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         rows = {
             table.name: connection.execute(f'SELECT count(*) FROM "{table.name}"').fetchone()[0]  # noqa: S608
             for table in _tables()
+            if table.name in present
         }
         digests = {name: _digest(connection, name) for name in rows}
         meta = {
@@ -358,22 +371,25 @@ def _check_empty(engine: Engine) -> str | None:
 
 def _copy_into(engine: Engine, path: Path) -> None:
     source = create_engine(f"sqlite:///file:{path.resolve()}?mode=ro&immutable=1&uri=true", poolclass=NullPool)
-    tables = _tables()
-    last = [table for table in tables if table.name in TRIGGER_FILLED_TABLES]
     try:
         with source.connect() as reading, engine.begin() as writing:
+            in_file, in_target = _columns_of(reading), _columns_of(writing)
+            # The tables of the backup's schema version, with the columns both sides have.
+            tables = [table for table in _tables() if table.name in in_file and table.name in in_target]
+            shared = {table.name: in_file[table.name] & in_target[table.name] for table in tables}
+            last = [table for table in tables if table.name in TRIGGER_FILLED_TABLES]
             for table in reversed(tables):  # only reference data, but in an order the foreign keys allow
                 writing.execute(table.delete())
             for table in [table for table in tables if table not in last]:
-                _copy_rows(reading, writing, table)
+                _copy_rows(reading, writing, table, shared[table.name])
             for table in last:
                 writing.execute(table.delete())
-                _copy_rows(reading, writing, table)
+                _copy_rows(reading, writing, table, shared[table.name])
             if engine.dialect.name == "postgresql":
                 _reset_sequences(writing, tables)
     except Exception as error:
         raise BackupError(
-            f"Het herstel is mislukt en teruggedraaid; er is niets veranderd. {_first_line(error)}"
+            f"Het herstel is mislukt en teruggedraaid; er zijn geen gegevens geschreven. {_first_line(error)}"
         ) from error
     finally:
         source.dispose()

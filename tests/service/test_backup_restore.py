@@ -33,6 +33,8 @@ ADMIN = "beheer@deschoor.example"
 Rows = dict[str, dict[tuple, dict]]
 # What creating a location writes: the location, its capacity per weekday, its audit event, and the report figures'
 # counter of changes (report_changes, which triggers update in place).
+# The schema version before the second factor's migration (which added users.totp_secret).
+OLDER_REVISION = "fd9ff4725dd8"
 WRITTEN_BY_TRAFFIC = ("locations", "location_capacities", "audit_events", "report_changes")
 
 
@@ -261,3 +263,37 @@ def test_a_damaged_backup_or_another_file_is_refused_before_anything_is_written(
             assert inspect(connection).get_table_names() == []  # nothing written
     finally:
         engine.dispose()
+
+
+def test_a_backup_of_an_older_version_restores_and_is_migrated_to_this_one(
+    fresh_database_url: str, tmp_path: Path
+) -> None:
+    """A backup made before the last migration (here: before the second factor's tables and columns) restores into
+    a database of that version, which is then migrated to this one with the data in it."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from huiskamer.cli import _alembic_config, upgrade_database
+
+    old_settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'oud.sqlite'}")
+    upgrade_database(old_settings)
+    user_id = make_user(old_settings, role="admin")
+    command.downgrade(_alembic_config(old_settings), OLDER_REVISION)
+    path = tmp_path / "oud.backup"
+    made = huiskamer(old_settings.database_url, "backup", str(path))
+    assert made.exit_code == 0, made.output
+    assert f"schemaversie {OLDER_REVISION}" in made.output
+
+    result = huiskamer(fresh_database_url, "restore", str(path))
+
+    assert result.exit_code == 0, result.output
+    assert "bijgewerkt tot de schemaversie van deze versie" in result.output
+    engine = create_engine(_sync_url(fresh_database_url))
+    try:
+        with engine.connect() as connection:
+            head = ScriptDirectory.from_config(_alembic_config(old_settings)).get_current_head()
+            assert connection.scalar(text("SELECT version_num FROM alembic_version")) == head
+            restored = connection.execute(select(User.id, User.totp_secret)).all()
+    finally:
+        engine.dispose()
+    assert restored == [(user_id, None)]
