@@ -427,4 +427,5 @@ def _first_line(error: BaseException) -> str:
 
 def describe(summary: BackupSummary) -> str:
     tables = sum(1 for count in summary.rows.values() if count)
-    return f"{summary.total} rijen in {tables} tabellen, schemaversie {summary.revision}"
+    rows = "1 rij" if summary.total == 1 else f"{summary.total} rijen"
+    return f"{rows} in {tables} {'tabel' if tables == 1 else 'tabellen'}, schemaversie {summary.revision}"
