@@ -58,6 +58,7 @@ class BackupSummary:
     revision: str
     rows: dict[str, int]
     source: str
+    created_at: str = ""
 
     @property
     def total(self) -> int:
@@ -267,7 +268,9 @@ def inspect_backup(path: Path) -> BackupSummary:
         for name, expected_digest in json.loads(meta["sha256"]).items():
             if _digest(connection, name) != expected_digest:
                 raise BackupError(f"{damaged}: de inhoud van de tabel {name} is veranderd sinds de back-up.")
-        return BackupSummary(revision=meta["revision"], rows=rows, source=meta.get("source", "?"))
+        return BackupSummary(
+            revision=meta["revision"], rows=rows, source=meta.get("source", "?"), created_at=meta.get("created_at", "")
+        )
     except (KeyError, ValueError) as error:
         raise BackupError(f"{damaged}: de beschrijving van de back-up is onleesbaar.") from error
     finally:

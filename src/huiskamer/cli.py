@@ -152,8 +152,21 @@ def backup(file: Path, overwrite: bool) -> None:
 
 @main.command(help="Zet de back-up FILE terug in de ingestelde database; die moet leeg zijn (met of zonder migraties).")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-def restore(file: Path) -> None:
+@click.option(
+    "--check", is_flag=True, help="Alleen de back-up controleren en beschrijven; de database blijft onaangeroerd."
+)
+def restore(file: Path, check: bool) -> None:
     from huiskamer import backup as backups
+
+    if check:
+        try:
+            summary = backups.inspect_backup(file)
+        except backups.BackupError as error:
+            _fail(str(error))
+        click.echo(f"De back-up {file} is in orde: {backups.describe(summary)}, gemaakt op {summary.created_at}.")
+        for name, count in sorted(summary.rows.items()):
+            click.echo(f"{name}\t{count}")
+        return
 
     def migrate(settings: Settings, revision: str) -> None:
         from alembic import command

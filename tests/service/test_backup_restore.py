@@ -243,6 +243,12 @@ def test_a_damaged_backup_or_another_file_is_refused_before_anything_is_written(
         connection.execute("UPDATE users SET name = 'Iemand anders'")
     connection.close()
 
+    checked = huiskamer(fresh_database_url, "restore", "--check", str(small_backup))
+    assert checked.exit_code == 0, checked.output
+    assert "is in orde" in checked.output
+    assert "users\t1" in checked.output
+    assert huiskamer(fresh_database_url, "restore", "--check", str(altered)).exit_code == 1
+
     for path, message in (
         (altered, "is beschadigd: de inhoud van de tabel users is veranderd sinds de back-up"),
         (newer, "schemaversie f00dfeed0000, die deze versie van Huiskamer niet kent"),
