@@ -7,6 +7,7 @@ import os
 import secrets
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import NoReturn, TypeVar
 from uuid import UUID
 
@@ -134,6 +135,52 @@ def start(ctx: click.Context, host: str, port: int, workers: int) -> None:
     logins = _run_in_session(settings, load_demo)
     print_logins(logins or demo_logins(), settings.base_url)
     ctx.invoke(serve, host=host, port=port, workers=workers)
+
+
+@main.command(help="Schrijft een consistente back-up van de hele database naar FILE, terwijl de app doordraait.")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--overwrite", is_flag=True, help="Een bestaand bestand FILE overschrijven.")
+def backup(file: Path, overwrite: bool) -> None:
+    from huiskamer import backup as backups
+
+    try:
+        summary = backups.backup(Settings.from_env(), file, overwrite=overwrite)
+    except backups.BackupError as error:
+        _fail(str(error))
+    click.echo(f"Back-up geschreven naar {file}: {backups.describe(summary)}.")
+
+
+@main.command(help="Zet de back-up FILE terug in de ingestelde database; die moet leeg zijn (met of zonder migraties).")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--check", is_flag=True, help="Alleen de back-up controleren en beschrijven; de database blijft onaangeroerd."
+)
+def restore(file: Path, check: bool) -> None:
+    from huiskamer import backup as backups
+
+    if check:
+        try:
+            summary = backups.inspect_backup(file)
+        except backups.BackupError as error:
+            _fail(str(error))
+        click.echo(f"De back-up {file} is in orde: {backups.describe(summary)}, gemaakt op {summary.created_at}.")
+        for name, count in sorted(summary.rows.items()):
+            click.echo(f"{name}\t{count}")
+        return
+
+    def migrate(settings: Settings, revision: str) -> None:
+        from alembic import command
+
+        command.upgrade(_alembic_config(settings), revision)
+
+    try:
+        summary = backups.restore(Settings.from_env(), file, migrate=migrate, say=lambda line: click.echo(line))
+    except backups.BackupError as error:
+        _fail(str(error))
+    click.echo(
+        f"Back-up {file} hersteld: {backups.describe(summary)}. "
+        "Controleer het audittrail met 'huiskamer audit verify' en start dan de app."
+    )
 
 
 @main.group(help="Gebruikers.")
