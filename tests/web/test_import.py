@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the rows of the spreadsheet are easier to read one per line)
 """The import (import.md): a realistic messy spreadsheet, each row's outcome; twice makes nothing twice; the
 preview writes nothing; a coordinator imports only into their own locations; the command line; the page."""
 
@@ -5,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -23,7 +25,7 @@ from huiskamer.placements.models import Placement
 from huiskamer.referrals.models import Referral
 from huiskamer.site.templating import today
 from tests.attendance_helpers import make_cast, signed_in
-from tests.factories import in_session
+from tests.factories import csrf_token, in_session
 
 HEADER = list(COLUMNS.values())
 
@@ -193,7 +195,7 @@ def test_the_import_page_previews_then_imports(test_settings, client):
     signed_in(test_settings, client, cast.coordinator_a)
     page = client.get("/importeren")
     assert page.status_code == 200 and "sjabloon" in page.text.lower()
-    token = client.cookies.get("csrftoken") or ""
+    token = csrf_token(client, "/importeren")
     content = _xlsx(_messy_rows(today()))
     preview = client.post(
         "/importeren",
@@ -201,9 +203,19 @@ def test_the_import_page_previews_then_imports(test_settings, client):
             "bestand": ("kinderen.xlsx", content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         },
         data={"_csrf_token": token},
-        headers={"x-csrftoken": token},
     )
     assert preview.status_code == 200, preview.text[:500]
-    assert "31-02-2017 bestaat niet" in preview.text and "Importeren" in preview.text
+    assert "31-02-2017 bestaat niet" in preview.text and "Importeren: 1 rij" in preview.text
+    assert "niet uw locatie" in preview.text  # row 2 asks for Berk too, not hers
+    carried = re.search(r'name="inhoud" value="([^"]+)"', preview.text).group(1)
+    done = client.post(
+        "/importeren/uitvoeren",
+        data={"_csrf_token": token, "inhoud": carried, "bestandsnaam": "kinderen.xlsx", "tabblad": ""},
+    )
+    assert done.status_code == 200 and "1 kind geïmporteerd" in done.text
+    nonsense = client.post(
+        "/importeren", files={"bestand": ("x.csv", b"\x00\x01", "text/csv")}, data={"_csrf_token": token}
+    )
+    assert nonsense.status_code == 422 and "geen CSV- of Excel-bestand" in nonsense.text
     template = client.get("/importeren/sjabloon.xlsx")
     assert template.status_code == 200 and template.content[:2] == b"PK"
