@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -219,3 +220,102 @@ def test_the_import_page_previews_then_imports(test_settings, client):
     assert nonsense.status_code == 422 and "geen CSV- of Excel-bestand" in nonsense.text
     template = client.get("/importeren/sjabloon.xlsx")
     assert template.status_code == 200 and template.content[:2] == b"PK"
+
+
+# --- random valid rows: the policy's ranking, and never over capacity ------------------------------------------
+
+from hypothesis import HealthCheck, given  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from huiskamer.auth.models import Role  # noqa: E402
+from huiskamer.placements.ranking import load_waitlist, policy_config  # noqa: E402
+from huiskamer.waitlist import Candidate, rank  # noqa: E402
+from tests.conftest import empty_database  # noqa: E402
+from tests.factories import make_location, make_user  # noqa: E402
+
+DAY_WORDS = {"mon": "ma", "tue": "di", "wed": "wo", "thu": "do", "fri": "vr"}
+URGENCY_WORDS = {"normal": "normaal", "elevated": "verhoogd", "high": "hoog"}
+
+
+@st.composite
+def valid_rows(draw: Any, on: date) -> list[dict[str, Any]]:
+    rows = []
+    for n in range(draw(st.integers(1, 8))):
+        days = sorted(
+            draw(st.sets(st.sampled_from(list(DAY_WORDS)), min_size=1, max_size=3)), key=list(DAY_WORDS).index
+        )
+        placed = draw(st.booleans())
+        rows.append(
+            {
+                "given": f"Kind{n}",
+                "born": date(on.year - draw(st.integers(5, 11)), draw(st.integers(1, 12)), draw(st.integers(1, 28))),
+                "hood": draw(st.sampled_from(["Stedenwijk", "Kruidenwijk", ""])),
+                "placed": placed,
+                "days": days,
+                "minimum": draw(st.integers(1, len(days))),
+                "since": on - timedelta(days=draw(st.integers(1, 700))),
+                "urgency": draw(st.sampled_from(list(URGENCY_WORDS))),
+                "start": on - timedelta(days=draw(st.integers(0, 200))),
+            }
+        )
+    return rows
+
+
+@hypothesis_settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_random_rows_rank_as_the_policy_says_and_no_day_is_over_capacity(test_settings, sync_engine, data):
+    empty_database(sync_engine)
+    on = today()
+    a = make_location(
+        test_settings, "Huiskamer Anemoon", seats={d: 2 for d in DAY_WORDS}, neighbourhoods=("Stedenwijk",)
+    )
+    cast_admin = make_user(test_settings, "admin", password=None)
+    rows = data.draw(valid_rows(on))
+    lines = [
+        _row(Voornaam=r["given"], Achternaam="Rij", Geboortedatum=f"{r['born']:%d-%m-%Y}", Wijk=r["hood"],
+             **{"Ouder/verzorger": "Ouder", "Minimum dagen": str(r["minimum"]), "Wacht sinds": "" if r["placed"] else f"{r['since']:%d-%m-%Y}"},
+             Status="geplaatst" if r["placed"] else "wachtlijst", Locatie="Anemoon",
+             Dagen=" ".join(DAY_WORDS[d] for d in r["days"]), Urgentie=URGENCY_WORDS[r["urgency"]],
+             Startdatum=f"{r['start']:%d-%m-%Y}" if r["placed"] else "")
+        for r in rows
+    ]  # fmt: skip
+    sheet = read_file(_xlsx(lines), "willekeurig.xlsx")
+    admin = _actor(test_settings, cast_admin)
+
+    async def go(db: AsyncSession) -> service.ImportResult:
+        return await service.run_import(db, admin, test_settings, sheet, "willekeurig.xlsx", on)
+
+    result = in_session(test_settings, go)
+    assert result.refused == sum(
+        1 for row in result.preview.rows if "Geen plaats meer" in " ".join(row.errors.values())
+    )
+
+    async def state(db: AsyncSession) -> tuple[Any, dict[str, int]]:
+        coordinator = replace(admin, role=Role.COORDINATOR, location_ids=frozenset({a}))
+        waitlist = await load_waitlist(db, coordinator, a, on, on)
+        per_day: dict[str, int] = {}
+        for (weekdays,) in (await db.execute(select(Placement.weekdays))).all():
+            for day in weekdays:
+                per_day[day] = per_day.get(day, 0) + 1
+        return waitlist, per_day
+
+    waitlist, per_day = in_session(test_settings, state)
+    assert all(count <= 2 for count in per_day.values()), per_day
+    # The policy's own ranking of the file's waiting rows, with the location's seats as they are now.
+    by_name = {child.child.given_name: referral_id for referral_id, child in waitlist.children.items()}
+    expected = rank(
+        [
+            Candidate(
+                id=by_name[r["given"]], waiting_since=r["since"], urgency=r["urgency"], date_of_birth=r["born"],
+                neighbourhood=r["hood"] or None, location_ids=(str(a),), requested_weekdays=frozenset(r["days"]),
+                minimum_days=r["minimum"],
+            )
+            for r in rows
+            if not r["placed"]
+        ],
+        waitlist.seats,
+        on,
+        policy_config(),
+    )  # fmt: skip
+    assert [e.candidate_id for e in waitlist.entries] == [e.candidate_id for e in expected]
