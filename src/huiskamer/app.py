@@ -28,6 +28,7 @@ from huiskamer.auth.guards import PUBLIC, require_login
 from huiskamer.auth.middleware import CSRF_COOKIE, SESSION_COOKIE, AuthenticationMiddleware
 from huiskamer.config import Settings
 from huiskamer.db import alchemy_config
+from huiskamer.importing import web as importing_web
 from huiskamer.intake import api as intake_api
 from huiskamer.intake import catalogue_web as goal_catalogue_web
 from huiskamer.intake import web as intake_web
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     *audit_web.routes,
                     *privacy_web.routes,
                     *retention_web.routes,
+                    *importing_web.routes,
                     *organisation_web.routes,
                     *api_page.routes,
                 ],

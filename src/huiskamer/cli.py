@@ -397,6 +397,71 @@ def retention_run(dry_run: bool) -> None:
     )
 
 
+@main.command(
+    "import",
+    help="Importeert kinderen, wachtlijsten en plaatsingen uit een spreadsheet (XLSX of CSV, zie import.md). "
+    "Exit 0: alles geïmporteerd of al aanwezig; 1: rijen geweigerd; 2: het bestand is onleesbaar.",
+)
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Alleen laten zien wat er zou gebeuren; niets schrijven.")
+@click.option(
+    "--email", default=None, help="Importeer namens deze beheerder of coördinator (standaard: een beheerder)."
+)
+@click.option("--sheet", default=None, help="Het tabblad van een Excel-bestand (standaard het eerste).")
+def import_file(file: str, dry_run: bool, email: str | None, sheet: str | None) -> None:
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from huiskamer.audit.hook import AuditActor, acting_as
+    from huiskamer.auth.actor import Actor
+    from huiskamer.auth.models import Role, User
+    from huiskamer.importing import service as importing
+    from huiskamer.importing.sheet import UnreadableFile, read_file
+    from huiskamer.site.templating import today
+
+    path = Path(file)
+    try:
+        content = path.read_bytes()
+        parsed = read_file(content, path.name, sheet=sheet)
+    except OSError as error:
+        click.echo(f"Het bestand {file} kan niet worden gelezen: {error.strerror}.", err=True)
+        sys.exit(2)
+    except UnreadableFile as error:
+        click.echo(str(error), err=True)
+        sys.exit(2)
+    settings = Settings.from_env()
+
+    async def work(session: AsyncSession) -> importing.Preview | None:
+        query = select(User).where(User.active.is_(True))
+        query = (
+            query.where(User.email == email.strip().lower()) if email else query.where(User.role == Role.ADMIN.value)
+        )
+        user = await session.scalar(query.order_by(User.created_at).limit(1))
+        if user is None or user.role not in {Role.ADMIN.value, Role.COORDINATOR.value}:
+            return None
+        actor = Actor.of(user)
+        with acting_as(AuditActor(id=user.id, label=f"{user.name} <{user.email}> (import)", role=user.role)):
+            if dry_run:
+                return await importing.preview(session, actor, parsed, today())
+            return (await importing.run_import(session, actor, settings, parsed, path.name, today())).preview
+
+    preview = _run_in_session(settings, work)
+    if preview is None:
+        click.echo("Geen actieve beheerder of coördinator gevonden om namens te importeren (--email).", err=True)
+        sys.exit(2)
+    for column in preview.unknown_columns:
+        click.echo(f"Kolom ‘{column}’ is onbekend en is overgeslagen.")
+    for row in preview.rows:
+        for column, message in row.errors.items():
+            click.echo(f"rij {row.number}, {column or 'rij'}: {message}")
+    done = "zou importeren" if dry_run else "geïmporteerd"
+    counted = preview.count(importing.NEW if dry_run else importing.IMPORTED)
+    present, refused = preview.count(importing.PRESENT), preview.count(importing.REFUSED)
+    click.echo(f"{counted} {done}, {present} al aanwezig, {refused} geweigerd.")
+    sys.exit(1 if preview.count(importing.REFUSED) else 0)
+
+
 @main.command(help="Draait alleen de achtergrondtaken (e-mail versturen, opruimen), zonder webserver.")
 @click.option("--once", is_flag=True, help="Eén ronde en dan stoppen.")
 def worker(once: bool) -> None:

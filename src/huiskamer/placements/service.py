@@ -120,11 +120,11 @@ MAX_RESPOND_AHEAD = timedelta(days=365)
 MAX_END_AHEAD = timedelta(days=2 * 365)
 
 
-def _check_request(request: SeatRequest, today: date, referral: Referral) -> None:
+def _check_request(request: SeatRequest, today: date, referral: Referral, *, already_started: bool = False) -> None:
     problems: dict[str, str] = {}
     if not request.weekdays:
         problems["weekdays"] = "Kies minstens één dag."
-    if request.start_date < today:
+    if request.start_date < today and not already_started:
         problems["start_date"] = "De startdatum kan niet in het verleden liggen."
     elif request.start_date > today + MAX_START_AHEAD:
         problems["start_date"] = "Kies een startdatum binnen twee jaar."
@@ -149,12 +149,18 @@ async def _referral_for_seat(db: AsyncSession, actor: Actor, request: SeatReques
 
 
 async def _waiting_child_with_room(
-    db: AsyncSession, actor: Actor, request: SeatRequest, today: date, not_waiting: str
+    db: AsyncSession,
+    actor: Actor,
+    request: SeatRequest,
+    today: date,
+    not_waiting: str,
+    *,
+    already_started: bool = False,
 ) -> tuple[Referral, Location]:
     """The referral and the location, both locked, once the child is still waiting and every weekday asked for
     has room from the start date: what an offer and a direct placement both need before they take seats."""
     referral = await _referral_for_seat(db, actor, request)
-    _check_request(request, today, referral)
+    _check_request(request, today, referral, already_started=already_started)
     location = await lock_location(db, request.location_id)
     await _lock_referral(db, referral)
     if referral.status != Status.WAITLISTED.value:
@@ -214,10 +220,22 @@ async def _create_placement(
     return placement
 
 
-async def place(db: AsyncSession, actor: Actor, settings: Settings, request: SeatRequest, today: date) -> Placement:
-    """Places a waiting child directly; refused (409) when any of those weekdays is full from the start date."""
+async def place(
+    db: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    request: SeatRequest,
+    today: date,
+    *,
+    already_started: bool = False,
+) -> Placement:
+    """Places a waiting child directly; refused (409) when any of those weekdays is full from the start date.
+    ``already_started``: a placement that runs already, brought in from an organisation's own records (the
+    import); its start may lie in the past, everything else is checked the same."""
     not_waiting = "Alleen een kind op de wachtlijst kan direct worden geplaatst."
-    referral, location = await _waiting_child_with_room(db, actor, request, today, not_waiting)
+    referral, location = await _waiting_child_with_room(
+        db, actor, request, today, not_waiting, already_started=already_started
+    )
     placement = await _create_placement(db, actor, settings, referral, location, request.weekdays, request.start_date)
     await commit_or_busy(db)
     return placement

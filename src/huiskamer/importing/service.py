@@ -1,0 +1,318 @@
+"""The import (``import.md``): a preview of what each row of a spreadsheet will make, then the rows that are fine
+imported through the same services as the forms (referral, review, intake, waitlist or placement), so that every
+rule, the capacity check, the audit trail and the access log apply.
+
+A beheerder imports into any location, a coordinator into their own: the services run for them as a coordinator of
+the locations they may import into. Each row is its own transaction; a row the services refuse is reported and the
+others go on. A child with the same name and date of birth as one in Huiskamer is reported as already present.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from huiskamer.auth.actor import Actor
+from huiskamer.auth.models import Role
+from huiskamer.config import Settings
+from huiskamer.errors import Conflict, Forbidden, InvalidInput, NotFound
+from huiskamer.importing.sheet import ParsedRow, Sheet, parse_row, plain
+from huiskamer.intake import service as intake_service
+from huiskamer.intake.models import GoalCatalogueItem
+from huiskamer.intake.schemas import GoalInput, IntakeInput
+from huiskamer.locations.models import Location
+from huiskamer.placements import service as placements
+from huiskamer.referrals import service as referrals
+from huiskamer.referrals.models import Child, Referral, ReferralEvent
+from huiskamer.referrals.rules import MoveRequest, Status
+from huiskamer.referrals.schemas import ChildInput, ReferralInput
+from huiskamer.validation import WEEKDAY_NAMES_NL
+from huiskamer.waitlist import Urgency
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+NEW, PRESENT, REFUSED, IMPORTED = "nieuw", "al aanwezig", "geweigerd", "geïmporteerd"
+
+
+@dataclass
+class RowOutcome:
+    number: int
+    name: str
+    outcome: str
+    what: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+    parsed: ParsedRow | None = None
+    location_ids: tuple[UUID, ...] = ()
+
+
+@dataclass
+class Preview:
+    rows: list[RowOutcome]
+    unknown_columns: list[str]
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for row in self.rows if row.outcome == outcome)
+
+
+def _may_import(actor: Actor) -> None:
+    if not (actor.is_admin or actor.is_coordinator):
+        raise Forbidden("Importeren is er voor de beheerder en coördinatoren.")
+
+
+async def _locations(db: AsyncSession) -> dict[str, Location]:
+    """Active locations by their name made plain, with and without the word "huiskamer"."""
+    found: dict[str, Location] = {}
+    for location in (await db.scalars(select(Location).where(Location.active.is_(True)))).all():
+        key = plain(location.name)
+        found[key] = location
+        found.setdefault(key.removeprefix("huiskamer"), location)
+    return found
+
+
+async def preview(db: AsyncSession, actor: Actor, sheet: Sheet, today: date) -> Preview:
+    """What each row will make, or why it is refused; writes nothing."""
+    _may_import(actor)
+    locations = await _locations(db)
+    allowed = None if actor.is_admin else actor.location_ids
+    parsed: list[RowOutcome] = []
+    for number, cells in sheet.rows:
+        row, errors = parse_row(cells, today)
+        name = " ".join(
+            part
+            for part in (str(cells.get("Voornaam") or "").strip(), str(cells.get("Achternaam") or "").strip())
+            if part
+        )
+        outcome = RowOutcome(number, name or "(geen naam)", REFUSED if errors else NEW, errors=dict(errors), parsed=row)
+        if row is not None:
+            _check_locations(outcome, row, locations, allowed)
+            _check_dates(outcome, row, today)
+        parsed.append(outcome)
+    await _mark_present(db, parsed)
+    await _check_capacity(db, parsed, locations, today)
+    for outcome in parsed:
+        if outcome.outcome == NEW and outcome.parsed is not None:
+            outcome.what = _describe(outcome.parsed)
+    return Preview(parsed, sheet.unknown_columns)
+
+
+def _check_locations(outcome: RowOutcome, row: ParsedRow, locations: dict[str, Location], allowed: Any) -> None:
+    found: list[UUID] = []
+    for name in row.locations:
+        location = locations.get(plain(name)) or locations.get(plain(name).removeprefix("huiskamer"))
+        if location is None:
+            outcome.errors["Locatie"] = f"Locatie ‘{name}’ bestaat niet in Huiskamer."
+        elif allowed is not None and location.id not in allowed:
+            outcome.errors["Locatie"] = f"U kunt niet importeren in ‘{location.name}’: dat is niet uw locatie."
+        else:
+            found.append(location.id)
+    if outcome.errors:
+        outcome.outcome = REFUSED
+    outcome.location_ids = tuple(dict.fromkeys(found))
+
+
+def _check_dates(outcome: RowOutcome, row: ParsedRow, today: date) -> None:
+    if row.referred_on and row.waiting_since and row.referred_on > row.waiting_since:
+        outcome.errors["Aangemeld op"] = "Aangemeld op ligt na Wacht sinds."
+    if row.status == "placed" and row.start_date and (row.start_date - today).days > 2 * 365:
+        outcome.errors["Startdatum"] = "Kies een startdatum binnen twee jaar."
+    if outcome.errors:
+        outcome.outcome = REFUSED
+
+
+async def _mark_present(db: AsyncSession, rows: list[RowOutcome]) -> None:
+    """Rows of a child already in Huiskamer (same name and date of birth), or earlier in the same file."""
+    keys = {
+        (referrals.match_key(r.parsed.given_name, r.parsed.family_name), r.parsed.date_of_birth): r
+        for r in rows
+        if r.parsed is not None
+    }
+    present: set[tuple[str, date]] = set()
+    pairs = list(keys)
+    for start in range(0, len(pairs), 400):
+        chunk = pairs[start : start + 400]
+        found = await db.execute(
+            select(Child.match_key, Child.date_of_birth).where(tuple_(Child.match_key, Child.date_of_birth).in_(chunk))
+        )
+        present.update((key, born) for key, born in found.all())
+    first_row: dict[tuple[str, date], int] = {}
+    for row in rows:
+        if row.parsed is None:
+            continue
+        key = (referrals.match_key(row.parsed.given_name, row.parsed.family_name), row.parsed.date_of_birth)
+        if key in present:
+            row.outcome, row.what = PRESENT, "Dit kind staat al in Huiskamer (zelfde naam en geboortedatum)."
+        elif key in first_row and row.outcome != REFUSED:
+            row.outcome = REFUSED
+            row.errors["Voornaam"] = f"Dit kind staat al eerder in het bestand (rij {first_row[key]})."
+        else:
+            first_row.setdefault(key, row.number)
+
+
+async def _check_capacity(
+    db: AsyncSession, rows: list[RowOutcome], locations: dict[str, Location], today: date
+) -> None:
+    """Placements against each location's capacity per weekday, as a placement by hand, counting the rows above."""
+    by_id = {location.id: location for location in locations.values()}
+    taken: dict[tuple[UUID, date], Counter[str]] = {}
+    from_file: dict[UUID, Counter[str]] = {}
+    for row in rows:
+        if row.outcome != NEW or row.parsed is None or row.parsed.status != "placed":
+            continue
+        location = by_id[row.location_ids[0]]
+        start = row.parsed.start_date or today
+        key = (location.id, start)
+        if key not in taken:
+            taken[key] = Counter(await placements.held_by_weekday(db, location.id, start, today))
+        file_counts = from_file.setdefault(location.id, Counter())
+        capacity = location.capacity_by_weekday()
+        full = [d for d in row.parsed.weekdays if taken[key][d] + file_counts[d] + 1 > capacity.get(d, 0)]
+        if full:
+            days = ", ".join(WEEKDAY_NAMES_NL[d] for d in full)
+            row.outcome = REFUSED
+            row.errors["Dagen"] = f"Geen plaats meer op {days} bij {location.name} vanaf {start:%d-%m-%Y}."
+            continue
+        file_counts.update(row.parsed.weekdays)
+
+
+def _describe(row: ParsedRow) -> str:
+    days = ", ".join(WEEKDAY_NAMES_NL[d] for d in row.weekdays)
+    if row.status == "placed":
+        return f"Kind, aanmelding, intake en plaatsing op {days} vanaf {row.start_date:%d-%m-%Y}"
+    assert row.waiting_since is not None
+    return f"Kind, aanmelding, intake en wachtlijst ({days}) sinds {row.waiting_since:%d-%m-%Y}"
+
+
+# --- importing ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    preview: Preview
+
+    @property
+    def imported(self) -> int:
+        return self.preview.count(IMPORTED)
+
+    @property
+    def refused(self) -> int:
+        return self.preview.count(REFUSED)
+
+    @property
+    def present(self) -> int:
+        return self.preview.count(PRESENT)
+
+
+async def run_import(
+    db: AsyncSession, actor: Actor, settings: Settings, sheet: Sheet, filename: str, today: date
+) -> ImportResult:
+    """Imports the rows the preview finds fine; each through the services, in a transaction of its own."""
+    checked = await preview(db, actor, sheet, today)
+    await db.rollback()
+    locations = {location.id for location in (await db.scalars(select(Location))).all()}
+    as_coordinator = replace(
+        actor, role=Role.COORDINATOR, location_ids=frozenset(locations if actor.is_admin else actor.location_ids)
+    )
+    catalogue = {plain(item.name): item.code for item in (await db.scalars(select(GoalCatalogueItem))).all()}
+    note = f"Geïmporteerd uit “{filename[:120]}” op {datetime.now(AMSTERDAM):%d-%m-%Y %H:%M} door {actor.name}"
+    for row in checked.rows:
+        if row.outcome != NEW or row.parsed is None:
+            continue
+        try:
+            await _import_row(db, as_coordinator, settings, row, catalogue, note, today)
+        except (InvalidInput, Conflict, NotFound, Forbidden) as refused:
+            await db.rollback()
+            row.outcome = REFUSED
+            row.errors = _messages(refused)
+            continue
+        row.outcome = IMPORTED
+    return ImportResult(checked)
+
+
+def _messages(problem: Exception) -> dict[str, str]:
+    if isinstance(problem, InvalidInput):
+        return {"": " ".join(str(message) for message in problem.errors.values())}
+    return {"": getattr(problem, "message", str(problem))}
+
+
+def _moment(day: date) -> datetime:
+    return datetime.combine(day, time(9, 0), tzinfo=AMSTERDAM).astimezone(UTC)
+
+
+async def _import_row(
+    db: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    outcome: RowOutcome,
+    catalogue: dict[str, str],
+    note: str,
+    today: date,
+) -> None:
+    row = outcome.parsed
+    assert row is not None
+    held_on = (row.waiting_since if row.status == "waitlisted" else row.start_date) or today
+    held_on = min(held_on, today)
+    referred_on = min(row.referred_on or held_on, held_on)
+    referral = await referrals.submit_referral(
+        db,
+        actor,
+        ReferralInput(
+            child=ChildInput(
+                row.given_name, row.family_name, row.date_of_birth, row.postcode, row.neighbourhood, row.school
+            ),
+            guardian_name=row.guardian_name,
+            guardian_phone=row.guardian_phone or "",
+            guardian_email=row.guardian_email,
+            source=row.source,
+            reason=row.reason,
+            preferred_location_ids=outcome.location_ids,
+            requested_weekdays=row.weekdays,
+            intended_start=row.start_date or today,
+        ),
+    )
+    # The referral was made long ago, in the organisation's own administration: its history says so.
+    submitted = _moment(referred_on)
+    await db.execute(
+        update(Referral)
+        .where(Referral.id == referral.id)
+        .values(submitted_at=submitted, status_changed_at=submitted, referrer_visible_change_at=submitted)
+    )
+    await db.execute(
+        update(ReferralEvent).where(ReferralEvent.referral_id == referral.id).values(at=submitted, reason=note)
+    )
+    await db.refresh(referral)
+    await referrals.move(db, actor, settings, referral.id, MoveRequest(to=Status.IN_REVIEW), via_own_action=True)
+    goals = tuple(GoalInput(description=text[:300], code=catalogue.get(plain(text))) for text in row.goals)
+    await intake_service.hold_intake(
+        db,
+        actor,
+        settings,
+        referral.id,
+        IntakeInput(
+            held_on=held_on,
+            goals=goals,
+            urgency=Urgency(row.urgency),
+            urgency_reason=None if row.urgency == "normal" else "Overgenomen uit de eigen administratie.",
+            requested_weekdays=row.weekdays,
+            minimum_days=row.minimum_days,
+            preferred_location_ids=outcome.location_ids,
+            sibling_referral_ids=(),
+            collection_persons=row.collection_persons,
+            allergies=row.allergies,
+            safety_notes=row.safety_notes,
+            not_allowed_collectors=row.not_allowed_collectors,
+        ),
+        today,
+    )
+    if row.status == "placed":
+        assert row.start_date is not None
+        request = placements.SeatRequest(referral.id, outcome.location_ids[0], row.weekdays, row.start_date)
+        await placements.place(db, actor, settings, request, today, already_started=True)
+    else:
+        await db.commit()
