@@ -127,8 +127,10 @@ async def _measured(
                 result = await work(db)
                 timed(label, started)
             preview = getattr(result, "preview", result)
-            print(f"    {label}: {preview.count(service.NEW)} nieuw, {preview.count(service.IMPORTED)} geïmporteerd, "
-                  f"{preview.count(service.PRESENT)} al aanwezig, {preview.count(service.REFUSED)} geweigerd")  # fmt: skip
+            counts = {
+                word: preview.count(word) for word in (service.NEW, service.IMPORTED, service.PRESENT, service.REFUSED)
+            }
+            print(f"    {label}: " + ", ".join(f"{count} {word}" for word, count in counts.items()))
     await engine.dispose()
     return figures
 
