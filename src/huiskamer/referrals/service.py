@@ -434,7 +434,9 @@ async def _notify_referrer(db: AsyncSession, settings: Settings, referral: Refer
     """Shows in the portal at once; by e-mail (without any child data) when the referrer asked for it."""
     referral.referrer_visible_change_at = _now()
     submitter = await db.get(User, referral.submitted_by_id)
-    if submitter is not None and submitter.active and submitter.email_notifications:
+    # Only a referrer follows a referral from outside: a coordinator who entered one (or imported a list) makes
+    # the moves themselves and gets no mail about them.
+    if submitter is not None and submitter.active and submitter.email_notifications and submitter.role == "referrer":
         url = f"{settings.base_url}/aanmeldingen/{referral.id}"
         enqueue(db, submitter.email, NOTICE_SUBJECT, NOTICE_BODY.format(url=url))
 
