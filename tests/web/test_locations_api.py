@@ -15,7 +15,7 @@ from huiskamer.locations.models import Location, LocationCapacity
 from tests.factories import api, in_session, make_location, make_token, make_user
 
 CONTRACT_FIELDS = {"id", "name", "neighbourhoods", "min_age", "max_age", "capacity"}
-EXTRA_FIELDS = {"address", "active", "closure_days"}
+EXTRA_FIELDS = {"address", "active", "closure_days", "capacity_schedule"}
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
@@ -52,8 +52,8 @@ def test_admin_creates_a_location_with_the_contract_fields(test_settings, client
     # A weekday missing from capacity has 0 seats.
     assert body["capacity"] == {"mon": 20, "tue": 20, "wed": 0, "thu": 18, "fri": 0, "sat": 0, "sun": 0}
     assert body["closure_days"] == [
-        {"date": "2026-12-25", "description": ""},
-        {"date": "2026-12-26", "description": ""},
+        {"date": "2026-12-25", "last_date": "2026-12-25", "description": ""},
+        {"date": "2026-12-26", "last_date": "2026-12-26", "description": ""},
     ]
 
     fetched = client.get(f"/api/v1/locations/{body['id']}", headers=api(client, admin_token))
@@ -89,7 +89,7 @@ def test_patch_changes_the_other_fields_and_replaces_the_closure_days(test_setti
             "address": "Zonweg 1, Almere",
             "neighbourhoods": ["Muziekwijk"],
             "min_age": 6,
-            "closure_days": ["2027-01-01", {"date": "2027-04-27", "description": "Koningsdag"}],
+            "closure_days": ["2027-01-01", {"date": "2027-04-27", "last_date": "2027-04-27", "description": "Koningsdag"}],
             "active": False,
         },
         headers=api(client, admin_token),
@@ -101,8 +101,8 @@ def test_patch_changes_the_other_fields_and_replaces_the_closure_days(test_setti
     assert body["neighbourhoods"] == ["Muziekwijk"]
     assert (body["min_age"], body["max_age"], body["active"]) == (6, 12, False)
     assert body["closure_days"] == [
-        {"date": "2027-01-01", "description": "Gesloten"},
-        {"date": "2027-04-27", "description": "Koningsdag"},
+        {"date": "2027-01-01", "last_date": "2027-01-01", "description": "Gesloten"},
+        {"date": "2027-04-27", "last_date": "2027-04-27", "description": "Koningsdag"},
     ]
     again = client.get(f"/api/v1/locations/{location_id}", headers=api(client, admin_token)).json()
     assert again == body
