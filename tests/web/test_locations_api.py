@@ -89,7 +89,10 @@ def test_patch_changes_the_other_fields_and_replaces_the_closure_days(test_setti
             "address": "Zonweg 1, Almere",
             "neighbourhoods": ["Muziekwijk"],
             "min_age": 6,
-            "closure_days": ["2027-01-01", {"date": "2027-04-27", "last_date": "2027-04-27", "description": "Koningsdag"}],
+            "closure_days": [
+                "2027-01-01",
+                {"date": "2027-04-27", "last_date": "2027-04-27", "description": "Koningsdag"},
+            ],
             "active": False,
         },
         headers=api(client, admin_token),

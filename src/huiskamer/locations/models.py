@@ -72,7 +72,9 @@ class Location(UUIDAuditBase):
 
     def closure_on(self, day: date) -> ClosureDay | None:
         """The closure that covers ``day``, if any."""
-        return next((closure for closure in self.closure_days if closure.day <= day <= (closure.last_day or closure.day)), None)
+        return next(
+            (closure for closure in self.closure_days if closure.day <= day <= (closure.last_day or closure.day)), None
+        )
 
 
 class LocationCapacity(UUIDBase):

@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -436,3 +437,89 @@ class LocationOut(msgspec.Struct, kw_only=True):
     capacity_schedule: list[CapacityStepOut]
     active: bool
     closure_days: list[ClosureDayOut]
+
+
+# --- the closures page: a list of rows ------------------------------------------------------------
+
+MAX_ROWS = 60
+
+
+@dataclass(frozen=True)
+class ClosureRow:
+    """One row of the closures form as typed (kept on an error)."""
+
+    first: str = ""
+    last: str = ""
+    description: str = ""
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def read_closure_rows(data: Any) -> list[ClosureRow]:
+    """The rows the form sent (``first.N``, ``last.N``, ``description.N``), without the ones ticked to be removed
+    and the ones left empty, then the ticked school holidays (``suggest``: ``first|last|description``)."""
+    data = as_object(data)
+    numbers = sorted(
+        {int(key.split(".", 1)[1]) for key in data if key.startswith("first.") and key.split(".", 1)[1].isdigit()}
+    )
+    rows = []
+    for number in numbers[:MAX_ROWS]:
+        if data.get(f"remove.{number}"):
+            continue
+        row = ClosureRow(
+            _text(data.get(f"first.{number}")).strip()[:40],
+            _text(data.get(f"last.{number}")).strip()[:40],
+            _text(data.get(f"description.{number}"))[: DESCRIPTION_LENGTH * 2],
+        )
+        if row.first or row.last or row.description.strip():
+            rows.append(row)
+    picked = data.get("suggest") or []
+    for value in [picked] if isinstance(picked, str) else picked:
+        first, _, rest = _text(value).partition("|")
+        last, _, description = rest.partition("|")
+        rows.append(ClosureRow(first, last, description[:DESCRIPTION_LENGTH]))
+    return rows[:MAX_ROWS]
+
+
+def parse_closure_rows(rows: list[ClosureRow]) -> tuple[ClosureDayInput, ...]:
+    """Checks every row at once: a message per field (``first.N``, ``last.N``, ``description.N``), and no two
+    closures that share a day."""
+    errors = FieldErrors()
+    found: list[tuple[int, ClosureDayInput]] = []
+    for number, row in enumerate(rows):
+        if not row.first:
+            errors.add(f"first.{number}", "Vul de eerste dag in, bijvoorbeeld 2027-02-15.")
+            continue
+        entry = closure_entry(row.first, row.last, row.description)
+        if isinstance(entry, str):
+            field = "last" if entry.startswith(("Laatste dag", "De laatste dag", "Een sluiting")) else "first"
+            if entry.startswith("De omschrijving"):
+                field = "description"
+            message = entry.removeprefix("Laatste dag: ")
+            errors.add(f"{field}.{number}", message[0].upper() + message[1:])
+            continue
+        found.append((number, entry))
+    ordered = sorted(found, key=lambda item: item[1].day)
+    for (_, before), (number, after) in pairwise(ordered):
+        if after.day <= before.until:
+            errors.add(
+                f"first.{number}",
+                f"Deze periode valt samen met de sluiting vanaf {before.day.strftime('%d-%m-%Y')}; "
+                "pas een van beide aan of haal er een weg.",
+            )
+    errors.raise_if_any()
+    return tuple(entry for _, entry in found)
+
+
+def closure_rows(closures: Any) -> list[ClosureRow]:
+    """The stored closures as rows of the form."""
+    return [
+        ClosureRow(
+            closure.day.isoformat(),
+            "" if closure.last_day == closure.day else closure.last_day.isoformat(),
+            closure.description,
+        )
+        for closure in closures
+    ]

@@ -247,3 +247,39 @@ async def update_location(db: AsyncSession, actor: Actor, location_id: UUID, dat
         location.active = data.active
     await _flush(db, data.name, other_than=location_id)
     return location
+
+
+# --- closures, managed by the location's coordinators (and the beheerder) --------------------------
+
+
+async def closures_location(db: AsyncSession, actor: Actor, location_id: UUID) -> Location:
+    """The location whose closures the actor manages: the beheerder any, a coordinator their own; a youth worker
+    may look (Forbidden), anyone else finds nothing."""
+    location = await get_location(db, actor, location_id)
+    if not (actor.is_admin or actor.is_coordinator):
+        raise Forbidden("Alleen de coördinator van deze locatie en de beheerder beheren de sluitingsdagen.")
+    return location
+
+
+async def save_closures(
+    db: AsyncSession, actor: Actor, location_id: UUID, closures: Sequence[ClosureDayInput], today: date
+) -> Location:
+    """The closures that run today or later become exactly these; closures that ended before today stay (they
+    are history, counted in reports). A closure may not end before today nor overlap one that has ended."""
+    await closures_location(db, actor, location_id)
+    location = await _location_for_update(db, actor, location_id)
+    problems: dict[str, str] = {}
+    past = [row for row in location.closure_days if row.last_day < today]
+    for number, closure in enumerate(closures):
+        if closure.until < today:
+            problems[f"last.{number}" if closure.last_day else f"first.{number}"] = (
+                "Deze sluiting ligt helemaal in het verleden; kies een datum vanaf vandaag."
+            )
+        elif any(row.day <= closure.until and closure.day <= row.last_day for row in past):
+            problems[f"first.{number}"] = "Deze periode overlapt een sluiting die al voorbij is; begin later."
+    if problems:
+        raise InvalidInput(problems)
+    kept = [ClosureDayInput(day=row.day, description=row.description, last_day=row.last_day) for row in past]
+    await _change_closure_days(db, location, [*kept, *closures])
+    await db.flush()
+    return location

@@ -22,7 +22,7 @@ from huiskamer.placements.models import Offer, Placement, SeatClaim
 from huiskamer.referrals import service as referrals
 from huiskamer.referrals.models import Referral
 from huiskamer.referrals.rules import MoveRequest, Status
-from huiskamer.validation import WEEKDAYS
+from huiskamer.validation import WEEKDAY_NAMES_NL, WEEKDAYS
 
 
 def _now() -> datetime:
