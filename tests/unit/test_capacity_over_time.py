@@ -27,7 +27,13 @@ def cases(draw):
     for start, length in draw(st.lists(st.tuples(offsets, st.one_of(st.none(), st.integers(0, 40))), max_size=6)):
         begin = BASE + timedelta(days=start)
         intervals.append((begin, None if length is None else begin + timedelta(days=length)))
-    return draw(st.sampled_from(WEEKDAYS)), steps, intervals, BASE + timedelta(days=draw(offsets)), draw(st.integers(0, 1))
+    return (
+        draw(st.sampled_from(WEEKDAYS)),
+        steps,
+        intervals,
+        BASE + timedelta(days=draw(offsets)),
+        draw(st.integers(0, 1)),
+    )
 
 
 def brute_force(weekday, steps, intervals, from_date, extra):
