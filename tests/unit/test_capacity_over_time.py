@@ -67,3 +67,20 @@ def test_a_higher_capacity_from_january_lets_one_more_in_only_from_then():
     taken = [(date(2026, 12, 7), None)]
     assert first_short("mon", taken, steps, date(2026, 12, 7), extra=1) == (-1, date(2026, 12, 7))
     assert first_short("mon", taken, steps, date(2027, 1, 4), extra=1) == (0, None)
+
+
+def test_the_school_holiday_table_is_well_formed():
+    """Every region has the same holidays of each school year, each from a Saturday to a Sunday, in order."""
+    from huiskamer.locations.holidays import REGIONS, SCHOOL_HOLIDAYS, suggestions
+
+    assert set(SCHOOL_HOLIDAYS) == set(REGIONS)
+    names = {region: [h.name for h in holidays] for region, holidays in SCHOOL_HOLIDAYS.items()}
+    assert len({tuple(n) for n in names.values()}) == 1
+    for holidays in SCHOOL_HOLIDAYS.values():
+        for holiday in holidays:
+            assert holiday.first_day.weekday() == 5 and holiday.last_day.weekday() == 6
+            assert holiday.first_day < holiday.last_day
+        assert [h.first_day for h in holidays] == sorted(h.first_day for h in holidays)
+    christmas = next(h for h in SCHOOL_HOLIDAYS["noord"] if h.name == "Kerstvakantie")
+    left = suggestions("noord", date(2026, 12, 1), [(christmas.first_day, christmas.first_day)])
+    assert christmas not in left and all(h.last_day >= date(2026, 12, 1) for h in left)
