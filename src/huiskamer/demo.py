@@ -157,7 +157,7 @@ async def load_demo(session: AsyncSession) -> list[DemoLogin] | None:
                 name=demo.name, address=demo.address, neighbourhoods=list(demo.neighbourhoods), min_age=4, max_age=12
             )
             location.capacities = [LocationCapacity(weekday=day, seats=seats) for day, seats in demo.seats.items()]
-            location.closure_days = [ClosureDay(day=day, description=text) for day, text in closures]
+            location.closure_days = [ClosureDay(day=day, last_day=day, description=text) for day, text in closures]
             session.add(location)
             locations.append(location)
         await session.flush()
@@ -285,7 +285,10 @@ async def _load_referrals(session: AsyncSession, locations: list[Location], user
         goals=placements.goals,
         intakes=placements.intakes,
         given_names={ref["id"]: children[ref["child_id"]]["given_name"] for ref in rows.referrals},
-        closures={loc.id: {closure.day for closure in loc.closure_days} for loc in locations},
+        closures={
+            loc.id: {closure.day + timedelta(days=n) for closure in loc.closure_days for n in range(closure.days)}
+            for loc in locations
+        },
         staff=staff,
         seed=20263,
         days=DEMO_ATTENDANCE_DAYS,

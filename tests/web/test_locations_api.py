@@ -12,10 +12,11 @@ from sqlalchemy import select
 from huiskamer.audit.models import AuditEvent
 from huiskamer.locations import service
 from huiskamer.locations.models import Location, LocationCapacity
+from huiskamer.site.templating import today
 from tests.factories import api, in_session, make_location, make_token, make_user
 
 CONTRACT_FIELDS = {"id", "name", "neighbourhoods", "min_age", "max_age", "capacity"}
-EXTRA_FIELDS = {"address", "active", "closure_days"}
+EXTRA_FIELDS = {"address", "active", "closure_days", "capacity_schedule"}
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
@@ -52,8 +53,8 @@ def test_admin_creates_a_location_with_the_contract_fields(test_settings, client
     # A weekday missing from capacity has 0 seats.
     assert body["capacity"] == {"mon": 20, "tue": 20, "wed": 0, "thu": 18, "fri": 0, "sat": 0, "sun": 0}
     assert body["closure_days"] == [
-        {"date": "2026-12-25", "description": ""},
-        {"date": "2026-12-26", "description": ""},
+        {"date": "2026-12-25", "last_date": "2026-12-25", "description": ""},
+        {"date": "2026-12-26", "last_date": "2026-12-26", "description": ""},
     ]
 
     fetched = client.get(f"/api/v1/locations/{body['id']}", headers=api(client, admin_token))
@@ -89,7 +90,10 @@ def test_patch_changes_the_other_fields_and_replaces_the_closure_days(test_setti
             "address": "Zonweg 1, Almere",
             "neighbourhoods": ["Muziekwijk"],
             "min_age": 6,
-            "closure_days": ["2027-01-01", {"date": "2027-04-27", "description": "Koningsdag"}],
+            "closure_days": [
+                "2027-01-01",
+                {"date": "2027-04-27", "last_date": "2027-04-27", "description": "Koningsdag"},
+            ],
             "active": False,
         },
         headers=api(client, admin_token),
@@ -101,8 +105,8 @@ def test_patch_changes_the_other_fields_and_replaces_the_closure_days(test_setti
     assert body["neighbourhoods"] == ["Muziekwijk"]
     assert (body["min_age"], body["max_age"], body["active"]) == (6, 12, False)
     assert body["closure_days"] == [
-        {"date": "2027-01-01", "description": "Gesloten"},
-        {"date": "2027-04-27", "description": "Koningsdag"},
+        {"date": "2027-01-01", "last_date": "2027-01-01", "description": "Gesloten"},
+        {"date": "2027-04-27", "last_date": "2027-04-27", "description": "Koningsdag"},
     ]
     again = client.get(f"/api/v1/locations/{location_id}", headers=api(client, admin_token)).json()
     assert again == body
@@ -225,10 +229,12 @@ def test_an_unknown_location_is_404(client, admin_token):
 def test_capacity_cannot_drop_below_the_seats_already_taken(test_settings, client, admin_token, monkeypatch):
     location_id = make_location(test_settings, seats={"mon": 20, "tue": 20})
 
-    async def six_taken_on_monday(db, location_id):
-        return {"mon": 6, "tue": 0, "wed": 0, "thu": 0, "fri": 0, "sat": 0, "sun": 0}
+    async def six_taken_on_monday(db, location_id, from_date, today):
+        return {weekday: [(from_date, None)] * (6 if weekday == "mon" else 0) for weekday in WEEKDAYS}
 
-    monkeypatch.setattr(service, "seats_taken_by_weekday", six_taken_on_monday)
+    from huiskamer.placements import service as placements
+
+    monkeypatch.setattr(placements, "claims_by_weekday", six_taken_on_monday)
     path = f"/api/v1/locations/{location_id}"
     refused = client.patch(path, json={"capacity": {"mon": 5, "tue": 2}}, headers=api(client, admin_token))
     assert refused.status_code == 409
@@ -251,31 +257,37 @@ def test_no_seats_are_taken_before_placements_exist(test_settings):
 
 
 def test_the_audit_trail_records_a_capacity_change_with_old_and_new_value(test_settings, client):
+    """A change from today adds a row valid from today (the capacity before stays, for reports of the past);
+    changing it again the same day updates that row, and the audit shows old → new."""
     admin = make_user(test_settings, "admin", name="Bea Beheer", email="bea@test.example")
     token = make_token(test_settings, admin)
     location_id = make_location(test_settings, seats={"mon": 20, "tue": 20})
-    response = client.patch(
-        f"/api/v1/locations/{location_id}", json={"capacity": {"mon": 25}}, headers=api(client, token)
-    )
-    assert response.status_code == 200
+    for seats in (25, 27):
+        response = client.patch(
+            f"/api/v1/locations/{location_id}", json={"capacity": {"mon": seats}}, headers=api(client, token)
+        )
+        assert response.status_code == 200
 
     async def trail(session):
-        monday = await session.scalar(
-            select(LocationCapacity).where(
-                LocationCapacity.location_id == location_id, LocationCapacity.weekday == "mon"
+        mondays = (
+            await session.scalars(
+                select(LocationCapacity)
+                .where(LocationCapacity.location_id == location_id, LocationCapacity.weekday == "mon")
+                .order_by(LocationCapacity.valid_from)
             )
-        )
+        ).all()
         events = (
             await session.scalars(
                 select(AuditEvent).where(AuditEvent.table_name == "location_capacities", AuditEvent.action == "update")
             )
         ).all()
-        return monday.id, events
+        return [(row.id, row.seats, row.valid_from) for row in mondays], events
 
-    monday_id, events = in_session(test_settings, trail)
-    assert len(events) == 1, "only Monday changed"
+    mondays, events = in_session(test_settings, trail)
+    assert [(seats, valid_from) for _, seats, valid_from in mondays] == [(20, date(2000, 1, 1)), (27, today())]
+    assert len(events) == 1, "only Monday changed, once in place"
     event = events[0]
-    assert event.record_id == str(monday_id)
-    assert event.changes == {"seats": [20, 25]}
+    assert event.record_id == str(mondays[1][0])
+    assert event.changes == {"seats": [25, 27]}
     assert event.actor_id == admin
     assert "Bea Beheer" in event.actor_label

@@ -210,7 +210,7 @@ def test_offering_through_the_web_holds_the_seat(test_settings, client):
     assert "Noor Bakker" not in again and "Sem Bakker" not in again  # Sem needs all three days; only Tuesday is free
     refused = place(client, cast, sem, ["mon"], start)
     assert refused.status_code == 409
-    assert "Geen plaats meer op maandag bij Huiskamer Anemoon vanaf die datum." in refused.text
+    assert "Geen plaats meer op maandag bij Huiskamer Anemoon vanaf die datum: vol op maandag" in refused.text
     assert status_of(client, cast, sem) == "waitlisted"
 
 

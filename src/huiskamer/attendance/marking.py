@@ -122,7 +122,9 @@ def _lock_statement(dialect: str):
     closed = (
         select(ClosureDay.description)
         .where(
-            ClosureDay.location_id == bindparam("location_id", type_=table.c.location_id.type), ClosureDay.day == day
+            ClosureDay.location_id == bindparam("location_id", type_=table.c.location_id.type),
+            ClosureDay.day <= day,
+            ClosureDay.last_day >= day,
         )
         .limit(1)
         .scalar_subquery()

@@ -217,7 +217,7 @@ class _LocationDay:
 def _closure(location_id: Any, day: date):
     return (
         select(ClosureDay.description)
-        .where(ClosureDay.location_id == location_id, ClosureDay.day == day)
+        .where(ClosureDay.location_id == location_id, ClosureDay.day <= day, ClosureDay.last_day >= day)
         .limit(1)
         .scalar_subquery()
     )
@@ -232,8 +232,15 @@ def _location_statement():
             _closure(Location.id, bindparam("day", type_=Date)),
             LocationCapacity.weekday,
             LocationCapacity.seats,
+            LocationCapacity.valid_from,
         )
-        .outerjoin(LocationCapacity, LocationCapacity.location_id == Location.id)
+        .outerjoin(
+            LocationCapacity,
+            and_(
+                LocationCapacity.location_id == Location.id,
+                LocationCapacity.valid_from <= bindparam("day", type_=Date),
+            ),
+        )
         .where(Location.id == bindparam("location_id"))
     )
 
@@ -244,7 +251,12 @@ async def _location_on(db: AsyncSession, location_id: UUID, day: date) -> _Locat
     rows = (await connection.execute(_location_statement(), {"location_id": location_id, "day": day})).all()
     if not rows:
         raise NotFound("Deze locatie bestaat niet, of u heeft er geen toegang toe.")
-    seats = {row.weekday: row.seats or 0 for row in rows if row.weekday is not None}
+    # The capacity valid on that day: per weekday the latest row that started by then.
+    seats = {
+        row.weekday: row.seats or 0
+        for row in sorted(rows, key=lambda row: row.valid_from or date.min)
+        if row.weekday is not None
+    }
     open_weekdays = frozenset(weekday for weekday, count in seats.items() if count > 0)
     return _LocationDay(rows[0][0], seats.get(rules.weekday_of(day), 0), rows[0][1], open_weekdays)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -10,6 +10,10 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from huiskamer.db import UUIDAuditBase, UUIDBase
+
+# The date from which capacities count that were set before capacity had a date: "from the start".
+ALWAYS = date(2000, 1, 1)
+ONE_DAY = timedelta(days=1)
 
 if TYPE_CHECKING:
     from huiskamer.auth.models import UserLocation
@@ -36,17 +40,46 @@ class Location(UUIDAuditBase):
 
     __table_args__ = (CheckConstraint("min_age >= 0 AND min_age <= max_age", name="age_range"),)
 
-    def capacity_by_weekday(self) -> dict[str, int]:
+    def capacity_by_weekday(self, on: date | None = None) -> dict[str, int]:
+        """The seats per weekday valid on ``on`` (default: today in Amsterdam)."""
         from huiskamer.validation import WEEKDAYS
 
+        if on is None:
+            from huiskamer.site.templating import today
+
+            on = today()
         seats = {weekday: 0 for weekday in WEEKDAYS}
+        since = {weekday: ALWAYS - ONE_DAY for weekday in WEEKDAYS}
         for capacity in self.capacities:
-            seats[capacity.weekday] = capacity.seats
+            if since[capacity.weekday] < capacity.valid_from <= on:
+                seats[capacity.weekday] = capacity.seats
+                since[capacity.weekday] = capacity.valid_from
         return seats
+
+    def capacity_steps(self) -> dict[str, list[tuple[date, int]]]:
+        """Per weekday, (valid from, seats) earliest first: each holds until the next one starts."""
+        from huiskamer.validation import WEEKDAYS
+
+        steps: dict[str, list[tuple[date, int]]] = {weekday: [] for weekday in WEEKDAYS}
+        for capacity in sorted(self.capacities, key=lambda row: row.valid_from):
+            steps[capacity.weekday].append((capacity.valid_from, capacity.seats))
+        return steps
+
+    def capacity_schedule(self) -> list[tuple[date, dict[str, int]]]:
+        """Every date on which some weekday's capacity changes, with the seats of all weekdays from then on."""
+        starts = sorted({capacity.valid_from for capacity in self.capacities})
+        return [(start, self.capacity_by_weekday(start)) for start in starts]
+
+    def closure_on(self, day: date) -> ClosureDay | None:
+        """The closure that covers ``day``, if any."""
+        return next(
+            (closure for closure in self.closure_days if closure.day <= day <= (closure.last_day or closure.day)), None
+        )
 
 
 class LocationCapacity(UUIDBase):
-    """Seats per weekday; a weekday without a row has no seats."""
+    """Seats per weekday from a date on, until the next row of that weekday starts; before the first row (or
+    without one) a weekday has no seats. Rows that came before capacity had dates count from ``ALWAYS``."""
 
     __tablename__ = "location_capacities"
     __audited__ = True
@@ -54,21 +87,30 @@ class LocationCapacity(UUIDBase):
     location_id: Mapped[UUID] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"), index=True)
     weekday: Mapped[str] = mapped_column(String(3))
     seats: Mapped[int] = mapped_column(default=0)
+    valid_from: Mapped[date] = mapped_column(default=ALWAYS, server_default=ALWAYS.isoformat())
     location: Mapped[Location] = relationship(back_populates="capacities")
 
     __table_args__ = (
-        UniqueConstraint("location_id", "weekday"),
+        UniqueConstraint("location_id", "weekday", "valid_from", name="uq_location_capacities_valid_from"),
         CheckConstraint("seats >= 0", name="seats_not_negative"),
     )
 
 
 class ClosureDay(UUIDBase):
+    """The location is closed from ``day`` to ``last_day`` (both included; one day: the same date)."""
+
     __tablename__ = "closure_days"
     __audited__ = True
 
     location_id: Mapped[UUID] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"), index=True)
     day: Mapped[date]
+    # Left out: a one-day closure.
+    last_day: Mapped[date] = mapped_column(default=lambda context: context.get_current_parameters()["day"])
     description: Mapped[str] = mapped_column(String(120), default="")
     location: Mapped[Location] = relationship(back_populates="closure_days")
 
-    __table_args__ = (UniqueConstraint("location_id", "day"),)
+    __table_args__ = (UniqueConstraint("location_id", "day"), CheckConstraint("last_day >= day", name="range_order"))
+
+    @property
+    def days(self) -> int:
+        return ((self.last_day or self.day) - self.day).days + 1

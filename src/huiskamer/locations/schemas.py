@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -48,9 +49,16 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 @dataclass(frozen=True)
 class ClosureDayInput:
+    """A closure from ``day`` to ``last_day`` (None: the same day)."""
+
     day: date
     # None: no description was given (an API date string); a stored description then stays as it is.
     description: str | None = None
+    last_day: date | None = None
+
+    @property
+    def until(self) -> date:
+        return self.last_day or self.day
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,8 @@ class LocationInput:
     capacity: dict[str, int] | None = None
     closure_days: tuple[ClosureDayInput, ...] | None = None
     active: bool | None = None
+    # From when the capacity given counts (None: from today).
+    capacity_valid_from: date | None = None
 
 
 def _read_neighbourhoods(data: Mapping[str, Any], errors: FieldErrors) -> tuple[str, ...] | None:
@@ -115,15 +125,54 @@ def _clean_description(text: str) -> str | None:
     return description
 
 
+_UNTIL = re.compile(r"^(t/m|tot en met|tot|[-–—])\s+(\S+)\s*(.*)$", re.IGNORECASE)
+MAX_CLOSURE_LENGTH = 366
+
+
+def _read_day(text: str) -> date | str:
+    day = parse_date(text)
+    if day is None:
+        return "Dat is geen geldige datum. Schrijf bijvoorbeeld 2026-12-25 of 25-12-2026."
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        return f"Het jaar {day.year} klopt niet: kies een datum tussen {FIRST_YEAR} en {LAST_YEAR}."
+    return day
+
+
+def closure_entry(first_text: str, last_text: str | None, description_text: str | None) -> ClosureDayInput | str:
+    """One closure from its first day, its last day (None or empty: the same day) and its description; a Dutch
+    message when it is none."""
+    day = _read_day(first_text)
+    if isinstance(day, str):
+        return day
+    last_day = None
+    if last_text is not None and last_text.strip():
+        last_day = _read_day(last_text)
+        if isinstance(last_day, str):
+            return f"Laatste dag: {last_day[0].lower()}{last_day[1:]}"
+        if last_day < day:
+            return "De laatste dag ligt voor de eerste dag."
+        if (last_day - day).days >= MAX_CLOSURE_LENGTH:
+            return "Een sluiting duurt hoogstens een jaar; deel een langere periode op."
+    if description_text is None:
+        return ClosureDayInput(day=day, last_day=last_day)
+    description = _clean_description(description_text)
+    if description is None:
+        return f"De omschrijving mag hoogstens {DESCRIPTION_LENGTH} gewone tekens hebben."
+    return ClosureDayInput(day=day, description=description, last_day=last_day)
+
+
 def _closure_day(raw: Any, *, bare: str | None) -> ClosureDayInput | str:
-    """One closure day from ``"2026-12-25"``, ``"25-12-2026 Eerste kerstdag"`` or ``{"date", "description"}``;
-    a Dutch message when it is none. ``bare`` is the description of a date that comes without one."""
+    """One closure from ``"2026-12-25"``, ``"25-12-2026 Eerste kerstdag"``, ``"2027-02-15 t/m 2027-02-19
+    Voorjaarsvakantie"`` or ``{"date", "last_date", "description"}``; a Dutch message when it is none. ``bare``
+    is the description of a date that comes without one."""
     description_text: Any
+    last_text: Any = None
     if isinstance(raw, Mapping):
         day_text, description_text = raw.get("date"), raw.get("description", bare)
+        last_text = raw.get("last_date")
         if description_text is None and "description" in raw:
             description_text = ""
-        if not isinstance(day_text, str):
+        if not isinstance(day_text, str) or not isinstance(last_text, str | None):
             return "Geef een datum als tekst, bijvoorbeeld 2026-12-25."
         if not isinstance(description_text, str | None):
             return "Geef de omschrijving als tekst."
@@ -132,19 +181,13 @@ def _closure_day(raw: Any, *, bare: str | None) -> ClosureDayInput | str:
             return "Vul een datum in, bijvoorbeeld 2026-12-25."
         first, *rest = raw.strip().split(maxsplit=1)
         day_text, description_text = first.rstrip(":;,"), rest[0] if rest else bare
+        until = _UNTIL.match(description_text or "")
+        if until is not None and parse_date(until.group(2).rstrip(":;,")) is not None:
+            last_text = until.group(2).rstrip(":;,")
+            description_text = until.group(3) or bare
     else:
         return "Geef een datum als tekst, bijvoorbeeld 2026-12-25."
-    day = parse_date(day_text)
-    if day is None:
-        return "Dat is geen geldige datum. Schrijf bijvoorbeeld 2026-12-25 of 25-12-2026."
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        return f"Het jaar {day.year} klopt niet: kies een datum tussen {FIRST_YEAR} en {LAST_YEAR}."
-    if description_text is None:
-        return ClosureDayInput(day=day)
-    description = _clean_description(description_text)
-    if description is None:
-        return f"De omschrijving mag hoogstens {DESCRIPTION_LENGTH} gewone tekens hebben."
-    return ClosureDayInput(day=day, description=description)
+    return closure_entry(day_text, last_text, description_text)
 
 
 def _collapse(days: list[ClosureDayInput]) -> tuple[ClosureDayInput, ...]:
@@ -227,6 +270,15 @@ def parse_location_input(data: Any, *, creating: bool) -> LocationInput:
     capacity = _read_capacity(data, errors)
     if creating:
         capacity = {weekday: (capacity or {}).get(weekday, 0) for weekday in WEEKDAYS}
+    valid_from = None
+    if data.get("capacity_valid_from") not in (None, ""):
+        raw_from = data.get("capacity_valid_from")
+        valid_from = parse_date(raw_from) if isinstance(raw_from, str) else None
+        if valid_from is None:
+            errors.add("capacity_valid_from", "Dat is geen geldige datum. Schrijf bijvoorbeeld 2027-01-01.")
+        elif not FIRST_YEAR <= valid_from.year <= LAST_YEAR:
+            errors.add("capacity_valid_from", f"Kies een datum tussen {FIRST_YEAR} en {LAST_YEAR}.")
+            valid_from = None
     closure_days = _read_closure_days(data, errors)
     if creating and closure_days is None:
         closure_days = ()
@@ -241,6 +293,7 @@ def parse_location_input(data: Any, *, creating: bool) -> LocationInput:
         capacity=capacity,
         closure_days=closure_days,
         active=active,
+        capacity_valid_from=valid_from,
     )
 
 
@@ -257,12 +310,25 @@ def location_json(location: Location) -> dict[str, Any]:
         "min_age": location.min_age,
         "max_age": location.max_age,
         "capacity": location.capacity_by_weekday(),
+        "capacity_schedule": [
+            {"valid_from": start.isoformat(), "capacity": seats} for start, seats in location.capacity_schedule()
+        ],
         "active": location.active,
         "closure_days": [
-            {"date": closure.day.isoformat(), "description": closure.description}
+            {
+                "date": closure.day.isoformat(),
+                "last_date": closure.last_day.isoformat(),
+                "description": closure.description,
+            }
             for closure in sorted(location.closure_days, key=lambda closure: closure.day)
         ],
     }
+
+
+def closure_line(closure: Any) -> str:
+    """A closure as one line of the form: ``2027-02-15 t/m 2027-02-19 Voorjaarsvakantie``."""
+    until = f" t/m {closure.last_day.isoformat()}" if closure.last_day != closure.day else ""
+    return f"{closure.day.isoformat()}{until} {closure.description}".strip()
 
 
 def location_form_values(location: Location) -> dict[str, Any]:
@@ -273,9 +339,7 @@ def location_form_values(location: Location) -> dict[str, Any]:
         "neighbourhoods": "\n".join(location.neighbourhoods or []),
         "min_age": location.min_age,
         "max_age": location.max_age,
-        "closure_days": "\n".join(
-            f"{closure.day.isoformat()} {closure.description}".strip() for closure in location.closure_days
-        ),
+        "closure_days": "\n".join(closure_line(closure) for closure in location.closure_days),
         "active": location.active,
     }
     for weekday, seats in location.capacity_by_weekday().items():
@@ -316,7 +380,10 @@ class CapacityIn(msgspec.Struct, kw_only=True):
 
 
 class ClosureDayIn(msgspec.Struct, kw_only=True):
+    """A closure: one day (``date``), or a range up to and including ``last_date``."""
+
     date: Year2000To2100
+    last_date: Year2000To2100 | None = None
     description: optional_text(DESCRIPTION_LENGTH) | None = None  # type: ignore[valid-type]
 
 
@@ -329,6 +396,7 @@ class LocationIn(msgspec.Struct, kw_only=True):
     address: optional_text(ADDRESS_LENGTH) | None = None  # type: ignore[valid-type]
     neighbourhoods: Annotated[list[optional_text(100)], Doc(max_items=50)] | Lines | None = None  # type: ignore[valid-type]
     capacity: CapacityIn | None = None
+    capacity_valid_from: Year2000To2100 | None = None
     closure_days: Annotated[list[Year2000To2100 | ClosureDayIn], Doc(max_items=MAX_CLOSURE_DAYS)] | Lines | None = None
     active: bool | None = True
 
@@ -342,13 +410,20 @@ class LocationChange(msgspec.Struct, kw_only=True):
     address: optional_text(ADDRESS_LENGTH) | None = None  # type: ignore[valid-type]
     neighbourhoods: Annotated[list[optional_text(100)], Doc(max_items=50)] | Lines | None = None  # type: ignore[valid-type]
     capacity: CapacityIn | None = None
+    capacity_valid_from: Year2000To2100 | None = None
     closure_days: Annotated[list[Year2000To2100 | ClosureDayIn], Doc(max_items=MAX_CLOSURE_DAYS)] | Lines | None = None
     active: bool | None = True
 
 
 class ClosureDayOut(msgspec.Struct, kw_only=True):
     date: datetime.date
+    last_date: datetime.date
     description: str
+
+
+class CapacityStepOut(msgspec.Struct, kw_only=True):
+    valid_from: datetime.date
+    capacity: dict[str, int]
 
 
 class LocationOut(msgspec.Struct, kw_only=True):
@@ -359,5 +434,92 @@ class LocationOut(msgspec.Struct, kw_only=True):
     min_age: int
     max_age: int
     capacity: dict[str, int]
+    capacity_schedule: list[CapacityStepOut]
     active: bool
     closure_days: list[ClosureDayOut]
+
+
+# --- the closures page: a list of rows ------------------------------------------------------------
+
+MAX_ROWS = 60
+
+
+@dataclass(frozen=True)
+class ClosureRow:
+    """One row of the closures form as typed (kept on an error)."""
+
+    first: str = ""
+    last: str = ""
+    description: str = ""
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def read_closure_rows(data: Any) -> list[ClosureRow]:
+    """The rows the form sent (``first.N``, ``last.N``, ``description.N``), without the ones ticked to be removed
+    and the ones left empty, then the ticked school holidays (``suggest``: ``first|last|description``)."""
+    data = as_object(data)
+    numbers = sorted(
+        {int(key.split(".", 1)[1]) for key in data if key.startswith("first.") and key.split(".", 1)[1].isdigit()}
+    )
+    rows = []
+    for number in numbers[:MAX_ROWS]:
+        if data.get(f"remove.{number}"):
+            continue
+        row = ClosureRow(
+            _text(data.get(f"first.{number}")).strip()[:40],
+            _text(data.get(f"last.{number}")).strip()[:40],
+            _text(data.get(f"description.{number}"))[: DESCRIPTION_LENGTH * 2],
+        )
+        if row.first or row.last or row.description.strip():
+            rows.append(row)
+    picked = data.get("suggest") or []
+    for value in [picked] if isinstance(picked, str) else picked:
+        first, _, rest = _text(value).partition("|")
+        last, _, description = rest.partition("|")
+        rows.append(ClosureRow(first, last, description[:DESCRIPTION_LENGTH]))
+    return rows[:MAX_ROWS]
+
+
+def parse_closure_rows(rows: list[ClosureRow]) -> tuple[ClosureDayInput, ...]:
+    """Checks every row at once: a message per field (``first.N``, ``last.N``, ``description.N``), and no two
+    closures that share a day."""
+    errors = FieldErrors()
+    found: list[tuple[int, ClosureDayInput]] = []
+    for number, row in enumerate(rows):
+        if not row.first:
+            errors.add(f"first.{number}", "Vul de eerste dag in, bijvoorbeeld 2027-02-15.")
+            continue
+        entry = closure_entry(row.first, row.last, row.description)
+        if isinstance(entry, str):
+            field = "last" if entry.startswith(("Laatste dag", "De laatste dag", "Een sluiting")) else "first"
+            if entry.startswith("De omschrijving"):
+                field = "description"
+            message = entry.removeprefix("Laatste dag: ")
+            errors.add(f"{field}.{number}", message[0].upper() + message[1:])
+            continue
+        found.append((number, entry))
+    ordered = sorted(found, key=lambda item: item[1].day)
+    for (_, before), (number, after) in pairwise(ordered):
+        if after.day <= before.until:
+            errors.add(
+                f"first.{number}",
+                f"Deze periode valt samen met de sluiting vanaf {before.day.strftime('%d-%m-%Y')}; "
+                "pas een van beide aan of haal er een weg.",
+            )
+    errors.raise_if_any()
+    return tuple(entry for _, entry in found)
+
+
+def closure_rows(closures: Any) -> list[ClosureRow]:
+    """The stored closures as rows of the form."""
+    return [
+        ClosureRow(
+            closure.day.isoformat(),
+            "" if closure.last_day == closure.day else closure.last_day.isoformat(),
+            closure.description,
+        )
+        for closure in closures
+    ]

@@ -84,8 +84,8 @@ async def list_team(db: AsyncSession, actor: Actor, location_id: UUID) -> Sequen
 
 
 def upcoming_closure_days(location: Location, today: date) -> list[ClosureDay]:
-    """The closure days from today on, earliest first."""
-    return sorted((closure for closure in location.closure_days if closure.day >= today), key=lambda c: c.day)
+    """The closures that still run today or later, earliest first."""
+    return sorted((closure for closure in location.closure_days if closure.last_day >= today), key=lambda c: c.day)
 
 
 async def seats_taken_by_weekday(db: AsyncSession, location_id: UUID) -> dict[str, int]:
@@ -135,7 +135,8 @@ async def create_location(db: AsyncSession, actor: Actor, data: LocationInput) -
     )
     location.capacities = [LocationCapacity(weekday=day, seats=capacity.get(day, 0)) for day in WEEKDAYS]
     location.closure_days = [
-        ClosureDay(day=closure.day, description=closure.description or "") for closure in data.closure_days or ()
+        ClosureDay(day=closure.day, last_day=closure.until, description=closure.description or "")
+        for closure in data.closure_days or ()
     ]
     db.add(location)
     await _flush(db, data.name)
@@ -154,40 +155,63 @@ async def _location_for_update(db: AsyncSession, actor: Actor, location_id: UUID
     return location
 
 
-async def _change_capacity(db: AsyncSession, location: Location, capacity: dict[str, int]) -> None:
-    """Only the given weekdays change; a row that exists is updated in place, so the audit shows old → new."""
-    current = location.capacity_by_weekday()
-    taken = await seats_taken_by_weekday(db, location.id)
+async def _change_capacity(
+    db: AsyncSession, location: Location, capacity: dict[str, int], valid_from: date, today: date
+) -> None:
+    """The given weekdays get these seats from ``valid_from`` on (until a later change of that weekday, which
+    stays). Lowering is refused when on some day from then on more seats are taken than the new capacity; the
+    message names that day. A row for that date is updated in place, so the audit shows old → new."""
+    from huiskamer.placements import rules
+    from huiskamer.placements.service import claims_by_weekday  # placements builds on locations
+    from huiskamer.site.templating import dutch_date
+
+    if valid_from < today:
+        raise InvalidInput({"capacity_valid_from": "Een capaciteit kan niet in het verleden ingaan."})
+    steps = location.capacity_steps()
+    intervals = await claims_by_weekday(db, location.id, valid_from, today)
     for weekday, seats in capacity.items():
-        if seats < current[weekday] and seats < taken.get(weekday, 0):
+        old = rules.seats_on(steps[weekday], valid_from)
+        if seats >= old:
+            continue
+        new_steps = sorted([step for step in steps[weekday] if step[0] != valid_from] + [(valid_from, seats)])
+        _least, short = rules.first_short(weekday, intervals[weekday], new_steps, valid_from)
+        if short is not None:
+            taken = sum(1 for start, end in intervals[weekday] if start <= short and (end is None or end >= short))
             raise LocationConflict(
-                f"Op {WEEKDAY_NAMES_NL[weekday]} zijn al {taken[weekday]} plaatsen bezet; "
-                f"de capaciteit kan niet lager worden dan {taken[weekday]}.",
+                f"Op {dutch_date(short)} zijn al {taken} plaatsen bezet; de capaciteit op "
+                f"{WEEKDAY_NAMES_NL[weekday]} kan vanaf {dutch_date(valid_from)} niet lager worden dan {taken}.",
                 f"capacity.{weekday}",
             )
-    rows = {row.weekday: row for row in location.capacities}
+    rows = {(row.weekday, row.valid_from): row for row in location.capacities}
     for weekday, seats in capacity.items():
-        if weekday in rows:
-            if rows[weekday].seats != seats:
-                rows[weekday].seats = seats
-        else:
-            location.capacities.append(LocationCapacity(weekday=weekday, seats=seats))
+        row = rows.get((weekday, valid_from))
+        if row is not None:
+            if row.seats != seats:
+                row.seats = seats
+        elif rules.seats_on(steps[weekday], valid_from) != seats or not steps[weekday]:
+            location.capacities.append(LocationCapacity(weekday=weekday, seats=seats, valid_from=valid_from))
 
 
 async def _change_closure_days(db: AsyncSession, location: Location, days: Sequence[ClosureDayInput]) -> None:
-    """The list replaces the stored one: days not in it are removed, new days added, descriptions updated
-    (a date sent without a description keeps the one it has)."""
-    wanted = {closure.day: closure.description for closure in days}
+    """The list replaces the stored one: closures not in it are removed, new ones added, last days and
+    descriptions updated (one sent without a description keeps the one it has)."""
+    wanted = {closure.day: closure for closure in days}
     for row in list(location.closure_days):
-        if row.day not in wanted:
+        closure = wanted.get(row.day)
+        if closure is None:
             location.closure_days.remove(row)
             await db.delete(row)
-        elif wanted[row.day] is not None and row.description != wanted[row.day]:
-            row.description = wanted[row.day]
+            continue
+        if closure.description is not None and row.description != closure.description:
+            row.description = closure.description
+        if row.last_day != closure.until:
+            row.last_day = closure.until
     stored = {row.day for row in location.closure_days}
     for closure in days:
         if closure.day not in stored:
-            location.closure_days.append(ClosureDay(day=closure.day, description=closure.description or ""))
+            location.closure_days.append(
+                ClosureDay(day=closure.day, last_day=closure.until, description=closure.description or "")
+            )
     location.closure_days.sort(key=lambda row: row.day)
 
 
@@ -213,10 +237,49 @@ async def update_location(db: AsyncSession, actor: Actor, location_id: UUID, dat
     if data.neighbourhoods is not None and list(data.neighbourhoods) != list(location.neighbourhoods or []):
         location.neighbourhoods = list(data.neighbourhoods)
     if data.capacity:
-        await _change_capacity(db, location, data.capacity)
+        from huiskamer.site.templating import today
+
+        now = today()
+        await _change_capacity(db, location, data.capacity, data.capacity_valid_from or now, now)
     if data.closure_days is not None:
         await _change_closure_days(db, location, data.closure_days)
     if data.active is not None:
         location.active = data.active
     await _flush(db, data.name, other_than=location_id)
+    return location
+
+
+# --- closures, managed by the location's coordinators (and the beheerder) --------------------------
+
+
+async def closures_location(db: AsyncSession, actor: Actor, location_id: UUID) -> Location:
+    """The location whose closures the actor manages: the beheerder any, a coordinator their own; a youth worker
+    may look (Forbidden), anyone else finds nothing."""
+    location = await get_location(db, actor, location_id)
+    if not (actor.is_admin or actor.is_coordinator):
+        raise Forbidden("Alleen de coördinator van deze locatie en de beheerder beheren de sluitingsdagen.")
+    return location
+
+
+async def save_closures(
+    db: AsyncSession, actor: Actor, location_id: UUID, closures: Sequence[ClosureDayInput], today: date
+) -> Location:
+    """The closures that run today or later become exactly these; closures that ended before today stay (they
+    are history, counted in reports). A closure may not end before today nor overlap one that has ended."""
+    await closures_location(db, actor, location_id)
+    location = await _location_for_update(db, actor, location_id)
+    problems: dict[str, str] = {}
+    past = [row for row in location.closure_days if row.last_day < today]
+    for number, closure in enumerate(closures):
+        if closure.until < today:
+            problems[f"last.{number}" if closure.last_day else f"first.{number}"] = (
+                "Deze sluiting ligt helemaal in het verleden; kies een datum vanaf vandaag."
+            )
+        elif any(row.day <= closure.until and closure.day <= row.last_day for row in past):
+            problems[f"first.{number}"] = "Deze periode overlapt een sluiting die al voorbij is; begin later."
+    if problems:
+        raise InvalidInput(problems)
+    kept = [ClosureDayInput(day=row.day, description=row.description, last_day=row.last_day) for row in past]
+    await _change_closure_days(db, location, [*kept, *closures])
+    await db.flush()
     return location

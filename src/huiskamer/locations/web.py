@@ -9,14 +9,19 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from huiskamer.auth import service as auth_service
-from huiskamer.auth.guards import require_admin, require_staff
+from huiskamer.auth.guards import require_admin, require_coordinator_or_admin, require_staff
 from huiskamer.errors import InvalidInput
 from huiskamer.locations import service
+from huiskamer.locations.holidays import REGIONS, SOURCE, suggestions
 from huiskamer.locations.schemas import (
+    ClosureRow,
+    closure_rows,
     location_form_values,
     location_uuid,
     new_location_form_values,
+    parse_closure_rows,
     parse_location_input,
+    read_closure_rows,
 )
 from huiskamer.site.deps import CurrentActor, DbSession, form_data
 from huiskamer.site.templating import page, today
@@ -129,11 +134,93 @@ async def staff_location(
         title=location.name,
         location=location,
         team=team,
+        today=today(),
         closure_days=service.upcoming_closure_days(location, today()),
     )
 
 
+CLOSURES_URL = "/locaties/{location_id:str}/sluitingsdagen"
+DEFAULT_REGION = "noord"
+
+
+def _closures_page(
+    request: Request[Any, Any, Any],
+    location: Any,
+    rows: list[ClosureRow],
+    region: str,
+    *,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Template:
+    taken = [(closure.day, closure.last_day) for closure in location.closure_days]
+    for row in rows:
+        found = parse_date_pair(row)
+        if found is not None:
+            taken.append(found)
+    return page(
+        request,
+        "locations/closures.html",
+        status_code=status_code,
+        title=f"Sluitingsdagen van {location.name}",
+        location=location,
+        rows=rows,
+        errors=errors or {},
+        region=region,
+        regions=REGIONS,
+        source=SOURCE,
+        suggested=suggestions(region, today(), taken),
+        past=[closure for closure in location.closure_days if closure.last_day < today()][-5:],
+    )
+
+
+def parse_date_pair(row: ClosureRow) -> tuple[Any, Any] | None:
+    from huiskamer.validation import parse_date
+
+    first = parse_date(row.first) if row.first else None
+    if first is None:
+        return None
+    last = parse_date(row.last) if row.last else first
+    return (first, last or first)
+
+
+def _region(value: Any) -> str:
+    return value if isinstance(value, str) and value in REGIONS else DEFAULT_REGION
+
+
+@get(CLOSURES_URL, name="location_closures", guards=[require_coordinator_or_admin])
+async def location_closures(
+    request: Request[Any, Any, Any], location_id: FromPath[str], actor: CurrentActor, db_session: DbSession
+) -> Template:
+    location = await service.closures_location(db_session, actor, location_uuid(location_id))
+    rows = closure_rows(service.upcoming_closure_days(location, today()))
+    rows.append(ClosureRow())  # an empty row to add one
+    return _closures_page(request, location, rows, _region(request.query_params.get("regio")))
+
+
+@post(CLOSURES_URL, name="location_closures_save", guards=[require_coordinator_or_admin])
+async def location_closures_save(
+    request: Request[Any, Any, Any], location_id: FromPath[str], actor: CurrentActor, db_session: DbSession
+) -> Template | Redirect:
+    location = await service.closures_location(db_session, actor, location_uuid(location_id))
+    target = location.id
+    data = await form_data(request)
+    region = _region(data.get("regio"))
+    rows = read_closure_rows(data)
+    if data.get("action") == "add" or data.get("action") == "region":
+        # Another empty row, or the suggestions of another region: nothing is saved yet.
+        return _closures_page(request, location, [*rows, ClosureRow()], region)
+    try:
+        await service.save_closures(db_session, actor, target, parse_closure_rows(rows), today())
+    except InvalidInput as invalid:
+        location = await service.closures_location(db_session, actor, target)
+        return _closures_page(request, location, rows, region, errors=invalid.errors, status_code=422)
+    await auth_service.flash(db_session, actor, "De sluitingsdagen zijn opgeslagen.")
+    return Redirect(f"/locaties/{target}", status_code=303)
+
+
 routes = [
+    location_closures,
+    location_closures_save,
     admin_locations,
     admin_location_new,
     admin_location_create,

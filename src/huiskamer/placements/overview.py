@@ -17,6 +17,7 @@ from huiskamer.audit.access import note_access
 from huiskamer.auth.actor import Actor
 from huiskamer.errors import Forbidden, InvalidInput, NotFound
 from huiskamer.locations.models import Location
+from huiskamer.placements import rules
 from huiskamer.placements.models import Offer, Placement, SeatClaim
 from huiskamer.referrals.models import Child, Referral, ReferralLocation
 from huiskamer.referrals.rules import Status
@@ -230,13 +231,25 @@ async def capacity_overview(
         )
     )
     claims = [Claim(weekday, start, end, bool(by_offer)) for weekday, start, end, by_offer in rows.all()]
-    closures = {closure.day: closure.description or "" for closure in location.closure_days}
-    capacity = location.capacity_by_weekday()
+    closures = {
+        closure.day + timedelta(days=n): closure.description or ""
+        for closure in location.closure_days
+        if closure.last_day >= first and closure.day <= last
+        for n in range(closure.days)
+    }
+    steps = location.capacity_steps()
+    # A weekday is a column when it has seats on any day shown.
+    widest = {
+        weekday: max(
+            rules.seats_on(steps[weekday], day) for day in (first, *(v for v, _ in steps[weekday])) if day <= last
+        )
+        for weekday in WEEKDAYS
+    }
     return CapacityOverview(
         location=location,
         first_day=first,
-        weeks=count_weeks(first, weeks, capacity, claims, closures),
-        weekdays=columns(capacity, claims),
+        weeks=count_weeks(first, weeks, steps, claims, closures),
+        weekdays=columns(widest, claims),
     )
 
 
@@ -247,10 +260,14 @@ def columns(capacity: dict[str, int], claims: Iterable[Claim]) -> tuple[str, ...
 
 
 def count_weeks(
-    first: date, weeks: int, capacity: dict[str, int], claims: Sequence[Claim], closures: dict[date, str]
+    first: date,
+    weeks: int,
+    steps: dict[str, list[tuple[date, int]]],
+    claims: Sequence[Claim],
+    closures: dict[date, str],
 ) -> list[Week]:
     """Counts the claims on every concrete date: a claim holds a date when it is on its weekday and within
-    its start and end (inclusive)."""
+    its start and end (inclusive); the capacity is the one valid on that date."""
     by_weekday: dict[str, list[Claim]] = defaultdict(list)
     for claim in claims:
         by_weekday[claim.weekday].append(claim)
@@ -264,7 +281,7 @@ def count_weeks(
             offered = sum(1 for c in holding if c.by_offer)
             days[weekday] = DayCount(
                 day=day,
-                capacity=capacity.get(weekday, 0),
+                capacity=rules.seats_on(steps.get(weekday, ()), day),
                 placed=len(holding) - offered,
                 offered=offered,
                 closed=closures.get(day),

@@ -18,10 +18,9 @@ from huiskamer.auth.actor import Actor
 from huiskamer.errors import NotFound
 from huiskamer.intake.models import Intake, SiblingLink
 from huiskamer.locations.models import Location
-from huiskamer.placements import rules
 from huiskamer.placements.models import Placement
 from huiskamer.placements.overview import location_for_coordinator
-from huiskamer.placements.service import held_by_weekday
+from huiskamer.placements.service import free_by_weekday
 from huiskamer.referrals.models import Child, Referral, ReferralLocation
 from huiskamer.referrals.rules import Status
 from huiskamer.waitlist import (
@@ -186,8 +185,7 @@ async def load_waitlist(db: AsyncSession, actor: Actor, location_id: UUID, on: d
         )
         for w in waiting
     ]
-    held = await held_by_weekday(db, location.id, on, today)
-    seats = _seats(location, rules.free_seats(location.capacity_by_weekday(), held))
+    seats = _seats(location, await free_by_weekday(db, location, on, today))
     entries = rank(candidates, seats, on, policy_config())
     return Waitlist(
         location=location,

@@ -98,15 +98,46 @@ async def held_by_weekday(db: AsyncSession, location_id: UUID, from_date: date, 
     return {weekday: rules.peak_load(weekday, spans, from_date) for weekday, spans in intervals.items()}
 
 
+async def claims_by_weekday(
+    db: AsyncSession, location_id: UUID, from_date: date, today: date
+) -> dict[str, list[tuple[date, date | None]]]:
+    """Per weekday, the (start, end) of every live claim (placements and open offers) that runs on ``from_date``
+    or later."""
+    rows = (await db.execute(_live_claims(location_id, from_date, today))).all()
+    intervals: dict[str, list[tuple[date, date | None]]] = {weekday: [] for weekday in WEEKDAYS}
+    for weekday, start, end in rows:
+        intervals[weekday].append((start, end))
+    return intervals
+
+
+async def free_by_weekday(db: AsyncSession, location: Location, from_date: date, today: date) -> dict[str, int]:
+    """Per weekday, the seats free on every such day from ``from_date`` on: the capacity valid on each day less
+    the seats held then, at the tightest day (never below 0)."""
+    intervals = await claims_by_weekday(db, location.id, from_date, today)
+    steps = location.capacity_steps()
+    return {
+        weekday: max(rules.first_short(weekday, intervals[weekday], steps[weekday], from_date)[0], 0)
+        for weekday in WEEKDAYS
+    }
+
+
 async def _check_capacity(
     db: AsyncSession, location: Location, weekdays: Sequence[str], start_date: date, today: date
 ) -> None:
-    capacity = location.capacity_by_weekday()
-    held = await held_by_weekday(db, location.id, start_date, today)
-    full = [weekday for weekday in weekdays if held[weekday] + 1 > capacity[weekday]]
+    """One more seat on each of ``weekdays`` from ``start_date`` on must fit the capacity valid on every day."""
+    intervals = await claims_by_weekday(db, location.id, start_date, today)
+    steps = location.capacity_steps()
+    full = {}
+    for weekday in weekdays:
+        _least, short = rules.first_short(weekday, intervals[weekday], steps[weekday], start_date, extra=1)
+        if short is not None:
+            full[weekday] = short
     if full:
-        days = ", ".join(WEEKDAY_NAMES_NL[weekday] for weekday in full)
-        raise Conflict(f"Geen plaats meer op {days} bij {location.name} vanaf die datum.")
+        from huiskamer.site.templating import dutch_date
+
+        names = ", ".join(WEEKDAY_NAMES_NL[weekday] for weekday in full)
+        days = ", ".join(dutch_date(day) for day in full.values())
+        raise Conflict(f"Geen plaats meer op {names} bij {location.name} vanaf die datum: vol op {days}.")
 
 
 def _claims(location_id: UUID, weekdays: Sequence[str], start: date, **owner: object) -> list[SeatClaim]:

@@ -16,6 +16,7 @@ placements there are, and ``rules.percentile_cont`` interpolates exactly as Post
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -44,6 +45,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from huiskamer.attendance.models import Attendance
 from huiskamer.intake.models import DIMENSIONS, Goal, Intake
 from huiskamer.locations.models import ClosureDay, LocationCapacity
+from huiskamer.placements import rules as placement_rules
 from huiskamer.placements.models import Placement
 from huiskamer.referrals.models import Child, Referral, ReferralLocation
 from huiskamer.referrals.rules import Status
@@ -495,61 +497,118 @@ async def _goals(db: AsyncSession, scope: Scope, period: Period) -> dict[str | N
 
 async def _occupancy(db: AsyncSession, sql: _Dialect, scope: Scope, period: Period) -> dict[str, Occupancy]:
     """Seat-days used and offered per weekday over the opening days: every placement's days of that weekday
-    within the period, less the closure days it covers; every location's seats times the days of that weekday,
-    less its closure days."""
-    seats = dict.fromkeys(WEEKDAYS, 0)
-    for weekday, total in (
+    within the period, less the closed days it covers; every location's seats valid on each day of that
+    weekday, less its closed days."""
+    steps: dict[Any, dict[str, list[tuple[date, int]]]] = defaultdict(lambda: defaultdict(list))
+    for location_id, weekday, seats, valid_from in (
         await db.execute(
-            select(LocationCapacity.weekday, func.sum(LocationCapacity.seats))
-            .where(_at_location(LocationCapacity.location_id, scope))
-            .group_by(LocationCapacity.weekday)
-        )
-    ).all():
-        seats[weekday] = int(total or 0)
-    closure_code = sql.weekday_code(ClosureDay.day)
-    closures = (
-        select()
-        .select_from(ClosureDay)
-        .where(ClosureDay.day.between(period.start, period.end), _at_location(ClosureDay.location_id, scope))
-    )
-    closed_seats = dict.fromkeys(WEEKDAYS, 0)
-    for weekday, total in (
-        await db.execute(
-            closures.add_columns(LocationCapacity.weekday, func.sum(LocationCapacity.seats))
-            .join(
-                LocationCapacity,
-                and_(LocationCapacity.location_id == ClosureDay.location_id, LocationCapacity.weekday == closure_code),
+            select(
+                LocationCapacity.location_id,
+                LocationCapacity.weekday,
+                LocationCapacity.seats,
+                LocationCapacity.valid_from,
             )
-            .group_by(LocationCapacity.weekday)
+            .where(_at_location(LocationCapacity.location_id, scope), LocationCapacity.valid_from <= period.end)
+            .order_by(LocationCapacity.valid_from)
         )
     ).all():
-        closed_seats[weekday] = int(total or 0)
-    placed = await _placed_days(db, sql, scope, period)
-    closed_placed = dict.fromkeys(WEEKDAYS, 0)
-    covered = (
-        closures.add_columns(closure_code.label("weekday"))
-        .join(
-            Placement,
-            and_(
-                Placement.location_id == ClosureDay.location_id,
-                Placement.start_date <= ClosureDay.day,
-                or_(Placement.end_date.is_(None), Placement.end_date >= ClosureDay.day),
-            ),
+        steps[location_id][weekday].append((valid_from, seats))
+    closure_rows = (
+        await db.execute(
+            select(ClosureDay.location_id, ClosureDay.day, ClosureDay.last_day).where(
+                ClosureDay.day <= period.end,
+                ClosureDay.last_day >= period.start,
+                _at_location(ClosureDay.location_id, scope),
+            )
         )
-        # Implied by the join, but lets the database leave out the placements outside the period first.
-        .where(_overlaps(period), _has_weekday(closure_code))
-        .subquery()
-    )
-    for weekday, total in (await db.execute(select(covered.c.weekday, func.count()).group_by(covered.c.weekday))).all():
-        closed_placed[weekday] = int(total or 0)
+    ).all()
+    seat_days = dict.fromkeys(WEEKDAYS, 0)
+    for by_weekday in steps.values():
+        for index, weekday in enumerate(WEEKDAYS):
+            runs = by_weekday.get(weekday, [])
+            for number, (valid_from, seats) in enumerate(runs):
+                start = max(valid_from, period.start)
+                end = min(runs[number + 1][0] - timedelta(days=1), period.end) if number + 1 < len(runs) else period.end
+                if seats and start <= end:
+                    seat_days[weekday] += seats * rules.weekday_count(Period(start, end), index)
+    closed = {
+        (location_id, first + timedelta(days=n))
+        for location_id, first, last in closure_rows
+        for n in range((last - first).days + 1)
+        if period.start <= first + timedelta(days=n) <= period.end
+    }
+    for location_id, day in closed:
+        weekday = WEEKDAYS[day.weekday()]
+        seat_days[weekday] -= placement_rules.seats_on(steps.get(location_id, {}).get(weekday, ()), day)
+    placed = await _placed_days(db, sql, scope, period)
+    closed_placed = await _closed_placed_days(db, sql, scope, period)
     return {
         weekday: Occupancy(
             placed_days=placed[weekday] - closed_placed[weekday],
-            seat_days=seats[weekday] * rules.weekday_count(period, index) - closed_seats[weekday],
+            seat_days=seat_days[weekday],
             opening_days=rules.weekday_count(period, index),
         )
         for index, weekday in enumerate(WEEKDAYS)
     }
+
+
+def _weekday_days(sql: _Dialect, first: Any, last: Any) -> list[Any]:
+    """Per weekday, the number of days of that weekday from ``first`` to ``last`` (date expressions)."""
+    first_number, last_number = sql.day_number(first), sql.day_number(last)
+    counts = []
+    for index in range(7):
+        # Day n (counted from 1 January 1970, a Thursday) is this weekday when n ≡ index − 3 (mod 7); the count
+        # of such n from a to b is ⌊(b − r)/7⌋ − ⌊(a − 1 − r)/7⌋, kept positive by a few thousand weeks.
+        offset = 7 * 10_000 - (index - 3) % 7
+        counts.append((last_number + offset) // 7 - (first_number - 1 + offset) // 7)
+    return counts
+
+
+async def _closed_placed_days(db: AsyncSession, sql: _Dialect, scope: Scope, period: Period) -> dict[str, int]:
+    """Per weekday, the days of that weekday on which a placement runs while its location is closed, within the
+    period (closures of one location do not overlap)."""
+
+    def later(*values: Any) -> Any:
+        result = values[0]
+        for value in values[1:]:
+            result = case((value > result, value), else_=result)
+        return result
+
+    def earlier(*values: Any) -> Any:
+        result = values[0]
+        for value in values[1:]:
+            result = case((value < result, value), else_=result)
+        return result
+
+    first = later(Placement.start_date, ClosureDay.day, literal(period.start, Date))
+    ends = case((Placement.end_date.is_(None), literal(period.end, Date)), else_=Placement.end_date)
+    last = earlier(ends, ClosureDay.last_day, literal(period.end, Date))
+    counts = _weekday_days(sql, first, last)
+    columns = [
+        func.coalesce(func.sum(case((_has_weekday(weekday), counts[index]), else_=0)), 0)
+        for index, weekday in enumerate(WEEKDAYS)
+    ]
+    row = (
+        await db.execute(
+            select(*columns)
+            .select_from(Placement)
+            .join(
+                ClosureDay,
+                and_(
+                    ClosureDay.location_id == Placement.location_id,
+                    Placement.start_date <= ClosureDay.last_day,
+                    or_(Placement.end_date.is_(None), Placement.end_date >= ClosureDay.day),
+                ),
+            )
+            .where(
+                _overlaps(period),
+                ClosureDay.day <= period.end,
+                ClosureDay.last_day >= period.start,
+                _at_location(Placement.location_id, scope),
+            )
+        )
+    ).one()
+    return {weekday: int(row[index]) for index, weekday in enumerate(WEEKDAYS)}
 
 
 async def _placed_days(db: AsyncSession, sql: _Dialect, scope: Scope, period: Period) -> dict[str, int]:
