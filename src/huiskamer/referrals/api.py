@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -177,14 +178,20 @@ async def list_referrals(
     db_session: DbSession,
     status: Annotated[str | None, query("Alleen deze status.", enum=[s.value for s in Status])] = None,
     page: Annotated[str | None, query("Pagina (1 tot 99999); ``next`` wijst de volgende.", pattern=PAGE)] = None,
+    q: Annotated[
+        str | None,
+        query("Zoek op naam: de voor- of achternaam bevat elk woord (hoofdletters en accenten tellen niet)."),
+    ] = None,
 ) -> dict[str, Any]:
+    if q is not None and len(q) > 200:
+        raise InvalidInput({"q": "Zoek met hoogstens 200 tekens."})
     if status is not None and status not in {s.value for s in Status}:
         raise InvalidInput({"status": "Onbekende status."})
     if page is not None and not re.fullmatch(PAGE, page):
         raise InvalidInput({"page": "Geef een paginanummer van 1 tot 99999."})
     number = int(page) if page else 1
     result = await service.list_referrals(
-        db_session, actor, service.InboxFilters(status=status, page=number, page_size=API_PAGE_SIZE)
+        db_session, actor, service.InboxFilters(status=status, q=q, page=number, page_size=API_PAGE_SIZE)
     )
     items = []
     for row in result.rows:
@@ -202,7 +209,9 @@ async def list_referrals(
         items.append(item)
     body: dict[str, Any] = {"items": items}
     if result.has_next:
-        query = f"?page={number + 1}" + (f"&status={status}" if status else "")
+        query = (
+            f"?page={number + 1}" + (f"&status={status}" if status else "") + (f"&{urlencode({'q': q})}" if q else "")
+        )
         body["next"] = str(request.base_url).rstrip("/") + "/api/v1/referrals" + query
     return body
 

@@ -292,7 +292,7 @@ def read_page(value: str | None) -> int:
     return int(value) if value and re.fullmatch(r"[1-9][0-9]{0,4}", value) else 1
 
 
-INBOX_QUERY = ("status", "locatie", "bron", "van", "tot", "pagina")
+INBOX_QUERY = ("zoek", "status", "locatie", "bron", "van", "tot", "pagina")
 OPEN = "open"
 
 
@@ -330,8 +330,18 @@ def read_inbox_filters(raw: Mapping[str, str | None], actor: Actor) -> tuple[ser
         errors.add("tot", "De einddatum ligt voor de begindatum.")
         days["tot"] = None
     page = read_page(raw.get("pagina"))
+    q = (raw.get("zoek") or "").strip() or None
+    if q is not None and len(q) > 200:
+        errors.add("zoek", "Zoek met hoogstens 200 tekens.")
+        q = None
     filters = service.InboxFilters(
-        status=status, location_id=location_id, source=source, date_from=days["van"], date_to=days["tot"], page=page
+        status=status,
+        location_id=location_id,
+        source=source,
+        date_from=days["van"],
+        date_to=days["tot"],
+        q=q,
+        page=page,
     )
     return filters, errors.errors
 

@@ -108,6 +108,7 @@ async def referral_sent(
 def _inbox_query(filters: service.InboxFilters) -> dict[str, str]:
     """The filters as the query string of the inbox (the status is always there: without one the inbox is open)."""
     return {
+        "zoek": filters.q or "",
         "status": filters.status or "alle",
         "locatie": str(filters.location_id or ""),
         "bron": filters.source or "",
