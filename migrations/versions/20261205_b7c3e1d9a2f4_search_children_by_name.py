@@ -1,4 +1,8 @@
-"""search children by name
+"""search children by name, the referrer's outcome, endings in the future
+
+Two columns for the referrer's view and endings: ``referral_events.explanation`` (what the coordinator writes for
+the referrer beside the internal reason) and ``placements.end_reason``/``end_explanation`` (kept until the
+referral closes the day after a future end date).
 
 The inbox, waitlists and lists search a child by any part of its name (``Child.match_key``, lower case and
 without accents). A LIKE '%word%' cannot use a B-tree; on PostgreSQL a trigram index (pg_trgm) serves it. Where
@@ -25,6 +29,15 @@ INDEX = "ix_children_match_trgm"
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("referral_events", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("explanation", sa.Text(), nullable=True))
+    with op.batch_alter_table("placements", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("end_reason", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("end_explanation", sa.Text(), nullable=True))
+    _trigram_index()
+
+
+def _trigram_index() -> None:
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
@@ -45,3 +58,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"DROP INDEX IF EXISTS {INDEX}")
+    with op.batch_alter_table("placements", schema=None) as batch_op:
+        batch_op.drop_column("end_explanation")
+        batch_op.drop_column("end_reason")
+    with op.batch_alter_table("referral_events", schema=None) as batch_op:
+        batch_op.drop_column("explanation")

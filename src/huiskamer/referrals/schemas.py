@@ -170,6 +170,15 @@ def parse_move(raw: Any) -> MoveRequest:
     reasons = {**CLOSE_REASONS, **REJECT_REASONS}
     code = read_choice(data, "reason_code", errors, label="een reden", choices=reasons, required=False)
     reason = read_text(data, "reason", errors, label="de toelichting", required=False, max_length=1000, multiline=True)
+    explanation = read_text(
+        data,
+        "explanation",
+        errors,
+        label="de uitleg voor de verwijzer",
+        required=False,
+        max_length=1000,
+        multiline=True,
+    )
     planned_at = None
     if data.get("planned_at") not in (None, ""):
         planned_at = _parse_timestamp(data.get("planned_at"))
@@ -177,7 +186,7 @@ def parse_move(raw: Any) -> MoveRequest:
             errors.add("planned_at", "Vul een geldige datum en tijd in, zoals 2026-09-01T15:30+02:00.")
     errors.raise_if_any()
     assert to is not None
-    return MoveRequest(to=Status(to), reason_code=code, reason=reason, planned_at=planned_at)
+    return MoveRequest(to=Status(to), reason_code=code, reason=reason, planned_at=planned_at, explanation=explanation)
 
 
 def parse_message(raw: Any) -> str:
@@ -235,11 +244,13 @@ class ReferralIn(msgspec.Struct, kw_only=True):
 
 class MoveIn(msgspec.Struct, kw_only=True):
     """A status change. ``rejected`` and ``closed`` need a ``reason_code`` of their own list; ``other`` a reason;
-    ``intake_planned`` may carry ``planned_at``."""
+    ``intake_planned`` may carry ``planned_at``. ``explanation`` is a text for the referrer (they never see
+    ``reason``)."""
 
     to: ReferralStatus
     reason_code: CloseReason | RejectReason | None = None
     reason: optional_text(1000) | None = None  # type: ignore[valid-type]
+    explanation: optional_text(1000) | None = None  # type: ignore[valid-type]
     planned_at: datetime | None = None
 
 

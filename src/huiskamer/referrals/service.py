@@ -454,6 +454,7 @@ async def _record_move(
             to_status=request.to.value,
             reason_code=request.reason_code,
             reason=request.reason,
+            explanation=request.explanation,
             planned_at=request.planned_at,
         )
     )

@@ -28,7 +28,7 @@ from huiskamer.site.templating import page, today
 BASE = "/aanmeldingen"
 # Each action form on the dossier names its fields after the status it moves to ("rejected.reason_code"),
 # so several forms can live on one page with their own ids and messages.
-MOVE_FIELDS = ("reason_code", "reason", "planned_at")
+MOVE_FIELDS = ("reason_code", "reason", "explanation", "planned_at")
 REASONS = {**CLOSE_REASONS, **REJECT_REASONS}
 
 
