@@ -456,7 +456,10 @@ async def offer_withdrawn(
             request, actor, db_session, location, failed=str(offer_id), values=_form_values(data), **_refusal(refused)
         )
     child = await _child_name(db_session, actor, offer.referral_id)
-    message = f"Het aanbod is ingetrokken en de plaatsen zijn weer vrij. {child} staat weer op de wachtlijst, met de oorspronkelijke wachttijd."
+    message = (
+        f"Het aanbod is ingetrokken en de plaatsen zijn weer vrij. {child} staat weer op de wachtlijst, "
+        "met de oorspronkelijke wachttijd."
+    )
     await auth_service.flash(db_session, actor, message)
     return Redirect(_url(offer.location_id, "aanbiedingen"), status_code=303)
 

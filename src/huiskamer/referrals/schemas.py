@@ -321,19 +321,48 @@ class IntakeOut(msgspec.Struct, kw_only=True):
 
 
 class ReferralPlacement(msgspec.Struct, kw_only=True):
-    id: UUID
-    referral_id: UUID
-    location_id: UUID
-    weekdays: list[Weekday]
+    """The coordinator sees the whole placement; the referrer only ``location_name`` and ``start_date``."""
+
     start_date: date
-    end_date: date | None
-    end_reason_code: str | None
-    offer_id: UUID | None
+    id: UUID | msgspec.UnsetType = msgspec.UNSET
+    referral_id: UUID | msgspec.UnsetType = msgspec.UNSET
+    location_id: UUID | msgspec.UnsetType = msgspec.UNSET
+    location_name: str | msgspec.UnsetType = msgspec.UNSET
+    weekdays: list[Weekday] | msgspec.UnsetType = msgspec.UNSET
+    end_date: date | None | msgspec.UnsetType = msgspec.UNSET
+    end_reason_code: str | None | msgspec.UnsetType = msgspec.UNSET
+    offer_id: UUID | None | msgspec.UnsetType = msgspec.UNSET
+
+
+class SubmittedLocationOut(msgspec.Struct, kw_only=True):
+    id: UUID
+    name: str
+
+
+class SubmittedOut(msgspec.Struct, kw_only=True):
+    """What the referrer sent, read only."""
+
+    child: ChildOut
+    guardian: GuardianOut
+    source: Source
+    reason: str
+    guardian_informed: bool
+    preferred_location_ids: list[UUID]
+    preferred_locations: list[SubmittedLocationOut]
+    requested_weekdays: list[Weekday]
+
+
+class OutcomeOut(msgspec.Struct, kw_only=True):
+    """Why a referral was rejected or closed, as the referrer may read it (never the internal reason)."""
+
+    reason_code: str | None
+    explanation: str | None
 
 
 class ReferralOut(msgspec.Struct, kw_only=True):
-    """The referrer who submitted it sees status, dates and messages only; a coordinator sees the whole dossier
-    (the fields from ``child`` on)."""
+    """The referrer who submitted it sees status, dates and messages, what they submitted (``submitted``), the
+    ``outcome`` of a rejection or closing and, once placed, the ``placement``'s location and start date; a
+    coordinator sees the whole dossier (the fields from ``child`` on)."""
 
     id: UUID
     status: ReferralStatus
@@ -353,6 +382,8 @@ class ReferralOut(msgspec.Struct, kw_only=True):
     waiting_since: date | msgspec.UnsetType | None = msgspec.UNSET
     intake: IntakeOut | msgspec.UnsetType | None = msgspec.UNSET
     placement: ReferralPlacement | msgspec.UnsetType | None = msgspec.UNSET
+    submitted: SubmittedOut | msgspec.UnsetType = msgspec.UNSET
+    outcome: OutcomeOut | msgspec.UnsetType = msgspec.UNSET
 
 
 class ReferralListItem(msgspec.Struct, kw_only=True):
