@@ -329,9 +329,9 @@ class ReferralPlacement(msgspec.Struct, kw_only=True):
     location_id: UUID | msgspec.UnsetType = msgspec.UNSET
     location_name: str | msgspec.UnsetType = msgspec.UNSET
     weekdays: list[Weekday] | msgspec.UnsetType = msgspec.UNSET
-    end_date: date | None | msgspec.UnsetType = msgspec.UNSET
-    end_reason_code: str | None | msgspec.UnsetType = msgspec.UNSET
-    offer_id: UUID | None | msgspec.UnsetType = msgspec.UNSET
+    end_date: date | msgspec.UnsetType | None = msgspec.UNSET
+    end_reason_code: str | msgspec.UnsetType | None = msgspec.UNSET
+    offer_id: UUID | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class SubmittedLocationOut(msgspec.Struct, kw_only=True):
