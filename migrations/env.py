@@ -29,6 +29,15 @@ def _compare_type(context, inspected_column, metadata_column, inspected_type, me
     return None  # let Alembic compare as usual
 
 
+# Indexes made by hand in a migration that SQLAlchemy cannot describe (a PostgreSQL trigram index, present only
+# where pg_trgm is): autogenerate and ``alembic check`` must neither drop nor add them.
+_HAND_MADE_INDEXES = {"ix_children_match_trgm"}
+
+
+def _include_object(obj, name, type_, reflected, compare_to):
+    return not (type_ == "index" and name in _HAND_MADE_INDEXES)
+
+
 def _configure(connection: Connection | None = None, url: str | None = None) -> None:
     dialect = connection.dialect.name if connection is not None else (url or "").split(":")[0]
     context.configure(
@@ -37,6 +46,7 @@ def _configure(connection: Connection | None = None, url: str | None = None) -> 
         target_metadata=metadata,
         render_as_batch=dialect.startswith("sqlite"),
         compare_type=_compare_type,
+        include_object=_include_object,
         literal_binds=connection is None,
     )
 

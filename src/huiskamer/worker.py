@@ -47,6 +47,14 @@ async def expire_offers(sessions: async_sessionmaker[AsyncSession], settings: Se
         return await expire(db, settings, today())
 
 
+async def close_ended_placements(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> int:
+    from huiskamer.placements.service import close_ended_placements as close
+    from huiskamer.site.templating import today
+
+    async with sessions() as db:
+        return await close(db, settings, today())
+
+
 PRUNE_EVERY = 3600.0  # seconds: kept reports age in days, no need to look every round
 _pruned_at: dict[str, float] = {}
 
@@ -91,6 +99,7 @@ async def apply_retention(sessions: async_sessionmaker[AsyncSession], _settings:
 JOBS: list[Job] = [
     send_mail,
     expire_offers,
+    close_ended_placements,
     forget_expired_sessions,
     prune_report_cache,
     check_audit_chains,

@@ -382,7 +382,9 @@ def _machine(test_settings: Settings, sessions: Sessions) -> type[RuleBasedState
             self.expect(outcome, expected, "plaatsing beëindigen")
             if expected is None:
                 placement.end = end_date
-                self.world.children[placement.child].status = "closed"
+                # A future ending keeps the child placed until the end date has passed.
+                if end_date < self.today:
+                    self.world.children[placement.child].status = "closed"
 
         # --- the invariants -----------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ factor counts at the location where a brother or sister is placed. Roles, scope 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -250,7 +250,8 @@ def test_the_sibling_factor_counts_30_days_at_the_location_where_the_sibling_is_
     assert label == "broer of zus geplaatst op deze locatie: 30 dagen"
 
 
-def test_a_sibling_placed_only_from_a_later_date_does_not_count_yet(client, cast):
+def test_a_sibling_placed_from_a_later_date_counts_already_and_an_ended_one_no_longer(client, cast):
+    """waitlist-policy.md: a placement that has not ended by ``on`` counts, also one that starts later."""
     older = waiting_child(client, cast, "Sara", preferred_location_ids=[str(cast.b)])
     younger = referral_in_review(client, cast, "Mees", locations=(cast.b,))
     hold_intake(client, cast, younger, sibling_referral_ids=[older], preferred_location_ids=[str(cast.b)])
@@ -261,12 +262,23 @@ def test_a_sibling_placed_only_from_a_later_date_does_not_count_yet(client, cast
         headers=api(client, cast.coordinator_ab),
     )
     assert placed.status_code == 201, placed.text
-    now = waitlist(client, cast, cast.b)["entries"][0]
-    assert "sibling" not in {p["factor"] for p in now["explanation"]}
-    later = client.get(
-        f"/api/v1/locations/{cast.b}/waitlist?date={start.isoformat()}", headers=api(client, cast.coordinator_ab)
-    ).json()["entries"][0]
-    assert {p["factor"]: p["points"] for p in later["explanation"]}["sibling"] == 30
+
+    def sibling_on(on: date) -> int | None:
+        entry = client.get(
+            f"/api/v1/locations/{cast.b}/waitlist?date={on.isoformat()}", headers=api(client, cast.coordinator_ab)
+        ).json()["entries"][0]
+        return {p["factor"]: p["points"] for p in entry["explanation"]}.get("sibling")
+
+    assert sibling_on(today()) == 30
+    assert sibling_on(start) == 30
+    ended = client.post(
+        f"/api/v1/placements/{placed.json()['id']}/end",
+        json={"end_date": (start + timedelta(days=7)).isoformat(), "reason_code": "moved_house"},
+        headers=api(client, cast.coordinator_ab),
+    )
+    assert ended.status_code == 200, ended.text
+    assert sibling_on(start + timedelta(days=7)) == 30
+    assert sibling_on(start + timedelta(days=8)) is None
 
 
 def test_a_sibling_outside_scope_or_the_child_itself_is_refused_and_nothing_stored(client, cast):

@@ -47,7 +47,7 @@ def test_the_document_holds_the_api_only_and_every_api_route(app, document):
         for method in route.methods - {"OPTIONS", "HEAD"}
     }
     assert documented == routes
-    assert len(documented) == 44
+    assert len(documented) == 45
 
 
 def test_every_operation_declares_an_answer_schema_and_its_error_answers(document):

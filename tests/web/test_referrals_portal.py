@@ -157,22 +157,11 @@ def test_the_referrers_pages_hold_none_of_the_coordinator_only_fields(cast, make
         for path in ("/", f"/aanmeldingen/{referral_id}", f"/aanmeldingen/{referral_id}/verstuurd", "/?status=rejected")
     ]
     assert "Afgewezen" in pages[1]
+    # Since the second wave the referrer reads back what they submitted (api-v1.md, "The referrer's view"),
+    # and the reason code of a rejection; never the internal reason or who in the organisation did what.
+    assert "ZWAVEL" in pages[1] and "Specialistische zorg nodig" in pages[1]
     for page in pages:
-        for secret in (
-            "ZWAVEL",
-            "Gerda",
-            "Mergelland",
-            "06 12345678",
-            "+31612345678",
-            "gerda@example.nl",
-            "politie (wijkagent)",
-            "KOBALT",
-            "specialistische zorg",
-            "Het Kompas",
-            "1326 XY",
-            "Bakker",
-            "Fatima el Amrani",
-        ):
+        for secret in ("KOBALT", "Fatima el Amrani"):
             assert secret not in page, secret
 
 

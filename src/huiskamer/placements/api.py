@@ -216,6 +216,25 @@ async def decline(
 
 
 @post(
+    "/api/v1/offers/{offer_id:uuid}/withdraw",
+    name="api_offer_withdraw",
+    tags=["placements"],
+    guards=[require_coordinator],
+    **api_doc(OfferOut, body=DeclineIn, errors=(403, 404, 409, 422)),
+)
+async def withdraw(
+    request: Request[Any, Any, Any],
+    offer_id: FromPath[UUID],
+    actor: CurrentActor,
+    db_session: DbSession,
+    settings: AppSettings,
+) -> dict[str, Any]:
+    body = await json_body(request) if await request.body() else None
+    reason = parse_decline(body)
+    return offer_json(await placements.withdraw_offer(db_session, actor, settings, offer_id, reason, today()), today())
+
+
+@post(
     "/api/v1/placements/{placement_id:uuid}/end",
     name="api_placement_end",
     tags=["placements"],
@@ -229,9 +248,9 @@ async def end(
     db_session: DbSession,
     settings: AppSettings,
 ) -> dict[str, Any]:
-    end_date, code, reason = parse_end(await json_body(request))
+    end_date, code, reason, explanation = parse_end(await json_body(request))
     placement = await placements.end_placement(
-        db_session, actor, settings, placement_id, end_date, code, reason, today=today()
+        db_session, actor, settings, placement_id, end_date, code, reason, today=today(), explanation=explanation
     )
     return placement_json(placement)
 
@@ -269,4 +288,16 @@ async def list_offers(
     return {"items": [offer_json(o, on) for o in rows]}
 
 
-routes = [waitlist, proposals, place, offer, accept, decline, end, list_placements, show_placement, list_offers]
+routes = [
+    waitlist,
+    proposals,
+    place,
+    offer,
+    accept,
+    decline,
+    withdraw,
+    end,
+    list_placements,
+    show_placement,
+    list_offers,
+]

@@ -42,6 +42,9 @@ class Placement(UUIDAuditBase):
     start_date: Mapped[date]
     end_date: Mapped[date | None] = mapped_column(default=None)
     end_reason_code: Mapped[str | None] = mapped_column(String(40), default=None)
+    # Kept for closing the referral the day after a future end date (the internal text, and the one for the referrer).
+    end_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    end_explanation: Mapped[str | None] = mapped_column(Text, default=None)
     placed_by_id: Mapped[UUID] = mapped_column(ForeignKey("users.id"))
 
     __table_args__ = (CheckConstraint("end_date IS NULL OR end_date >= start_date", name="ends_after_start"),)

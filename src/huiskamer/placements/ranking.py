@@ -97,13 +97,14 @@ def _waiting_ids(location_id: UUID) -> Select[tuple[UUID]]:
 
 
 async def _sibling_locations(db: AsyncSession, location_id: UUID, on: date) -> dict[UUID, set[str]]:
-    """For each waiting child, the locations where a brother or sister is placed on ``on``."""
+    """For each waiting child, the locations where a brother or sister holds a placement that has not ended by
+    ``on``: one that starts later counts too, as the family already knows the sibling will be there
+    (waitlist-policy.md)."""
     rows = await db.execute(
         select(SiblingLink.referral_id, Placement.location_id)
         .join(Placement, Placement.referral_id == SiblingLink.sibling_referral_id)
         .where(
             SiblingLink.referral_id.in_(_waiting_ids(location_id)),
-            Placement.start_date <= on,
             or_(Placement.end_date.is_(None), Placement.end_date >= on),
         )
     )

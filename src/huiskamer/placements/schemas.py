@@ -59,11 +59,20 @@ def parse_end(raw: Any):
     end = read_date(data, "end_date", errors, label="de einddatum")
     code = read_choice(data, "reason_code", errors, label="de reden van uitstroom", choices=CLOSE_REASONS)
     reason = read_text(data, "reason", errors, label="de toelichting", required=False, max_length=1000, multiline=True)
+    explanation = read_text(
+        data,
+        "explanation",
+        errors,
+        label="de uitleg voor de verwijzer",
+        required=False,
+        max_length=1000,
+        multiline=True,
+    )
     if code == "other" and not reason:
         errors.add("reason", "Licht de reden 'anders' toe.")
     errors.raise_if_any()
     assert end and code
-    return end, code, reason
+    return end, code, reason, explanation
 
 
 # --- the API's shapes, for the OpenAPI document (site.apidoc) --------------------------------------
@@ -90,11 +99,14 @@ class DeclineIn(msgspec.Struct, kw_only=True):
 
 
 class EndIn(msgspec.Struct, kw_only=True):
-    """The last day; the seat is free from the day after. ``other`` needs a ``reason``."""
+    """The last day; the seat is free from the day after. ``other`` needs a ``reason``. A future end date keeps
+    the referral placed until it has passed; it closes by itself the day after. ``explanation`` is for the
+    referrer (``reason`` stays internal)."""
 
     end_date: date
     reason_code: CloseReason
     reason: optional_text(1000) | None = None  # type: ignore[valid-type]
+    explanation: optional_text(1000) | None = None  # type: ignore[valid-type]
 
 
 class PlacementOut(msgspec.Struct, kw_only=True):

@@ -369,6 +369,22 @@ async def decline_offer(
     return offer
 
 
+async def withdraw_offer(
+    db: AsyncSession, actor: Actor, settings: Settings, offer_id: UUID, reason: str | None, today: date
+) -> Offer:
+    """The coordinator takes back an offer made by mistake: its seats are free at once and the child waits on
+    with its original waiting_since, as after a declined offer."""
+    offer, referral, _location = await _open_offer_locked(db, actor, offer_id, today)
+    await _release_offer(db, offer, "withdrawn")
+    offer.decline_reason = reason
+    note = "Aanbod ingetrokken door de coördinator" + (f": {reason}" if reason else ".")
+    await referrals.move(
+        db, actor, settings, referral.id, MoveRequest(to=Status.WAITLISTED, reason=note), via_own_action=True
+    )
+    await commit_or_busy(db)
+    return offer
+
+
 async def end_placement(
     db: AsyncSession,
     actor: Actor,
@@ -378,8 +394,11 @@ async def end_placement(
     reason_code: str,
     reason: str | None = None,
     today: date | None = None,
+    explanation: str | None = None,
 ) -> Placement:
-    """Ends a placement with a closing reason (uitstroom): the referral is closed, the seats free the next day."""
+    """Ends a placement with a closing reason (uitstroom): the seats free the day after ``end_date``; the referral
+    closes at once when that day has passed, else it stays placed (the child on the day list) until it has and
+    ``close_ended_placements`` closes it the day after."""
     if today is None:
         from huiskamer.site.templating import today as amsterdam_today
 
@@ -395,16 +414,54 @@ async def end_placement(
         raise InvalidInput({"end_date": "De einddatum kan niet voor de startdatum liggen."})
     if end_date > today + MAX_END_AHEAD:
         raise InvalidInput({"end_date": "Kies een einddatum binnen twee jaar."})
-    await referrals.move(
-        db,
-        actor,
-        settings,
-        placement.referral_id,
-        MoveRequest(to=Status.CLOSED, reason_code=reason_code, reason=reason),
-        via_own_action=True,
-    )
+    closing = MoveRequest(to=Status.CLOSED, reason_code=reason_code, reason=reason, explanation=explanation)
+    if end_date < today:
+        await referrals.move(db, actor, settings, placement.referral_id, closing, via_own_action=True)
+    else:
+        # Checked now as the move will be later: a referral that is not placed cannot get a pending ending.
+        referral = await referrals.get_referral(db, actor, placement.referral_id, log_view=False)
+        if referral.status != Status.PLACED.value:
+            raise Conflict("Deze aanmelding is niet (meer) geplaatst.")
     placement.end_date = end_date
     placement.end_reason_code = reason_code
+    placement.end_reason = reason
+    placement.end_explanation = explanation
     await db.execute(update(SeatClaim).where(SeatClaim.placement_id == placement.id).values(end_date=end_date))
     await commit_or_busy(db)
     return placement
+
+
+async def close_ended_placements(db: AsyncSession, settings: Settings, today: date) -> int:
+    """The day after a placement's end date its referral is closed with the reason given at the ending.
+
+    Run by the worker every round (so within a minute after midnight); the day list and the capacity read the
+    end date themselves, so they agree before this has run.
+    """
+    ended = (
+        await db.execute(
+            select(Placement.id, Placement.location_id)
+            .join(Referral, Referral.id == Placement.referral_id)
+            .where(Placement.end_date < today, Referral.status == Status.PLACED.value)
+        )
+    ).all()
+    closed = 0
+    for placement_id, location_id in ended:
+        await lock_location(db, location_id)
+        placement = await db.get(Placement, placement_id, populate_existing=True)
+        referral = await db.get(Referral, placement.referral_id) if placement else None
+        if referral is not None:
+            await _lock_referral(db, referral)
+        # Every server process runs this job: another may have closed it since the list was read.
+        if placement is None or referral is None or referral.status != Status.PLACED.value:
+            await db.commit()
+            continue
+        request = MoveRequest(
+            to=Status.CLOSED,
+            reason_code=placement.end_reason_code,
+            reason=placement.end_reason,
+            explanation=placement.end_explanation,
+        )
+        await referrals.move_by_system(db, settings, referral, request)
+        await db.commit()
+        closed += 1
+    return closed

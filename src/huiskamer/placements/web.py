@@ -437,6 +437,33 @@ async def offer_declined(
     return Redirect(_url(offer.location_id, "aanbiedingen"), status_code=303)
 
 
+@post(f"{BASE}/aanbiedingen/{{offer_id:uuid}}/intrekken", name="offer_withdrawn", guards=[require_coordinator])
+async def offer_withdrawn(
+    request: Request[Any, Any, Any],
+    location_id: FromPath[str],
+    offer_id: FromPath[UUID],
+    actor: CurrentActor,
+    db_session: DbSession,
+    settings: AppSettings,
+) -> Template | Redirect:
+    location = location_uuid(location_id)
+    data = await form_data(request)
+    try:
+        offer = await placements.withdraw_offer(db_session, actor, settings, offer_id, parse_decline(data), today())
+    except (InvalidInput, Conflict) as refused:
+        await db_session.rollback()
+        return await _offers_page(
+            request, actor, db_session, location, failed=str(offer_id), values=_form_values(data), **_refusal(refused)
+        )
+    child = await _child_name(db_session, actor, offer.referral_id)
+    message = (
+        f"Het aanbod is ingetrokken en de plaatsen zijn weer vrij. {child} staat weer op de wachtlijst, "
+        "met de oorspronkelijke wachttijd."
+    )
+    await auth_service.flash(db_session, actor, message)
+    return Redirect(_url(offer.location_id, "aanbiedingen"), status_code=303)
+
+
 # --- placements ----------------------------------------------------------------------------------
 
 
@@ -494,8 +521,10 @@ async def placement_end(
     location = location_uuid(location_id)
     data = await form_data(request)
     try:
-        end_date, code, reason = parse_end(data)
-        placement = await placements.end_placement(db_session, actor, settings, placement_id, end_date, code, reason)
+        end_date, code, reason, explanation = parse_end(data)
+        placement = await placements.end_placement(
+            db_session, actor, settings, placement_id, end_date, code, reason, explanation=explanation
+        )
     except (InvalidInput, Conflict) as refused:
         await db_session.rollback()
         return await _placements_page(
@@ -510,7 +539,11 @@ async def placement_end(
     child = await _child_name(db_session, actor, placement.referral_id)
     when = dutch_date(placement.end_date, "d MMMM y")
     await auth_service.flash(
-        db_session, actor, f"De plaatsing van {child} is beëindigd per {when}; de aanmelding is afgesloten."
+        db_session,
+        actor,
+        f"De plaatsing van {child} is beëindigd per {when}; de aanmelding is afgesloten."
+        if placement.end_date < today()
+        else f"De plaatsing van {child} eindigt op {when}; de aanmelding wordt de dag erna vanzelf afgesloten.",
     )
     return Redirect(_url(placement.location_id, "plaatsingen"), status_code=303)
 
@@ -527,6 +560,7 @@ routes = [
     offers_page,
     offer_accepted,
     offer_declined,
+    offer_withdrawn,
     placements_page,
     placement_end,
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 from litestar import Request, get, post
@@ -13,7 +14,7 @@ from litestar.response import Response
 from huiskamer.auth.actor import Actor
 from huiskamer.auth.guards import require_coordinator, require_referrer_or_coordinator
 from huiskamer.errors import InvalidInput
-from huiskamer.referrals import service
+from huiskamer.referrals import outcome, service
 from huiskamer.referrals.models import Referral
 from huiskamer.referrals.rules import Status, status_name
 from huiskamer.referrals.schemas import (
@@ -56,6 +57,8 @@ async def referral_json(db: DbSession, actor: Actor, referral: Referral) -> dict
             {"at": _at(m.at), "text": m.text, "from": "referrer" if m.from_referrer else "coordinator"} for m in notes
         ],
     }
+    if actor.is_referrer:
+        body.update(await _referrer_extras(db, referral))
     if actor.is_coordinator:
         child = referral.child
         body["history"] = [
@@ -104,6 +107,43 @@ async def referral_json(db: DbSession, actor: Actor, referral: Referral) -> dict
             placement=await _placement_json(db, referral),
         )
     return body
+
+
+async def _referrer_extras(db: DbSession, referral: Referral) -> dict[str, Any]:
+    """What they submitted (read only), the outcome with the explanation written for them, and where and from
+    when the child is placed; the internal reason, the intake and the placement's weekdays stay out."""
+    child = referral.child
+    chosen = await outcome.preferred_locations(db, referral)
+    extras: dict[str, Any] = {
+        "submitted": {
+            "child": {
+                "given_name": child.given_name,
+                "family_name": child.family_name,
+                "date_of_birth": child.date_of_birth.isoformat(),
+                "postcode": child.postcode,
+                "neighbourhood": child.neighbourhood,
+                "school": child.school,
+            },
+            "guardian": {
+                "name": referral.guardian_name,
+                "phone": format_phone(referral.guardian_phone),
+                "email": referral.guardian_email,
+            },
+            "source": referral.source,
+            "reason": referral.reason,
+            "guardian_informed": referral.guardian_informed,
+            "preferred_location_ids": [str(location.id) for location in chosen],
+            "preferred_locations": [{"id": str(location.id), "name": location.name} for location in chosen],
+            "requested_weekdays": referral.requested_weekdays,
+        }
+    }
+    ended = await outcome.outcome(db, referral)
+    if ended is not None:
+        extras["outcome"] = {"reason_code": ended.reason_code, "explanation": ended.explanation}
+    placed = await outcome.placed_at(db, referral)
+    if placed is not None:
+        extras["placement"] = {"location_name": placed.location_name, "start_date": placed.start_date.isoformat()}
+    return extras
 
 
 async def _intake_json(db: DbSession, referral: Referral) -> dict[str, Any] | None:
@@ -177,14 +217,20 @@ async def list_referrals(
     db_session: DbSession,
     status: Annotated[str | None, query("Alleen deze status.", enum=[s.value for s in Status])] = None,
     page: Annotated[str | None, query("Pagina (1 tot 99999); ``next`` wijst de volgende.", pattern=PAGE)] = None,
+    q: Annotated[
+        str | None,
+        query("Zoek op naam: de voor- of achternaam bevat elk woord (hoofdletters en accenten tellen niet)."),
+    ] = None,
 ) -> dict[str, Any]:
+    if q is not None and len(q) > 200:
+        raise InvalidInput({"q": "Zoek met hoogstens 200 tekens."})
     if status is not None and status not in {s.value for s in Status}:
         raise InvalidInput({"status": "Onbekende status."})
     if page is not None and not re.fullmatch(PAGE, page):
         raise InvalidInput({"page": "Geef een paginanummer van 1 tot 99999."})
     number = int(page) if page else 1
     result = await service.list_referrals(
-        db_session, actor, service.InboxFilters(status=status, page=number, page_size=API_PAGE_SIZE)
+        db_session, actor, service.InboxFilters(status=status, q=q, page=number, page_size=API_PAGE_SIZE)
     )
     items = []
     for row in result.rows:
@@ -202,7 +248,9 @@ async def list_referrals(
         items.append(item)
     body: dict[str, Any] = {"items": items}
     if result.has_next:
-        query = f"?page={number + 1}" + (f"&status={status}" if status else "")
+        query = (
+            f"?page={number + 1}" + (f"&status={status}" if status else "") + (f"&{urlencode({'q': q})}" if q else "")
+        )
         body["next"] = str(request.base_url).rstrip("/") + "/api/v1/referrals" + query
     return body
 

@@ -112,6 +112,8 @@ class ReferralEvent(UUIDBase):
     to_status: Mapped[str] = mapped_column(String(20))
     reason_code: Mapped[str | None] = mapped_column(String(40), default=None)
     reason: Mapped[str | None] = mapped_column(Text, default=None)
+    # For a rejection or closing: what the coordinator wrote for the referrer (``reason`` stays internal).
+    explanation: Mapped[str | None] = mapped_column(Text, default=None)
     planned_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
 

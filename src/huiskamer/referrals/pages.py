@@ -22,6 +22,7 @@ from huiskamer.auth.actor import Actor
 from huiskamer.auth.models import Organisation, User
 from huiskamer.locations import service as locations_service
 from huiskamer.locations.models import Location
+from huiskamer.referrals import outcome as referral_outcome
 from huiskamer.referrals import rules, service
 from huiskamer.referrals.models import Referral, ReferralEvent
 from huiskamer.referrals.rules import MoveRefused, Status
@@ -154,6 +155,11 @@ class ReferrerView:
     timeline: list[TimelineEntry]
     messages: list[MessageItem]
     can_withdraw: bool
+    referral: Referral | None = None  # what they submitted, shown read only
+    preferred_locations: list[referral_outcome.SubmittedLocation] = field(default_factory=list)
+    outcome: referral_outcome.Outcome | None = None
+    placed_at: referral_outcome.PlacedAt | None = None
+    guardian_phone: str = ""
 
 
 def _can_withdraw(status: str) -> bool:
@@ -185,6 +191,11 @@ async def open_for_referrer(db: AsyncSession, actor: Actor, referral_id: UUID) -
         timeline=_timeline(await service.history(db, referral)),
         messages=_message_items(actor, await service.messages(db, referral)),
         can_withdraw=_can_withdraw(referral.status),
+        referral=referral,
+        preferred_locations=await referral_outcome.preferred_locations(db, referral),
+        outcome=await referral_outcome.outcome(db, referral),
+        placed_at=await referral_outcome.placed_at(db, referral),
+        guardian_phone=format_phone(referral.guardian_phone),
     )
     await service.mark_seen(db, actor, referral)
     return view
@@ -292,7 +303,7 @@ def read_page(value: str | None) -> int:
     return int(value) if value and re.fullmatch(r"[1-9][0-9]{0,4}", value) else 1
 
 
-INBOX_QUERY = ("status", "locatie", "bron", "van", "tot", "pagina")
+INBOX_QUERY = ("zoek", "status", "locatie", "bron", "van", "tot", "pagina")
 OPEN = "open"
 
 
@@ -330,8 +341,18 @@ def read_inbox_filters(raw: Mapping[str, str | None], actor: Actor) -> tuple[ser
         errors.add("tot", "De einddatum ligt voor de begindatum.")
         days["tot"] = None
     page = read_page(raw.get("pagina"))
+    q = (raw.get("zoek") or "").strip() or None
+    if q is not None and len(q) > 200:
+        errors.add("zoek", "Zoek met hoogstens 200 tekens.")
+        q = None
     filters = service.InboxFilters(
-        status=status, location_id=location_id, source=source, date_from=days["van"], date_to=days["tot"], page=page
+        status=status,
+        location_id=location_id,
+        source=source,
+        date_from=days["van"],
+        date_to=days["tot"],
+        q=q,
+        page=page,
     )
     return filters, errors.errors
 

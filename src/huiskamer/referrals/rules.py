@@ -111,6 +111,8 @@ class MoveRequest:
     reason_code: str | None = None
     reason: str | None = None
     planned_at: datetime | None = None
+    # For a rejection or closing: a text for the referrer; ``reason`` is internal and never shown to them.
+    explanation: str | None = None
 
 
 def status_name(status: str) -> str:

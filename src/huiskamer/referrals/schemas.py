@@ -170,6 +170,15 @@ def parse_move(raw: Any) -> MoveRequest:
     reasons = {**CLOSE_REASONS, **REJECT_REASONS}
     code = read_choice(data, "reason_code", errors, label="een reden", choices=reasons, required=False)
     reason = read_text(data, "reason", errors, label="de toelichting", required=False, max_length=1000, multiline=True)
+    explanation = read_text(
+        data,
+        "explanation",
+        errors,
+        label="de uitleg voor de verwijzer",
+        required=False,
+        max_length=1000,
+        multiline=True,
+    )
     planned_at = None
     if data.get("planned_at") not in (None, ""):
         planned_at = _parse_timestamp(data.get("planned_at"))
@@ -177,7 +186,7 @@ def parse_move(raw: Any) -> MoveRequest:
             errors.add("planned_at", "Vul een geldige datum en tijd in, zoals 2026-09-01T15:30+02:00.")
     errors.raise_if_any()
     assert to is not None
-    return MoveRequest(to=Status(to), reason_code=code, reason=reason, planned_at=planned_at)
+    return MoveRequest(to=Status(to), reason_code=code, reason=reason, planned_at=planned_at, explanation=explanation)
 
 
 def parse_message(raw: Any) -> str:
@@ -235,11 +244,13 @@ class ReferralIn(msgspec.Struct, kw_only=True):
 
 class MoveIn(msgspec.Struct, kw_only=True):
     """A status change. ``rejected`` and ``closed`` need a ``reason_code`` of their own list; ``other`` a reason;
-    ``intake_planned`` may carry ``planned_at``."""
+    ``intake_planned`` may carry ``planned_at``. ``explanation`` is a text for the referrer (they never see
+    ``reason``)."""
 
     to: ReferralStatus
     reason_code: CloseReason | RejectReason | None = None
     reason: optional_text(1000) | None = None  # type: ignore[valid-type]
+    explanation: optional_text(1000) | None = None  # type: ignore[valid-type]
     planned_at: datetime | None = None
 
 
@@ -310,19 +321,48 @@ class IntakeOut(msgspec.Struct, kw_only=True):
 
 
 class ReferralPlacement(msgspec.Struct, kw_only=True):
-    id: UUID
-    referral_id: UUID
-    location_id: UUID
-    weekdays: list[Weekday]
+    """The coordinator sees the whole placement; the referrer only ``location_name`` and ``start_date``."""
+
     start_date: date
-    end_date: date | None
-    end_reason_code: str | None
-    offer_id: UUID | None
+    id: UUID | msgspec.UnsetType = msgspec.UNSET
+    referral_id: UUID | msgspec.UnsetType = msgspec.UNSET
+    location_id: UUID | msgspec.UnsetType = msgspec.UNSET
+    location_name: str | msgspec.UnsetType = msgspec.UNSET
+    weekdays: list[Weekday] | msgspec.UnsetType = msgspec.UNSET
+    end_date: date | msgspec.UnsetType | None = msgspec.UNSET
+    end_reason_code: str | msgspec.UnsetType | None = msgspec.UNSET
+    offer_id: UUID | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class SubmittedLocationOut(msgspec.Struct, kw_only=True):
+    id: UUID
+    name: str
+
+
+class SubmittedOut(msgspec.Struct, kw_only=True):
+    """What the referrer sent, read only."""
+
+    child: ChildOut
+    guardian: GuardianOut
+    source: Source
+    reason: str
+    guardian_informed: bool
+    preferred_location_ids: list[UUID]
+    preferred_locations: list[SubmittedLocationOut]
+    requested_weekdays: list[Weekday]
+
+
+class OutcomeOut(msgspec.Struct, kw_only=True):
+    """Why a referral was rejected or closed, as the referrer may read it (never the internal reason)."""
+
+    reason_code: str | None
+    explanation: str | None
 
 
 class ReferralOut(msgspec.Struct, kw_only=True):
-    """The referrer who submitted it sees status, dates and messages only; a coordinator sees the whole dossier
-    (the fields from ``child`` on)."""
+    """The referrer who submitted it sees status, dates and messages, what they submitted (``submitted``), the
+    ``outcome`` of a rejection or closing and, once placed, the ``placement``'s location and start date; a
+    coordinator sees the whole dossier (the fields from ``child`` on)."""
 
     id: UUID
     status: ReferralStatus
@@ -342,6 +382,8 @@ class ReferralOut(msgspec.Struct, kw_only=True):
     waiting_since: date | msgspec.UnsetType | None = msgspec.UNSET
     intake: IntakeOut | msgspec.UnsetType | None = msgspec.UNSET
     placement: ReferralPlacement | msgspec.UnsetType | None = msgspec.UNSET
+    submitted: SubmittedOut | msgspec.UnsetType = msgspec.UNSET
+    outcome: OutcomeOut | msgspec.UnsetType = msgspec.UNSET
 
 
 class ReferralListItem(msgspec.Struct, kw_only=True):

@@ -3,7 +3,6 @@ duplicates check. The referrer sees only their own referrals; a coordinator thos
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -21,7 +20,7 @@ from huiskamer.config import Settings
 from huiskamer.errors import Conflict, Forbidden, InvalidInput, NotFound
 from huiskamer.locations.models import Location
 from huiskamer.mail.service import enqueue
-from huiskamer.referrals import rules
+from huiskamer.referrals import rules, search
 from huiskamer.referrals.models import (
     Child,
     Referral,
@@ -46,9 +45,7 @@ def _now() -> datetime:
 
 def match_key(given_name: str, family_name: str) -> str:
     """Lower case, without accents or extra spaces: "Noör  Bakker" and "noor bakker" match."""
-    text = unicodedata.normalize("NFKD", f"{given_name} {family_name}")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return " ".join(text.lower().split())[:210]
+    return search.normalise(f"{given_name} {family_name}")[:210]
 
 
 def _actor_label(actor: Actor) -> str:
@@ -197,6 +194,7 @@ class InboxFilters:
     source: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    q: str | None = None
     page: int = 1
     page_size: int = PAGE_SIZE
 
@@ -291,7 +289,7 @@ def _apply_filters(query: Select[tuple[Referral]], filters: InboxFilters) -> Sel
     if filters.date_to:
         end = datetime.combine(filters.date_to, datetime.max.time(), AMSTERDAM)
         query = query.where(Referral.submitted_at <= end)
-    return query
+    return search.filter_referrals(query, search.parse(filters.q))
 
 
 async def _duplicate_child_ids(db: AsyncSession, children: Sequence[Child | ListedChild]) -> set[UUID]:
@@ -375,7 +373,11 @@ async def list_referrals(db: AsyncSession, actor: Actor, filters: InboxFilters) 
     counted = _apply_filters(
         base,
         InboxFilters(
-            location_id=filters.location_id, source=filters.source, date_from=filters.date_from, date_to=filters.date_to
+            location_id=filters.location_id,
+            source=filters.source,
+            date_from=filters.date_from,
+            date_to=filters.date_to,
+            q=filters.q,
         ),
     )
     counts = await _count_by_status(db, counted)
@@ -458,6 +460,7 @@ async def _record_move(
             to_status=request.to.value,
             reason_code=request.reason_code,
             reason=request.reason,
+            explanation=request.explanation,
             planned_at=request.planned_at,
         )
     )

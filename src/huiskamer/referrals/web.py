@@ -30,7 +30,7 @@ from huiskamer.site.templating import page, today
 BASE = "/aanmeldingen"
 # Each action form on the dossier names its fields after the status it moves to ("rejected.reason_code"),
 # so several forms can live on one page with their own ids and messages.
-MOVE_FIELDS = ("reason_code", "reason", "planned_at")
+MOVE_FIELDS = ("reason_code", "reason", "explanation", "planned_at")
 REASONS = {**CLOSE_REASONS, **REJECT_REASONS}
 
 
@@ -110,6 +110,7 @@ async def referral_sent(
 def _inbox_query(filters: service.InboxFilters) -> dict[str, str]:
     """The filters as the query string of the inbox (the status is always there: without one the inbox is open)."""
     return {
+        "zoek": filters.q or "",
         "status": filters.status or "alle",
         "locatie": str(filters.location_id or ""),
         "bron": filters.source or "",

@@ -280,7 +280,12 @@ async def _clear_dossier(db: AsyncSession, referrals: Sequence[UUID]) -> None:
     await db.execute(
         update(Referral).where(of).values(reason="", guardian_name="", guardian_phone="", guardian_email=None)
     )
-    await db.execute(update(ReferralEvent).where(ReferralEvent.referral_id.in_(referrals)).values(reason=None))
+    await db.execute(
+        update(ReferralEvent).where(ReferralEvent.referral_id.in_(referrals)).values(reason=None, explanation=None)
+    )
+    await db.execute(
+        update(Placement).where(Placement.referral_id.in_(referrals)).values(end_reason=None, end_explanation=None)
+    )
     await db.execute(update(ReferralMessage).where(ReferralMessage.referral_id.in_(referrals)).values(text=""))
     await db.execute(
         update(Intake)
