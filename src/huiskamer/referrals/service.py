@@ -477,7 +477,13 @@ async def move(
     if not actor.is_coordinator:
         raise Forbidden("Alleen een coördinator kan de status van een aanmelding veranderen.")
     try:
-        problems = rules.check_move(Status(referral.status), request, via_own_action=via_own_action, now=_now())
+        problems = rules.check_move(
+            Status(referral.status),
+            request,
+            via_own_action=via_own_action,
+            now=_now(),
+            submitted_at=referral.submitted_at,
+        )
     except MoveRefused as refused:
         raise Conflict(refused.message) from refused
     if problems:
