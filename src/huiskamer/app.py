@@ -27,6 +27,7 @@ from huiskamer.auth.guards import PUBLIC, require_login
 from huiskamer.auth.middleware import CSRF_COOKIE, SESSION_COOKIE, AuthenticationMiddleware
 from huiskamer.config import Settings
 from huiskamer.db import alchemy_config
+from huiskamer.intake import agenda_web as intake_agenda_web
 from huiskamer.intake import api as intake_api
 from huiskamer.intake import catalogue_web as goal_catalogue_web
 from huiskamer.intake import web as intake_web
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     *locations_web.routes,
                     *referrals_web.routes,
                     *intake_web.routes,
+                    *intake_agenda_web.routes,
                     *goal_catalogue_web.routes,
                     *placements_web.routes,
                     *attendance_web.routes,
