@@ -57,6 +57,7 @@ async def home(
         )
         context["concerns"] = await concerns_service.list_concerns(db_session, actor, status="open", page_size=5)
         context["evaluations"] = await progress_service.due_soon(db_session, actor, today())
+        context["unread_messages"] = await referral_service.unread_messages(db_session, actor)
         context["intakes_this_week"] = await intake_agenda.planned_intakes(
             db_session, actor, today(), until=intake_agenda.week_end(today())
         )
