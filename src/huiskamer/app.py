@@ -29,6 +29,7 @@ from huiskamer.auth.middleware import CSRF_COOKIE, SESSION_COOKIE, Authenticatio
 from huiskamer.config import Settings
 from huiskamer.db import alchemy_config
 from huiskamer.importing import web as importing_web
+from huiskamer.intake import agenda_web as intake_agenda_web
 from huiskamer.intake import api as intake_api
 from huiskamer.intake import catalogue_web as goal_catalogue_web
 from huiskamer.intake import web as intake_web
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     *locations_web.routes,
                     *referrals_web.routes,
                     *intake_web.routes,
+                    *intake_agenda_web.routes,
                     *goal_catalogue_web.routes,
                     *placements_web.routes,
                     *attendance_web.routes,

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
 
 from huiskamer.auth.models import ROLE_NAMES_NL
@@ -683,6 +683,19 @@ class ReferralFaker:
         rows.referral_reads.append(
             {"id": self.uuid(), "referral_id": referral_id, "user_id": submitter.id, "seen_at": max(seen, start)}
         )
+        if coordinator.id != submitter.id:
+            # The coordinator opened the dossier at each step and read the referrer's messages, except those of
+            # the last two days (new on their start page). No random draw: the rest of the demo stays the same.
+            recent = self.now - timedelta(days=2)
+            read = [steps[-1].at, *(m["at"] for m in messages if not m["from_referrer"] or m["at"] < recent)]
+            rows.referral_reads.append(
+                {
+                    "id": uuid5(referral_id, "read-by-coordinator"),
+                    "referral_id": referral_id,
+                    "user_id": coordinator.id,
+                    "seen_at": max(read),
+                }
+            )
         return child
 
     def message(self, referral_id: UUID, author: FakePerson, at: datetime, name: str, text: str) -> dict[str, Any]:

@@ -107,7 +107,7 @@ async def waitlisted_referral(
         "preferred_location_ids": [str(i) for i in location_ids],
         "requested_weekdays": list(weekdays),
     }
-    referral = await referrals.submit_referral(db, referrer, parse_referral_input(raw_referral, today=today))
+    referral = await referrals.submit_referral(db, referrer, settings, parse_referral_input(raw_referral, today=today))
     await referrals.move(db, coordinator, settings, referral.id, MoveRequest(to=Status.IN_REVIEW))
     referral.submitted_at -= SUBMITTED_LONG_AGO  # its intake is dated back (issue 16.8)
     raw_intake = {

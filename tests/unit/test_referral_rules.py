@@ -362,3 +362,15 @@ class ReferralLife(RuleBasedStateMachine):
 
 ReferralLife.TestCase.settings = settings(settings.get_profile("unit"), stateful_step_count=30)
 TestReferralLife = ReferralLife.TestCase
+
+
+def test_an_intake_cannot_be_planned_before_the_referral_was_submitted():
+    from datetime import UTC, datetime, timedelta
+
+    submitted = datetime(2030, 3, 2, 9, 0, tzinfo=UTC)
+    early = rules.MoveRequest(to=rules.Status.INTAKE_PLANNED, planned_at=submitted - timedelta(minutes=1))
+    now = submitted - timedelta(minutes=2)  # a clock that ran behind: not in the past, yet before submission
+    problems = rules.check_move(rules.Status.IN_REVIEW, early, now=now, submitted_at=submitted)
+    assert "vóór de aanmelding" in problems["planned_at"]
+    later = rules.MoveRequest(to=rules.Status.INTAKE_PLANNED, planned_at=submitted + timedelta(days=1))
+    assert rules.check_move(rules.Status.IN_REVIEW, later, now=now, submitted_at=submitted) == {}

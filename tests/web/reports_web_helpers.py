@@ -54,7 +54,9 @@ def page_tables(html: str) -> dict[str, list[list[str]]]:
 def csv_rows(content: bytes) -> list[dict[str, str]]:
     text = content.decode("utf-8")
     assert text.startswith("\ufeff")
-    return list(csv.DictReader(io.StringIO(text[1:])))
+    # Dutch Excel's list separator: a comma-separated file would open in one column.
+    assert text[1:].splitlines()[0] == "tabel;rij;kolom;waarde;weergave;eenheid"
+    return list(csv.DictReader(io.StringIO(text[1:]), delimiter=";"))
 
 
 def xlsx_sheets(content: bytes) -> dict[str, list[list[object]]]:

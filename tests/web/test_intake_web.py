@@ -73,6 +73,27 @@ def test_the_form_offers_the_catalogue_and_starts_from_what_the_referrer_asked(t
     assert f'value="{today().isoformat()}"' in page.text
 
 
+def test_the_form_starts_on_the_day_the_intake_was_planned(test_settings, client):
+    from datetime import datetime
+
+    from huiskamer.referrals.models import Referral
+    from huiskamer.site.templating import AMSTERDAM
+
+    cast = make_cast(test_settings)
+    rid = referral_in_review(client, cast, "Noor")
+    planned_on = today() - timedelta(days=3)
+
+    async def planned_days_ago(session):
+        referral = await session.get(Referral, UUID(rid))
+        referral.status = "intake_planned"
+        referral.intake_planned_at = datetime(planned_on.year, planned_on.month, planned_on.day, 15, tzinfo=AMSTERDAM)
+
+    in_session(test_settings, planned_days_ago)
+    as_coordinator_a(client, cast)
+    held_on = field_block(client.get(f"/aanmeldingen/{rid}/intake").text, "veld-held_on")
+    assert f'value="{planned_on.isoformat()}"' in held_on
+
+
 def test_one_mistake_keeps_everything_typed_and_puts_the_message_next_to_its_field(test_settings, client):
     cast = make_cast(test_settings)
     rid = referral_in_review(client, cast, "Noor")

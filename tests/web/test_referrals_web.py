@@ -406,6 +406,9 @@ def test_coordinator_actions_move_the_status_and_the_history_says_who_when_and_w
     page = html.unescape(coordinator.get(f"/aanmeldingen/{referral_id}").text)
     assert "zondag 1 september 2030 om 15:30" in page
     assert "Intake verzetten" in page
+    # Rescheduling starts from the planned time, shown beside the field.
+    assert "Nu gepland: <strong>zondag 1 september 2030 om 15:30</strong>" in page
+    assert 'value="2030-09-01T15:30"' in page
     assert "Fatima el Amrani (coördinator)" in page
 
     rejected = move(

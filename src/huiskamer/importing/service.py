@@ -262,6 +262,7 @@ async def _import_row(
     referral = await referrals.submit_referral(
         db,
         actor,
+        settings,
         ReferralInput(
             child=ChildInput(
                 row.given_name, row.family_name, row.date_of_birth, row.postcode, row.neighbourhood, row.school
@@ -275,6 +276,7 @@ async def _import_row(
             requested_weekdays=row.weekdays,
             intended_start=row.start_date or today,
         ),
+        notify=False,
     )
     # The referral was made long ago, in the organisation's own administration: its history says so.
     submitted = _moment(referred_on)

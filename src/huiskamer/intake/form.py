@@ -18,6 +18,7 @@ from uuid import UUID
 from huiskamer.intake.models import Intake
 from huiskamer.referrals.models import Referral
 from huiskamer.site.forms import typed_values
+from huiskamer.site.templating import AMSTERDAM
 from huiskamer.validation import as_list
 
 OWN_GOALS = 3
@@ -122,9 +123,13 @@ def first_values(
     catalogue_names: Mapping[str, str],
     today: date,
 ) -> dict[str, Any]:
-    """The form as it opens: the earlier intake when there is one, otherwise what the referrer asked for."""
+    """The form as it opens: the earlier intake when there is one, otherwise what the referrer asked for, on the
+    day the intake was planned (today when it was not planned or is still ahead: a talk is recorded once held)."""
+    held_on = today
+    if referral.intake_planned_at is not None:
+        held_on = min(referral.intake_planned_at.astimezone(AMSTERDAM).date(), today)
     values: dict[str, Any] = {
-        "held_on": today.isoformat(),
+        "held_on": held_on.isoformat(),
         "urgency": "normal",
         "requested_weekdays": list(referral.requested_weekdays or []),
         "goal_codes": [],

@@ -198,9 +198,11 @@ async def _placement_json(db: DbSession, referral: Referral) -> dict[str, Any] |
     guards=REFERRAL_ROLES,
     **api_doc(ReferralOut, status=201, body=ReferralIn, errors=(403, 409, 422)),
 )
-async def submit(request: Request[Any, Any, Any], actor: CurrentActor, db_session: DbSession) -> dict[str, Any]:
+async def submit(
+    request: Request[Any, Any, Any], actor: CurrentActor, db_session: DbSession, settings: AppSettings
+) -> dict[str, Any]:
     data = parse_referral_input(await json_body(request), today=today())
-    referral = await service.submit_referral(db_session, actor, data)
+    referral = await service.submit_referral(db_session, actor, settings, data)
     return await referral_json(db_session, actor, referral)
 
 

@@ -140,4 +140,8 @@ class ReferralRead(UUIDBase):
     user_id: Mapped[UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     seen_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
 
-    __table_args__ = (UniqueConstraint("user_id", "referral_id"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "referral_id"),
+        # When a coordinator last opened a referral (its messages read): looked up per referral, not per user.
+        Index("ix_referral_reads_referral_seen", "referral_id", "seen_at"),
+    )

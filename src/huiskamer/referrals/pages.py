@@ -84,12 +84,22 @@ class MessageItem:
     text: str
     from_referrer: bool
     author: str | None  # None for the coordinator's messages in the referrer's view
+    new: bool = False  # a referrer's message no coordinator had read when the dossier was opened
 
 
-def _message_items(actor: Actor, notes: Sequence[Any]) -> list[MessageItem]:
+def _message_items(actor: Actor, notes: Sequence[Any], *, new_after: datetime | None = None) -> list[MessageItem]:
     if actor.is_referrer:
         return [MessageItem(m.at, m.text, m.from_referrer, None) for m in notes]
-    return [MessageItem(m.at, m.text, m.from_referrer, m.author_name) for m in notes]
+    return [
+        MessageItem(
+            m.at,
+            m.text,
+            m.from_referrer,
+            m.author_name,
+            new=m.from_referrer and (new_after is None or m.at > new_after),
+        )
+        for m in notes
+    ]
 
 
 async def message_thread(db: AsyncSession, actor: Actor, referral_id: UUID) -> list[MessageItem]:
@@ -259,7 +269,9 @@ async def open_dossier(db: AsyncSession, actor: Actor, referral_id: UUID, today:
         organisation=await db.get(Organisation, referral.organisation_id) if referral.organisation_id else None,
         submitter=await db.get(User, referral.submitted_by_id),
         history=await service.history(db, referral),
-        messages=_message_items(actor, await service.messages(db, referral)),
+        messages=_message_items(
+            actor, await service.messages(db, referral), new_after=await service.coordinators_seen_at(db, referral)
+        ),
         actions=rules.coordinator_actions(Status(referral.status)),
         duplicates=await service.possible_duplicates(db, actor, referral),
         same_child=same_child,
@@ -368,6 +380,7 @@ class InboxRow:
     days_waiting: int | None  # None once the referral is closed, rejected or withdrawn
     status: str
     possible_duplicate: bool
+    new_message: bool = False  # a referrer's message no coordinator has read
 
 
 def inbox_rows(result: service.InboxPage, today: date) -> list[InboxRow]:
@@ -386,6 +399,7 @@ def inbox_rows(result: service.InboxPage, today: date) -> list[InboxRow]:
             else None,
             status=row.referral.status,
             possible_duplicate=row.possible_duplicate,
+            new_message=row.unread,
         )
         for row in result.rows
     ]

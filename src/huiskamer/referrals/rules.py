@@ -136,11 +136,17 @@ PLANNING_GRACE = timedelta(minutes=5)
 
 
 def check_move(
-    current: Status, request: MoveRequest, *, via_own_action: bool = False, now: datetime | None = None
+    current: Status,
+    request: MoveRequest,
+    *,
+    via_own_action: bool = False,
+    now: datetime | None = None,
+    submitted_at: datetime | None = None,
 ) -> dict[str, str]:
     """Raises MoveRefused when the status does not allow the move; returns per-field problems of the request.
-    ``now``: the moment of the move, against which a planned intake must lie ahead (left out in rules' tests that
-    are about statuses only)."""
+    ``now``: the moment of the move, against which a planned intake must lie ahead; ``submitted_at``: the
+    referral's submission, before which no intake can lie (both left out in rules' tests that are about statuses
+    only)."""
     if current in TERMINAL:
         raise MoveRefused(f"Deze aanmelding is {status_name(current)}; de status kan niet meer veranderen.")
     if request.to not in MOVES[current]:
@@ -164,6 +170,8 @@ def check_move(
         problems["planned_at"] = "Vul de datum en tijd van het intakegesprek in."
     elif request.planned_at is not None and now is not None and request.planned_at < now - PLANNING_GRACE:
         problems["planned_at"] = "Een intakegesprek plant u vooruit: kies een datum en tijd die nog moeten komen."
+    elif request.planned_at is not None and submitted_at is not None and request.planned_at < submitted_at:
+        problems["planned_at"] = "Het intakegesprek kan niet vóór de aanmelding liggen: kies een latere datum en tijd."
     return problems
 
 

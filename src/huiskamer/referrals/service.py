@@ -6,16 +6,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from huiskamer.audit.access import note_access
 from huiskamer.auth.actor import Actor
-from huiskamer.auth.models import Organisation, User
+from huiskamer.auth.models import Organisation, Role, User, UserLocation
 from huiskamer.config import Settings
 from huiskamer.errors import Conflict, Forbidden, InvalidInput, NotFound
 from huiskamer.locations.models import Location
@@ -37,6 +38,11 @@ PAGE_SIZE = 50
 SYSTEM_LABEL = "Huiskamer (automatisch)"
 NOTICE_SUBJECT = "Wijziging in een aanmelding"
 NOTICE_BODY = "Er is een wijziging in een aanmelding. Log in om die te bekijken.\n\n{url}\n"
+# To the coordinators: what happened and where to look, never the child (a mailbox is outside the organisation).
+NEW_REFERRAL_SUBJECT = "Nieuwe aanmelding"
+NEW_REFERRAL_BODY = "Er is een nieuwe aanmelding voor uw locatie. Log in om die te bekijken.\n\n{url}\n"
+NEW_MESSAGE_SUBJECT = "Nieuw bericht bij een aanmelding"
+NEW_MESSAGE_BODY = "Er is een nieuw bericht bij een aanmelding. Log in om het te lezen.\n\n{url}\n"
 
 
 def _now() -> datetime:
@@ -123,8 +129,12 @@ def _check_age(data: ReferralInput, locations: Sequence[Location]) -> None:
         )
 
 
-async def submit_referral(db: AsyncSession, actor: Actor, data: ReferralInput) -> Referral:
-    """A referrer or coordinator refers a child; the referral starts as 'submitted' with its first history entry."""
+async def submit_referral(
+    db: AsyncSession, actor: Actor, settings: Settings, data: ReferralInput, *, notify: bool = True
+) -> Referral:
+    """A referrer or coordinator refers a child; the referral starts as 'submitted' with its first history entry,
+    and the coordinators of its locations who asked for mail hear of it (without child data; not for an import,
+    ``notify`` False: a list of 140 children brought in is no news to mail about, row by row)."""
     _require_referral_role(actor)
     locations = await _locations_for(db, data)
     if not locations:
@@ -180,6 +190,8 @@ async def submit_referral(db: AsyncSession, actor: Actor, data: ReferralInput) -
         )
     )
     db.add(ReferralRead(referral_id=referral.id, user_id=actor.id, seen_at=now))
+    if notify:
+        await _notify_coordinators(db, settings, actor, referral, NEW_REFERRAL_SUBJECT, NEW_REFERRAL_BODY)
     await db.flush()
     return referral
 
@@ -328,6 +340,89 @@ async def _unread_ids(db: AsyncSession, actor: Actor, referrals: Sequence[Referr
     return {r.id for r in referrals if r.id not in seen or r.referrer_visible_change_at > seen[r.id]}
 
 
+# --- what the coordinators have not read -------------------------------------------------------------
+#
+# Read state is per referral, shared by the coordinators of its locations: a referrer's message is read once any
+# coordinator opened the dossier after it arrived. The coordinators of a location answer as a team from one
+# inbox; per person, a message one colleague answered would stay "new" for every other. "Opened" is the latest
+# ``ReferralRead`` of anyone but the referrer who submitted it (only coordinators of its locations can open it
+# besides them).
+
+
+def _coordinators_seen_at(referral_id: Any, submitted_by_id: Any) -> Any:
+    return (
+        select(func.max(ReferralRead.seen_at))
+        .where(ReferralRead.referral_id == referral_id, ReferralRead.user_id != submitted_by_id)
+        .scalar_subquery()
+    )
+
+
+def _unread_messages() -> Select[tuple[UUID]]:
+    """The referrer's messages that arrived after a coordinator last opened the dossier (or never opened)."""
+    seen = _coordinators_seen_at(ReferralMessage.referral_id, Referral.submitted_by_id)
+    return (
+        select(ReferralMessage.referral_id)
+        .join(Referral, Referral.id == ReferralMessage.referral_id)
+        .where(ReferralMessage.from_referrer.is_(True), or_(seen.is_(None), ReferralMessage.at > seen))
+    )
+
+
+async def _unread_by_coordinators(db: AsyncSession, referral_ids: Sequence[UUID]) -> set[UUID]:
+    if not referral_ids:
+        return set()
+    found = await db.scalars(_unread_messages().where(ReferralMessage.referral_id.in_(referral_ids)).distinct())
+    return set(found.all())
+
+
+async def coordinators_seen_at(db: AsyncSession, referral: Referral) -> datetime | None:
+    """When a coordinator last opened this dossier: the referrer's messages after it are new."""
+    return await db.scalar(select(_coordinators_seen_at(referral.id, referral.submitted_by_id)))
+
+
+@dataclass(frozen=True)
+class UnreadReferral:
+    referral_id: UUID
+    child_name: str
+    count: int
+    latest_at: datetime
+
+
+@dataclass(frozen=True)
+class UnreadMessages:
+    count: int  # the referrers' messages no coordinator has read yet
+    referrals: list[UnreadReferral]  # the referrals they are on, the latest message first
+
+
+async def unread_messages(db: AsyncSession, actor: Actor, limit: int = 5) -> UnreadMessages:
+    """The messages from referrers on the coordinator's referrals that no coordinator has read yet."""
+    if not actor.is_coordinator:
+        return UnreadMessages(0, [])
+    mine = _referral_ids_for(actor.location_ids or {UUID(int=0)})
+    unread = _unread_messages().where(ReferralMessage.referral_id.in_(mine))
+    count = await db.scalar(select(func.count()).select_from(unread.subquery())) or 0
+    if not count:
+        return UnreadMessages(0, [])
+    latest = func.max(ReferralMessage.at)
+    grouped = (
+        await db.execute(
+            unread.with_only_columns(ReferralMessage.referral_id, func.count(), latest)
+            .group_by(ReferralMessage.referral_id)
+            .order_by(latest.desc())
+            .limit(limit)
+        )
+    ).all()
+    names = dict(
+        (
+            await db.execute(
+                select(Referral.id, Child.given_name + " " + Child.family_name)
+                .join(Child, Child.id == Referral.child_id)
+                .where(Referral.id.in_([row[0] for row in grouped]))
+            )
+        ).all()
+    )
+    return UnreadMessages(count, [UnreadReferral(row[0], names.get(row[0], ""), row[1], row[2]) for row in grouped])
+
+
 def _scope_for_lists(actor: Actor) -> Select[tuple[Referral]]:
     """The actor's referrals for a sorted page: for a coordinator the ids of their locations are gathered first.
 
@@ -382,7 +477,9 @@ async def list_referrals(db: AsyncSession, actor: Actor, filters: InboxFilters) 
     )
     counts = await _count_by_status(db, counted)
     total = sum(counts.values())
-    unread = await _unread_ids(db, actor, found)
+    unread = await _unread_by_coordinators(db, [r.id for r in found]) if actor.is_coordinator else set()
+    if not actor.is_coordinator:
+        unread = await _unread_ids(db, actor, found)
     duplicates = await _duplicate_child_ids(db, [r.child for r in found]) if actor.is_coordinator else set()
     rows = [
         ReferralRow(
@@ -443,6 +540,27 @@ async def _notify_referrer(db: AsyncSession, settings: Settings, referral: Refer
         enqueue(db, submitter.email, NOTICE_SUBJECT, NOTICE_BODY.format(url=url))
 
 
+async def _notify_coordinators(
+    db: AsyncSession, settings: Settings, actor: Actor, referral: Referral, subject: str, body: str, anchor: str = ""
+) -> None:
+    """By e-mail to the active coordinators of the referral's locations who asked for it (not to the one who acted)."""
+    addresses = await db.scalars(
+        select(User.email)
+        .join(UserLocation, UserLocation.user_id == User.id)
+        .where(
+            UserLocation.location_id.in_(referral.location_ids),
+            User.role == Role.COORDINATOR.value,
+            User.active.is_(True),
+            User.email_notifications.is_(True),
+            User.id != actor.id,
+        )
+        .distinct()
+    )
+    url = f"{settings.base_url}/aanmeldingen/{referral.id}{anchor}"
+    for address in addresses:
+        enqueue(db, address, subject, body.format(url=url))
+
+
 # --- moves ---------------------------------------------------------------------------------------
 
 
@@ -486,7 +604,13 @@ async def move(
     if not actor.is_coordinator:
         raise Forbidden("Alleen een coördinator kan de status van een aanmelding veranderen.")
     try:
-        problems = rules.check_move(Status(referral.status), request, via_own_action=via_own_action, now=_now())
+        problems = rules.check_move(
+            Status(referral.status),
+            request,
+            via_own_action=via_own_action,
+            now=_now(),
+            submitted_at=referral.submitted_at,
+        )
     except MoveRefused as refused:
         raise Conflict(refused.message) from refused
     if problems:
@@ -533,6 +657,8 @@ async def add_message(
     db.add(message)
     if actor.is_coordinator:
         await _notify_referrer(db, settings, referral)
+    else:
+        await _notify_coordinators(db, settings, actor, referral, NEW_MESSAGE_SUBJECT, NEW_MESSAGE_BODY, "#berichten")
     await db.flush()
     return message
 

@@ -78,11 +78,11 @@ async def referral_new(request: Request[Any, Any, Any], actor: CurrentActor, db_
 
 @post(f"{BASE}/nieuw", name="referral_submit", guards=[require_referrer_or_coordinator])
 async def referral_submit(
-    request: Request[Any, Any, Any], actor: CurrentActor, db_session: DbSession
+    request: Request[Any, Any, Any], actor: CurrentActor, db_session: DbSession, settings: AppSettings
 ) -> Template | Redirect:
     data = await form_data(request)
     try:
-        referral = await service.submit_referral(db_session, actor, parse_referral_input(data, today=today()))
+        referral = await service.submit_referral(db_session, actor, settings, parse_referral_input(data, today=today()))
     except InvalidInput as invalid:
         await db_session.rollback()
         return await _referral_form(

@@ -65,10 +65,11 @@ def _as_text(value: str) -> str:
 
 
 def to_csv(about: About, tables: Sequence[Table], stories: Sequence[StoryView]) -> bytes:
-    """One long table: a line per value (table, row, column, the number, and the value as shown). UTF-8 with a
-    byte order mark, so that Excel reads the accents right."""
+    """One long table: a line per value (table, row, column, the number, and the value as shown). Written for
+    Dutch Excel, which opens a double-clicked file with its regional list separator: cells separated by ";", a
+    decimal comma in the number, and UTF-8 with a byte order mark so that Excel reads the accents right."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(["tabel", "rij", "kolom", "waarde", "weergave", "eenheid"])
     for label, text in about.rows():
         writer.writerow(_csv_row(["Over dit rapport", label, "", "", text, "tekst"]))
@@ -104,7 +105,8 @@ def _csv_row(cells: list[str]) -> list[str]:
 
 
 def _plain(number: float | int) -> str:
-    return str(number) if isinstance(number, int) else f"{number:.4f}".rstrip("0").rstrip(".")
+    """A number as Dutch Excel reads it: a decimal comma, no thousands separator."""
+    return str(number) if isinstance(number, int) else f"{number:.4f}".rstrip("0").rstrip(".").replace(".", ",")
 
 
 def _unit_name(unit: str) -> str:

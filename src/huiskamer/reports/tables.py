@@ -72,6 +72,20 @@ class Table:
     def withheld(self) -> bool:
         return any(value is None for row in self.rows for value in row.values)
 
+    @property
+    def small_base_note(self) -> str | None:
+        """The note under a table where a percentage or a number of days is not shown because too few children
+        lie under it: the unit stays the column's, the reason stands once below."""
+        if any(isinstance(value, Derived) and value.small for row in self.rows for value in row.values):
+            return SMALL_BASE_NOTE
+        return None
+
+
+# A percentage or a number of days over fewer than 5 children: a mark in the column, the reason in a note (a
+# count of children in a percentage column read as a percentage).
+SMALL_BASE = "–*"
+SMALL_BASE_NOTE = f"* Niet getoond: berekend over minder dan {rules.THRESHOLD} kinderen."
+
 
 def format_value(value: Value, unit: Unit) -> str:
     """A value as the tables show it, in Dutch."""
@@ -80,7 +94,7 @@ def format_value(value: Value, unit: Unit) -> str:
     if isinstance(value, Cell):
         return value.text
     if value.small:
-        return f"<{rules.THRESHOLD} kinderen"
+        return SMALL_BASE
     if value.value is None:
         return "–"
     if unit == "percent":

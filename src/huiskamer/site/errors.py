@@ -159,4 +159,47 @@ def _answer(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
             return Response(content=None, status_code=204, headers={"HX-Redirect": url})
         return Redirect(url, status_code=303)  # type: ignore[return-value]
     message = exc.message if isinstance(exc, DomainError) else None
+    if "user" not in request.scope:
+        return _ErrorPageOfUnmatchedPath(status_code, message)
     return error_page(request, status_code, message)
+
+
+class _ErrorPageOfUnmatchedPath(Response[Any]):
+    """The error page of a path or method no route matched (404, 405): the router answered before the
+    authentication middleware ran, so the session is looked up here, and someone logged in sees their own header
+    and menu instead of a logged-out page. (An exception handler is synchronous; its response is sent
+    asynchronously, so the lookup happens there.)"""
+
+    def __init__(self, status_code: int, message: str | None) -> None:
+        super().__init__(content=None, status_code=status_code)
+        self.message = message
+
+    def to_asgi_response(self, app: Any, request: Request[Any, Any, Any], **kwargs: Any) -> Any:  # type: ignore[override]
+        async def send_page(scope: Any, receive: Any, send: Any) -> None:
+            scope["user"] = await _actor_of_session(scope)
+            answer = error_page(request, self.status_code, self.message)
+            for name, value in self.headers.items():
+                answer.headers.setdefault(name, value)
+            await answer.to_asgi_response(app=app, request=request, **kwargs)(scope, receive, send)
+
+        return send_page
+
+
+async def _actor_of_session(scope: Any) -> Any:
+    """The actor of the browser session, as the authentication middleware finds it; nobody while the second
+    factor is still to come, or when the lookup fails (an error page must never fail itself)."""
+    from huiskamer.auth import service as auth_service  # the service imports the site's helpers
+    from huiskamer.auth.middleware import SESSION_COOKIE
+
+    state = scope["app"].state
+    settings = state["huiskamer_settings"]
+    raw = Request(scope).cookies.get(settings.cookie_name(SESSION_COOKIE))
+    if not raw:
+        return None
+    try:
+        db = state["huiskamer_alchemy"].provide_session(state, scope)
+        found = await auth_service.find_session(db, settings, raw)
+    except Exception:  # an error page that fails would show the browser's bare error instead
+        logger.warning("Sessie niet gevonden voor de foutpagina", exc_info=True)
+        return None
+    return found.actor if found is not None and not found.pending else None

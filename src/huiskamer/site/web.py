@@ -17,6 +17,7 @@ from huiskamer.auth import service as auth_service
 from huiskamer.auth.guards import PUBLIC
 from huiskamer.auth.secrets import password_problem
 from huiskamer.errors import InvalidInput, NotFound
+from huiskamer.intake import agenda as intake_agenda
 from huiskamer.locations import service as locations_service
 from huiskamer.progress import service as progress_service
 from huiskamer.referrals import pages as referral_pages
@@ -56,6 +57,10 @@ async def home(
         )
         context["concerns"] = await concerns_service.list_concerns(db_session, actor, status="open", page_size=5)
         context["evaluations"] = await progress_service.due_soon(db_session, actor, today())
+        context["unread_messages"] = await referral_service.unread_messages(db_session, actor)
+        context["intakes_this_week"] = await intake_agenda.planned_intakes(
+            db_session, actor, today(), until=intake_agenda.week_end(today())
+        )
     return page(request, f"home/{actor.role.value}.html", title="Start", **context)
 
 
