@@ -319,3 +319,16 @@ def test_random_rows_rank_as_the_policy_says_and_no_day_is_over_capacity(test_se
         policy_config(),
     )  # fmt: skip
     assert [e.candidate_id for e in waitlist.entries] == [e.candidate_id for e in expected]
+
+
+def test_weekdays_and_phone_numbers_as_spreadsheets_hold_them():
+    from huiskamer.importing.sheet import read_phone, read_weekdays
+
+    assert read_weekdays("ma t/m vr") == (("mon", "tue", "wed", "thu", "fri"), [])
+    assert read_weekdays("MA DI") == (("mon", "tue"), [])
+    assert read_weekdays("maandag/woensdag") == (("mon", "wed"), [])
+    assert read_weekdays("ma-di-do") == (("mon", "tue", "thu"), [])
+    assert read_weekdays("ma, kerstmis")[1] == ["kerstmis"]
+    for written in ("06-12345678", "+31 6 1234 5678", "0612345678", "612345678", "06 12 34 56 78"):
+        assert read_phone(written) == "+31612345678", written
+    assert read_phone("12345") is None

@@ -248,9 +248,21 @@ def read_day(cells: Mapping[str, Any], column: str, errors: RowErrors, *, requir
         return None
 
 
+_RANGE = re.compile(r"(\w+)\s*(?:t/m|\btot en met\b)\s*(\w+)", re.IGNORECASE)
+
+
 def read_weekdays(text: str) -> tuple[tuple[str, ...], list[str]]:
-    """``ma, di, do``, ``maandag/dinsdag``, ``ma-di-do``, ``MA DI``: the weekday codes, and the words not known."""
-    days, unknown = set(), []
+    """``ma, di, do``, ``maandag/dinsdag``, ``ma-di-do``, ``MA DI``, ``ma t/m vr``: the weekday codes, and the
+    words not known."""
+    days: set[str] = set()
+    unknown: list[str] = []
+    for first, last in _RANGE.findall(text):
+        start, end = WEEKDAY_WORDS.get(plain(first)), WEEKDAY_WORDS.get(plain(last))
+        if start and end and WEEKDAY_ORDER.index(start) <= WEEKDAY_ORDER.index(end):
+            days.update(WEEKDAY_ORDER[WEEKDAY_ORDER.index(start) : WEEKDAY_ORDER.index(end) + 1])
+        else:
+            unknown.append(f"{first} t/m {last}")
+    text = _RANGE.sub(" ", text)
     for word in re.split(r"[\s,;/\-+&]+|\ben\b", text.lower()):
         if not word:
             continue
@@ -265,6 +277,9 @@ def read_weekdays(text: str) -> tuple[tuple[str, ...], list[str]]:
 def read_phone(text: str) -> str | None:
     import phonenumbers
 
+    digits = re.sub(r"\D", "", text)
+    if re.fullmatch(r"6\d{8}", digits) and not text.strip().startswith("+"):
+        text = "0" + digits  # Excel made a number of 0612345678 and dropped its 0
     try:
         number = phonenumbers.parse(text, "NL")
     except phonenumbers.NumberParseException:
