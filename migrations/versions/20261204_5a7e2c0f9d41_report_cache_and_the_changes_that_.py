@@ -178,12 +178,12 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for table in TABLES:
-            op.execute(f"DROP TRIGGER report_changes_{table} ON {table}")
+            op.execute(f"DROP TRIGGER IF EXISTS report_changes_{table} ON {table}")
             op.execute(f"DROP FUNCTION report_changes_{table}()")
     else:
         for table, (_columns, inserts, _selects) in TABLES.items():
             for event in ("insert", "delete", "update") if inserts else ("update",):
-                op.execute(f"DROP TRIGGER report_changes_{table}_{event}")
+                op.execute(f"DROP TRIGGER IF EXISTS report_changes_{table}_{event}")
     with op.batch_alter_table("report_changes", schema=None) as batch_op:
         batch_op.drop_index("ix_report_changes_changed_at")
     op.drop_table("report_changes")

@@ -15,7 +15,8 @@ Revises: fe86263d7e09
 Create Date: 2026-12-05 23:55:00.000000+00:00
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from alembic import op
@@ -26,6 +27,22 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 INDEX = "ix_children_match_trgm"
+
+
+@contextmanager
+def _sqlite_triggers_kept(table: str) -> Iterator[None]:
+    """SQLite's batch mode rebuilds a table to drop a column and loses its triggers (the report cache's, from
+    20261204_5a7e2c0f9d41): put them back as they were."""
+    bind = op.get_bind()
+    kept = []
+    if bind.dialect.name == "sqlite":
+        kept = bind.execute(
+            sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :table"), {"table": table}
+        ).all()
+    yield
+    for name, sql in kept:
+        op.execute(f"DROP TRIGGER IF EXISTS {name}")
+        op.execute(sql)
 
 
 def upgrade() -> None:
@@ -58,8 +75,9 @@ def _trigram_index() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"DROP INDEX IF EXISTS {INDEX}")
-    with op.batch_alter_table("placements", schema=None) as batch_op:
-        batch_op.drop_column("end_explanation")
-        batch_op.drop_column("end_reason")
+    with _sqlite_triggers_kept("placements"):
+        with op.batch_alter_table("placements", schema=None) as batch_op:
+            batch_op.drop_column("end_explanation")
+            batch_op.drop_column("end_reason")
     with op.batch_alter_table("referral_events", schema=None) as batch_op:
         batch_op.drop_column("explanation")

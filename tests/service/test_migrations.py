@@ -115,6 +115,32 @@ def test_the_triggers_that_log_what_reports_count_are_there_at_head(empty_databa
     command.upgrade(config, "head")
 
 
+REPORT_CACHE = "5a7e2c0f9d41"
+
+
+def test_every_step_down_to_the_report_cache_keeps_its_triggers(empty_database):
+    """A downgrade that drops a column rebuilds the table on SQLite: the revision it lands on still logs the
+    changes of every table the reports read, as it did on its way up."""
+    config = _alembic_config(Settings(database_url=empty_database))
+    command.upgrade(config, "head")
+    steps = 0
+    while (current := _current_revision(empty_database)) != REPORT_CACHE:
+        command.downgrade(config, "-1")
+        steps += 1
+        logged = {table for table, name in _triggers(empty_database) if name.startswith("report_changes_")}
+        assert logged >= {"referrals", "children", "placements", "goals", "intakes", "attendance"}, current
+    assert steps >= 5
+    command.upgrade(config, "head")
+
+
+def _current_revision(url: str) -> str:
+    engine = create_engine(url.replace("+aiosqlite", "").replace("+asyncpg", "+psycopg"))
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+    finally:
+        engine.dispose()
+
 def test_the_triggers_that_keep_the_monthly_attendance_are_there_at_head(empty_database):
     """``alembic check`` does not see triggers: a later migration that rebuilds ``attendance`` (SQLite's batch
     mode copies the table) would lose them without a word. They must be there after every way up."""
