@@ -334,7 +334,8 @@ def test_the_referrer_sees_no_intake_field_or_value(client, cast):
     view = client.get(f"/api/v1/referrals/{rid}", headers=api(client, cast.referrer))
     assert view.status_code == 200
     body = view.json()
-    assert set(body) <= {"id", "status", "status_label", "submitted_at", "history", "messages"}
+    # What they sent, read back (api-v1.md, "The referrer's view"); no outcome or placement while waiting.
+    assert set(body) <= {"id", "status", "status_label", "submitted_at", "history", "messages", "submitted"}
     assert body["status"] == "waitlisted"
     for value in (
         secret_goal,

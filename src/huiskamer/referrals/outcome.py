@@ -18,6 +18,9 @@ from huiskamer.referrals.models import Referral, ReferralEvent
 from huiskamer.referrals.rules import CLOSE_REASONS, REJECT_REASONS, Status
 
 ENDED = {Status.REJECTED.value, Status.CLOSED.value}
+# "Duplicate" would tell one referrer that someone else referred the same child: the referrer sees no code then,
+# only what the coordinator chose to write for them.
+HIDDEN_FROM_REFERRER = {"duplicate"}
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,8 @@ async def outcome(db: AsyncSession, referral: Referral) -> Outcome | None:
     )
     if event is None:
         return Outcome(None, None)
-    return Outcome(event.reason_code, event.explanation)
+    code = None if event.reason_code in HIDDEN_FROM_REFERRER else event.reason_code
+    return Outcome(code, event.explanation)
 
 
 async def placed_at(db: AsyncSession, referral: Referral) -> PlacedAt | None:
