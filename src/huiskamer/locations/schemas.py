@@ -161,6 +161,9 @@ def closure_entry(first_text: str, last_text: str | None, description_text: str 
     return ClosureDayInput(day=day, description=description, last_day=last_day)
 
 
+_ISO_DATE = re.compile(r"(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}\Z")
+
+
 def _closure_day(raw: Any, *, bare: str | None) -> ClosureDayInput | str:
     """One closure from ``"2026-12-25"``, ``"25-12-2026 Eerste kerstdag"``, ``"2027-02-15 t/m 2027-02-19
     Voorjaarsvakantie"`` or ``{"date", "last_date", "description"}``; a Dutch message when it is none. ``bare``
@@ -174,6 +177,9 @@ def _closure_day(raw: Any, *, bare: str | None) -> ClosureDayInput | str:
             description_text = ""
         if not isinstance(day_text, str) or not isinstance(last_text, str | None):
             return "Geef een datum als tekst, bijvoorbeeld 2026-12-25."
+        # The object is the API's own form, as documented: ISO dates, and no last_date for a single day.
+        if not all(_ISO_DATE.match(text) for text in (day_text, last_text) if text is not None):
+            return "Geef een datum als jjjj-mm-dd, bijvoorbeeld 2026-12-25."
         if not isinstance(description_text, str | None):
             return "Geef de omschrijving als tekst."
     elif isinstance(raw, str):
@@ -363,6 +369,9 @@ Age = Annotated[int, Doc(gt=-1, le=MAX_AGE)]
 Year2000To2100 = Annotated[str, Doc(pattern=r"^(20[0-9]{2}|2100)-", format="date")]
 
 
+# A capacity change counts from today when no date is given: left out, null, or empty as the form sends it.
+Today = Annotated[str, Doc(max_length=0, description="Leeg: vanaf vandaag.")]
+
 # As the form sends a list: one value per line (a closure day: a date, then optionally its description).
 Lines = Annotated[str, Doc(max_length=20_000, description="Eén waarde per regel, zoals het formulier ze stuurt.")]
 
@@ -396,7 +405,7 @@ class LocationIn(msgspec.Struct, kw_only=True):
     address: optional_text(ADDRESS_LENGTH) | None = None  # type: ignore[valid-type]
     neighbourhoods: Annotated[list[optional_text(100)], Doc(max_items=50)] | Lines | None = None  # type: ignore[valid-type]
     capacity: CapacityIn | None = None
-    capacity_valid_from: Year2000To2100 | None = None
+    capacity_valid_from: Year2000To2100 | Today | None = None
     closure_days: Annotated[list[Year2000To2100 | ClosureDayIn], Doc(max_items=MAX_CLOSURE_DAYS)] | Lines | None = None
     active: bool | None = True
 
@@ -410,7 +419,7 @@ class LocationChange(msgspec.Struct, kw_only=True):
     address: optional_text(ADDRESS_LENGTH) | None = None  # type: ignore[valid-type]
     neighbourhoods: Annotated[list[optional_text(100)], Doc(max_items=50)] | Lines | None = None  # type: ignore[valid-type]
     capacity: CapacityIn | None = None
-    capacity_valid_from: Year2000To2100 | None = None
+    capacity_valid_from: Year2000To2100 | Today | None = None
     closure_days: Annotated[list[Year2000To2100 | ClosureDayIn], Doc(max_items=MAX_CLOSURE_DAYS)] | Lines | None = None
     active: bool | None = True
 
