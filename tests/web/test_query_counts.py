@@ -62,8 +62,9 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "start/admin": (4, 4),
     # session; their locations (3); the five oldest submitted referrals, the counts by status, which are unread,
     # which may be duplicates (4); the open concerns and how many (2); the evaluations due: the placements, the
-    # goals per child, the evaluations (3); the organisation's settings.
-    "start/coordinator": (18, 18),
+    # goals per child, the evaluations (3); the organisation's settings; the new messages: how many, per referral,
+    # the children's names (3); the intakes of this week; the access log (4).
+    "start/coordinator": (22, 22),
     # Today's day list of their one location: session; their locations; the location with today's closure; the
     # children with their day, goals and taps in one; the view.
     "start/youth_worker": (8, 8),
@@ -85,8 +86,9 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "child/youth_worker": (14, 14),
     # session; the referral with its locations (2); the child's other referrals with theirs (2); the location
     # names; the organisation; the submitter with their locations (2); the history; the messages; possible
-    # duplicates with their locations (2); when this coordinator last read it; the view; the moment read now.
-    "dossier/coordinator": (19, 19),
+    # duplicates with their locations (2); when the referrer's messages were last read by someone of ours; the
+    # moment read now; who saw this dossier, and how many entries (2); the access log entry (3).
+    "dossier/coordinator": (20, 20),
     # This year (counted live) against last year (from the report cache): session; the locations; this year's
     # figures (10) and today's waitlist (2); last year's figures from the cache (is it kept, has anything changed
     # since: 2); this year's settled months from the cache (2) and its last month counted (6); last year's months

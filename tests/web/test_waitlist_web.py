@@ -330,10 +330,12 @@ def test_ending_a_placement_closes_the_referral_and_bad_input_stays_in_its_form(
     )
     assert ended.status_code == 303
     page = client.get(ended.headers["location"]).text
-    assert "De plaatsing van Noor Bakker is beëindigd" in page
+    # An ending in the future: the child stays placed and in the list until then; the referral closes the day after.
+    assert "De plaatsing van Noor Bakker eindigt op" in page
+    assert "de aanmelding wordt de dag erna vanzelf afgesloten" in page
     row = text_of(page[page.index(f'id="plaatsing-{pid}"') :].split("</tr>")[0])
-    assert "Beëindigd per" in row and "doelen behaald" in row  # ends in the future: still in the list till then
-    assert status_of(client, cast, noor) == "closed"
+    assert "Eindigt op" in row and "doelen behaald" in row
+    assert status_of(client, cast, noor) == "placed"
 
 
 def test_the_chooser_lists_the_coordinators_locations_or_goes_straight_to_the_only_one(test_settings, client):

@@ -96,6 +96,8 @@ FIELD_LABELS_NL: dict[str, str] = {
     "weekday": "weekdag",
     "seats": "plaatsen",
     "day": "datum",
+    "last_day": "tot en met",
+    "valid_from": "geldt vanaf",
     "description": "omschrijving",
     "id": "id",
     "created_at": "aangemaakt op",
@@ -162,6 +164,8 @@ FIELD_LABELS_NL: dict[str, str] = {
     "offer_id": "aanbod",
     "placed_by_id": "geplaatst door",
     "end_reason_code": "reden van beëindigen",
+    "end_reason": "interne reden van beëindigen",
+    "end_explanation": "toelichting beëindigen",
     # Attendance, concerns, progress
     "placement_id": "plaatsing",
     "absence_reason": "reden afwezigheid",
