@@ -1,6 +1,6 @@
 """What every benchmark needs to send requests as a user: an API token and a browser session, made through the
 app's own services in the database being measured, and the pool of first and family names for made-up children
-(the demo data's, ``huiskamer.fakes``)."""
+(the demo data's, ``huiskamer.demo.referrals``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from huiskamer.auth import service as auth_service
 from huiskamer.auth.models import User
 from huiskamer.config import Settings
 from huiskamer.db import install_sqlite_pragmas
-from huiskamer.fakes import BOYS, FAMILY_NAMES, GIRLS
+from huiskamer.demo.referrals import BOYS, FAMILY_NAMES, GIRLS
 
 GIVEN_NAMES = GIRLS + BOYS
 

@@ -2,7 +2,7 @@
 
 Run: ``uv run python benchmarks/bench_referrals.py`` (both databases, 10,000 and 100,000 referrals, 50 runs).
 
-The data come from ``huiskamer.fakes`` (the demo's generator). Per 10,000 referrals, a city's worth: 40
+The data come from ``huiskamer.demo.referrals`` (the demo's generator). Per 10,000 referrals, a city's worth: 40
 locations (the first one large, 70 seats a day; the rest about 20), a coordinator per location, 170 referrers of
 200 organisations and coordinators referring on behalf of parents, a year of histories through every status and
 messages both ways. 100,000 referrals are a federation of ten such cities (400 locations): the table grows, a
@@ -46,7 +46,7 @@ from huiskamer.auth.models import Organisation, User, UserLocation
 from huiskamer.cli import upgrade_database
 from huiskamer.config import Settings
 from huiskamer.db import install_sqlite_pragmas
-from huiskamer.fakes import POSTCODES, FakeLocation, FakePerson, FakeRows, ReferralFaker, fake_referrals
+from huiskamer.demo.referrals import POSTCODES, FakeLocation, FakePerson, FakeRows, ReferralFaker, fake_referrals
 from huiskamer.locations.models import Location, LocationCapacity
 from huiskamer.referrals.models import (
     Child,

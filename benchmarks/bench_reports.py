@@ -59,7 +59,7 @@ from huiskamer.audit.hook import AuditActor, acting_as, install_audit_hook
 from huiskamer.auth.users import create_user, parse_user_input
 from huiskamer.cli import upgrade_database
 from huiskamer.config import Settings
-from huiskamer.fakes import BOYS, FAMILY_NAMES, GIRLS
+from huiskamer.demo.referrals import BOYS, FAMILY_NAMES, GIRLS
 from huiskamer.intake.models import DIMENSIONS, Goal, Intake
 from huiskamer.locations.models import ClosureDay, Location, LocationCapacity
 from huiskamer.placements.models import Placement

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from huiskamer.demo import load_demo
-from huiskamer.fakes import FakeLocation, FakePerson, fake_referrals
+from huiskamer.demo.referrals import FakeLocation, FakePerson, fake_referrals
 from huiskamer.referrals.models import Child, Referral, ReferralEvent, ReferralLocation, ReferralMessage
 from huiskamer.referrals.rules import MOVES, WITHDRAWABLE, Status
 from huiskamer.waitlist import age_on

@@ -1,4 +1,4 @@
-"""What lies behind the fake referrals of ``huiskamer.fakes`` once they passed the intake: the intake with goals
+"""What lies behind the fake referrals of ``demo.referrals`` once they passed the intake: the intake with goals
 in the child's own words, urgency, days and acceptable locations; brothers and sisters; offers and placements
 with their seat claims, as ``placements.service`` makes them; ended placements with their reasons.
 
@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
-from huiskamer.fakes import AMSTERDAM, BOYS, COORDINATOR_MESSAGES, FakePerson, FakeRows
+from huiskamer.demo.referrals import AMSTERDAM, BOYS, COORDINATOR_MESSAGES, FakePerson, FakeRows
 from huiskamer.placements.rules import peak_load
 from huiskamer.referrals.rules import Status
 from huiskamer.referrals.service import match_key

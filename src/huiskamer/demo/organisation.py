@@ -14,9 +14,9 @@ from huiskamer.auth.models import User
 from huiskamer.auth.secrets import hash_password
 from huiskamer.auth.users import create_user, parse_user_input
 from huiskamer.db import metadata
-from huiskamer.fakes import FakeLocation, FakePerson, fake_referrals
-from huiskamer.fakes_attendance import StaffOf, fake_life
-from huiskamer.fakes_placements import FakeSeats, fake_placements
+from huiskamer.demo.attendance import StaffOf, fake_life
+from huiskamer.demo.placements import FakeSeats, fake_placements
+from huiskamer.demo.referrals import FakeLocation, FakePerson, fake_referrals
 from huiskamer.intake.models import GoalCatalogueItem
 from huiskamer.locations.models import ClosureDay, Location, LocationCapacity
 from huiskamer.referrals.rules import Status

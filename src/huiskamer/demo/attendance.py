@@ -1,4 +1,4 @@
-"""A year of life in the huiskamers behind the fake placements of ``huiskamer.fakes_placements``: attendance on
+"""A year of life in the huiskamers behind the fake placements of ``demo.placements``: attendance on
 every day a child is expected (its weekdays, within its placement, not on a closure day, never today or later),
 with illness that comes in spells and peaks in winter, unexcused absence concentrated in a few families, arrival
 and leaving times and who collected the child; the concerns the service would have raised for repeated unexcused
@@ -20,8 +20,8 @@ from typing import Any
 from uuid import UUID
 
 from huiskamer.attendance import rules as attendance_rules
-from huiskamer.fakes import AMSTERDAM
-from huiskamer.fakes_placements import workday
+from huiskamer.demo.placements import workday
+from huiskamer.demo.referrals import AMSTERDAM
 from huiskamer.organisation.models import (
     DEFAULT_EVALUATION_INTERVAL_MONTHS,
     DEFAULT_UNEXCUSED_ABSENCE_THRESHOLD,
