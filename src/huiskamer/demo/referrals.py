@@ -2,8 +2,8 @@
 postcodes and neighbourhoods, reasons in a referrer's own words (never a diagnosis), histories that follow the
 status machine with believable timestamps, messages both ways, and a few possible duplicates.
 
-Deterministic with a seed. The result is plain rows (dicts of column values, ids included), so the demo can
-write them as models (with the audit trail) and a benchmark can bulk insert them with SQLAlchemy Core.
+Deterministic with a seed. The result is plain rows (dicts of column values, ids included), which the demo
+(``demo.load``) and the benchmarks insert in bulk with SQLAlchemy Core.
 """
 
 from __future__ import annotations
