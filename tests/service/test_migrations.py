@@ -141,6 +141,7 @@ def _current_revision(url: str) -> str:
     finally:
         engine.dispose()
 
+
 def test_the_triggers_that_keep_the_monthly_attendance_are_there_at_head(empty_database):
     """``alembic check`` does not see triggers: a later migration that rebuilds ``attendance`` (SQLite's batch
     mode copies the table) would lose them without a word. They must be there after every way up."""
