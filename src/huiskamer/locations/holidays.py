@@ -4,8 +4,11 @@ Source: Rijksoverheid, "Schoolvakanties" for the school years 2026-2027 and 2027
 (https://www.rijksoverheid.nl/onderwerpen/schoolvakanties/overzicht-schoolvakanties-per-schooljaar), each holiday
 from its first to its last day (Saturday to Sunday, as the source lists them). The PyPI package ``holidays`` knows
 the Dutch public holidays, not the school holidays, so the table is kept here: add a school year when the
-Rijksoverheid publishes it. The dates below were entered without the source page at hand (5 December 2026) and
-must be checked against it before they are relied on; a test keeps every entry well-formed.
+Rijksoverheid publishes it. The dates below were entered without the source page at hand (5 December 2026). On
+6 December 2026 the 2026 herfstvakantie (noord a week before midden and zuid) and zuid's 2027 voorjaars- and
+zomervakantie were checked against two secondary sources that cite the Rijksoverheid (a school's published rooster
+in regio zuid and an overview per region); the herfstvakantie was corrected. The rest must still be checked against
+the Rijksoverheid's page before it is relied on; a test keeps every entry well-formed.
 
 Regions: noord, midden, zuid (Almere, like all of Flevoland except Zeewolde, is noord).
 """
@@ -39,9 +42,9 @@ def _table() -> dict[str, list[SchoolHoliday]]:
     rows: list[dict[str, tuple[str, date, date]]] = [
         # 2026-2027
         {
-            "noord": ("Herfstvakantie", date(2026, 10, 17), date(2026, 10, 25)),
+            "noord": ("Herfstvakantie", date(2026, 10, 10), date(2026, 10, 18)),
             "midden": ("Herfstvakantie", date(2026, 10, 17), date(2026, 10, 25)),
-            "zuid": ("Herfstvakantie", date(2026, 10, 10), date(2026, 10, 18)),
+            "zuid": ("Herfstvakantie", date(2026, 10, 17), date(2026, 10, 25)),
         },
         _all("Kerstvakantie", date(2026, 12, 19), date(2027, 1, 3)),
         {
