@@ -102,7 +102,10 @@ def _snapshot(sync_engine: Any, given: str) -> dict[str, list[str]]:
     """Every row the import made, with ids replaced by what they stand for (a location by its name, a referral by
     its child) and moments left out; only the children whose given name is ``given``."""
     with sync_engine.connect() as connection:
-        tables = {name: [dict(row._mapping) for row in connection.execute(select(metadata.tables[name]))] for name in metadata.tables}
+        tables = {
+            name: [dict(row._mapping) for row in connection.execute(select(metadata.tables[name]))]
+            for name in metadata.tables
+        }
     labels: dict[Any, str] = {}
     for row in tables["users"]:
         labels[row["id"]] = f"user {row['email']}"
@@ -136,7 +139,11 @@ def _snapshot(sync_engine: Any, given: str) -> dict[str, list[str]]:
     for name in MADE_BY_THE_IMPORT:
         rows = []
         for row in tables[name]:
-            owner = row.get("id") if name in ("children", "referrals") else row.get("referral_id") or row.get("placement_id")
+            owner = (
+                row.get("id")
+                if name in ("children", "referrals")
+                else row.get("referral_id") or row.get("placement_id")
+            )
             if owner not in mine:
                 continue
             kept = {key: plain(value) for key, value in row.items() if key not in ("given_name", "match_key")}
