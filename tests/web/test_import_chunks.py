@@ -253,11 +253,11 @@ def test_a_chunk_that_fails_as_a_whole_is_imported_row_by_row(test_settings, syn
     loading = service._load_for_chunk
     failed: list[int] = []
 
-    async def busy_once(db: AsyncSession, rows: list[service.RowOutcome], *args: Any) -> Any:
+    async def busy_once(db: AsyncSession, asked: list[Any], *args: Any) -> Any:
         if not failed:
-            failed.append(len(rows))
+            failed.append(len(asked))
             raise Conflict(BUSY)
-        return await loading(db, rows, *args)
+        return await loading(db, asked, *args)
 
     monkeypatch.setattr(service, "_load_for_chunk", busy_once)
     result = _import(test_settings, cast.admin, _xlsx(_rows(today(), "Eens", count=12)), chunk_rows=5)

@@ -1,10 +1,15 @@
 """The import (``import.md``): a preview of what each row of a spreadsheet will make, then the rows that are fine
-imported through the same services as the forms (referral, review, intake, waitlist or placement), so that every
-rule, the capacity check, the audit trail and the access log apply.
+imported by the same rules and the same builders as the forms (referral, review, intake, waitlist or placement), so
+that every rule, the capacity check, the audit trail and the access log apply.
 
 A beheerder imports into any location, a coordinator into their own: the services run for them as a coordinator of
-the locations they may import into. Each row is its own transaction; a row the services refuse is reported and the
-others go on. A child with the same name and date of birth as one in Huiskamer is reported as already present.
+the locations they may import into. The rows go in chunks, one transaction each: what every row needs is read once
+per chunk (the locations where it takes seats locked as ``placements.place`` locks them), each row is built by the
+services' builders (``referrals.build_referral``, ``intake.write_intake``, ``placements.build_placement``...) and
+checked by their checks, and the chunk is stored in a few flushes. A row the services refuse is reported and the
+others go on; a chunk that fails as a whole is rolled back and its rows go through the services one by one, as the
+forms call them (``_import_row``). A child with the same name and date of birth as one in Huiskamer is reported as
+already present.
 """
 
 from __future__ import annotations
@@ -355,12 +360,10 @@ class _Loaded:
     claims: dict[UUID, dict[str, list[tuple[date, date | None]]]]
 
 
-async def _load_for_chunk(db: AsyncSession, rows: list[RowOutcome], catalogue: dict[str, str], today: date) -> _Loaded:
+async def _load_for_chunk(db: AsyncSession, asked: list[_RowInput], today: date) -> _Loaded:
     starts: dict[UUID, date] = {}
-    for row in rows:
-        seat = _row_input(row, catalogue, today).seat
-        if seat is not None:
-            starts[seat[0]] = min(seat[2], starts.get(seat[0], seat[2]))
+    for seat in (row.seat for row in asked if row.seat is not None):
+        starts[seat[0]] = min(seat[2], starts.get(seat[0], seat[2]))
     # The locks first (on SQLite the first write of the transaction), in one order so that two imports never wait
     # for each other crosswise; then what is read under them.
     locked = {location_id: await placements.lock_location(db, location_id) for location_id in sorted(starts, key=str)}
@@ -416,10 +419,11 @@ async def _import_chunk(
     now = datetime.now(UTC)
     built: list[tuple[RowOutcome, tuple[list[Any], list[Any], list[Any]]]] = []
     try:
-        loaded = await _load_for_chunk(db, rows, catalogue, today)
-        for row in rows:
+        asked = [_row_input(row, catalogue, today) for row in rows]
+        loaded = await _load_for_chunk(db, asked, today)
+        for row, row_asked in zip(rows, asked, strict=True):
             try:
-                built.append((row, _build_row(actor, loaded, _row_input(row, catalogue, today), note, today, now)))
+                built.append((row, _build_row(actor, loaded, row_asked, note, today, now)))
             except (InvalidInput, Conflict, NotFound, Forbidden) as refused:
                 row.outcome, row.errors = REFUSED, _messages(refused)
         for phase in range(3):
