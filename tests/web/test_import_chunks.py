@@ -5,6 +5,7 @@ audit trail and the access log, and both chains stay whole."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -133,6 +134,8 @@ def _snapshot(sync_engine: Any, given: str) -> dict[str, list[str]]:
             return labels.get(value, "(id)")
         if isinstance(value, datetime):
             return "(moment)"
+        if isinstance(value, str):  # the history's "Geïmporteerd uit … op 06-12-2026 02:49 door …"
+            return re.sub(r" op \d\d-\d\d-\d{4} \d\d:\d\d ", " op (moment) ", value)
         return value
 
     snapshot: dict[str, list[str]] = {}
