@@ -1,22 +1,29 @@
 """The import (``import.md``): a preview of what each row of a spreadsheet will make, then the rows that are fine
-imported through the same services as the forms (referral, review, intake, waitlist or placement), so that every
-rule, the capacity check, the audit trail and the access log apply.
+imported by the same rules and the same builders as the forms (referral, review, intake, waitlist or placement), so
+that every rule, the capacity check, the audit trail and the access log apply.
 
 A beheerder imports into any location, a coordinator into their own: the services run for them as a coordinator of
-the locations they may import into. Each row is its own transaction; a row the services refuse is reported and the
-others go on. A child with the same name and date of birth as one in Huiskamer is reported as already present.
+the locations they may import into. The rows go in chunks, one transaction each: what every row needs is read once
+per chunk (the locations where it takes seats locked as ``placements.place`` locks them), each row is built by the
+services' builders (``referrals.build_referral``, ``intake.write_intake``, ``placements.build_placement``...) and
+checked by their checks, and the chunk is stored in a few flushes. A row the services refuse is reported and the
+others go on; a chunk that fails as a whole is rolled back and its rows go through the services one by one, as the
+forms call them (``_import_row``). A child with the same name and date of birth as one in Huiskamer is reported as
+already present.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import select, tuple_
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from huiskamer.auth.actor import Actor
@@ -30,7 +37,7 @@ from huiskamer.intake.schemas import GoalInput, IntakeInput
 from huiskamer.locations.models import Location
 from huiskamer.placements import service as placements
 from huiskamer.referrals import service as referrals
-from huiskamer.referrals.models import Child, Referral, ReferralEvent
+from huiskamer.referrals.models import Child
 from huiskamer.referrals.rules import MoveRequest, Status
 from huiskamer.referrals.schemas import ChildInput, ReferralInput
 from huiskamer.validation import WEEKDAY_NAMES_NL
@@ -209,10 +216,24 @@ class ImportResult:
         return self.preview.count(PRESENT)
 
 
+# Rows per transaction of the fast path: big enough that a commit (and the audit chains' heads it moves) is paid
+# once for many rows, small enough that the locations it locks are free again within a second.
+CHUNK_ROWS = 200
+
+
 async def run_import(
-    db: AsyncSession, actor: Actor, settings: Settings, sheet: Sheet, filename: str, today: date
+    db: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    sheet: Sheet,
+    filename: str,
+    today: date,
+    *,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> ImportResult:
-    """Imports the rows the preview finds fine; each through the services, in a transaction of its own."""
+    """Imports the rows the preview finds fine, by the services' own rules and builders: a chunk of rows per
+    transaction, and a chunk that fails as a whole again row by row through the services (``chunk_rows`` 1: every
+    row so)."""
     checked = await preview(db, actor, sheet, today)
     await db.rollback()
     locations = {location.id for location in (await db.scalars(select(Location))).all()}
@@ -221,17 +242,20 @@ async def run_import(
     )
     catalogue = {plain(item.name): item.code for item in (await db.scalars(select(GoalCatalogueItem))).all()}
     note = f"Geïmporteerd uit “{filename[:120]}” op {datetime.now(AMSTERDAM):%d-%m-%Y %H:%M} door {actor.name}"
-    for row in checked.rows:
-        if row.outcome != NEW or row.parsed is None:
+    todo = [row for row in checked.rows if row.outcome == NEW and row.parsed is not None]
+    for start in range(0, len(todo), max(chunk_rows, 1)):
+        chunk = todo[start : start + max(chunk_rows, 1)]
+        if chunk_rows > 1 and await _import_chunk(db, as_coordinator, chunk, catalogue, note, today):
             continue
-        try:
-            await _import_row(db, as_coordinator, settings, row, catalogue, note, today)
-        except (InvalidInput, Conflict, NotFound, Forbidden) as refused:
-            await db.rollback()
-            row.outcome = REFUSED
-            row.errors = _messages(refused)
-            continue
-        row.outcome = IMPORTED
+        for row in chunk:
+            try:
+                await _import_row(db, as_coordinator, settings, row, catalogue, note, today)
+            except (InvalidInput, Conflict, NotFound, Forbidden) as refused:
+                await db.rollback()
+                row.outcome = REFUSED
+                row.errors = _messages(refused)
+                continue
+            row.outcome = IMPORTED
     return ImportResult(checked)
 
 
@@ -245,6 +269,58 @@ def _moment(day: date) -> datetime:
     return datetime.combine(day, time(9, 0), tzinfo=AMSTERDAM).astimezone(UTC)
 
 
+@dataclass(frozen=True)
+class _RowInput:
+    """What the services are asked for one row: the referral, the intake, the placement (None: the waitlist)."""
+
+    referral: ReferralInput
+    submitted_at: datetime
+    intake: IntakeInput
+    seat: tuple[UUID, tuple[str, ...], date] | None
+
+
+def _row_input(outcome: RowOutcome, catalogue: dict[str, str], today: date) -> _RowInput:
+    row = outcome.parsed
+    assert row is not None
+    held_on = (row.waiting_since if row.status == "waitlisted" else row.start_date) or today
+    held_on = min(held_on, today)
+    referred_on = min(row.referred_on or held_on, held_on)
+    referral = ReferralInput(
+        child=ChildInput(
+            row.given_name, row.family_name, row.date_of_birth, row.postcode, row.neighbourhood, row.school
+        ),
+        guardian_name=row.guardian_name,
+        guardian_phone=row.guardian_phone or "",
+        guardian_email=row.guardian_email,
+        source=row.source,
+        reason=row.reason,
+        preferred_location_ids=outcome.location_ids,
+        requested_weekdays=row.weekdays,
+        intended_start=row.start_date or today,
+    )
+    goals = tuple(GoalInput(description=text[:300], code=catalogue.get(plain(text))) for text in row.goals)
+    intake = IntakeInput(
+        held_on=held_on,
+        goals=goals,
+        urgency=Urgency(row.urgency),
+        urgency_reason=None if row.urgency == "normal" else "Overgenomen uit de eigen administratie.",
+        requested_weekdays=row.weekdays,
+        minimum_days=row.minimum_days,
+        preferred_location_ids=outcome.location_ids,
+        sibling_referral_ids=(),
+        collection_persons=row.collection_persons,
+        allergies=row.allergies,
+        safety_notes=row.safety_notes,
+        not_allowed_collectors=row.not_allowed_collectors,
+    )
+    seat = None
+    if row.status == "placed":
+        assert row.start_date is not None
+        seat = (outcome.location_ids[0], row.weekdays, row.start_date)
+    # The referral was made long ago, in the organisation's own administration: its history says so.
+    return _RowInput(referral, _moment(referred_on), intake, seat)
+
+
 async def _import_row(
     db: AsyncSession,
     actor: Actor,
@@ -254,67 +330,111 @@ async def _import_row(
     note: str,
     today: date,
 ) -> None:
-    row = outcome.parsed
-    assert row is not None
-    held_on = (row.waiting_since if row.status == "waitlisted" else row.start_date) or today
-    held_on = min(held_on, today)
-    referred_on = min(row.referred_on or held_on, held_on)
+    """One row through the services, as the forms call them, in a transaction of its own."""
+    asked = _row_input(outcome, catalogue, today)
     referral = await referrals.submit_referral(
-        db,
-        actor,
-        settings,
-        ReferralInput(
-            child=ChildInput(
-                row.given_name, row.family_name, row.date_of_birth, row.postcode, row.neighbourhood, row.school
-            ),
-            guardian_name=row.guardian_name,
-            guardian_phone=row.guardian_phone or "",
-            guardian_email=row.guardian_email,
-            source=row.source,
-            reason=row.reason,
-            preferred_location_ids=outcome.location_ids,
-            requested_weekdays=row.weekdays,
-            intended_start=row.start_date or today,
-        ),
-        notify=False,
+        db, actor, settings, asked.referral, notify=False, submitted_at=asked.submitted_at, first_reason=note
     )
-    # The referral was made long ago, in the organisation's own administration: its history says so.
-    submitted = _moment(referred_on)
-    await db.execute(
-        update(Referral)
-        .where(Referral.id == referral.id)
-        .values(submitted_at=submitted, status_changed_at=submitted, referrer_visible_change_at=submitted)
-    )
-    await db.execute(
-        update(ReferralEvent).where(ReferralEvent.referral_id == referral.id).values(at=submitted, reason=note)
-    )
-    await db.refresh(referral)
     await referrals.move(db, actor, settings, referral.id, MoveRequest(to=Status.IN_REVIEW), via_own_action=True)
-    goals = tuple(GoalInput(description=text[:300], code=catalogue.get(plain(text))) for text in row.goals)
-    await intake_service.hold_intake(
-        db,
-        actor,
-        settings,
-        referral.id,
-        IntakeInput(
-            held_on=held_on,
-            goals=goals,
-            urgency=Urgency(row.urgency),
-            urgency_reason=None if row.urgency == "normal" else "Overgenomen uit de eigen administratie.",
-            requested_weekdays=row.weekdays,
-            minimum_days=row.minimum_days,
-            preferred_location_ids=outcome.location_ids,
-            sibling_referral_ids=(),
-            collection_persons=row.collection_persons,
-            allergies=row.allergies,
-            safety_notes=row.safety_notes,
-            not_allowed_collectors=row.not_allowed_collectors,
-        ),
-        today,
-    )
-    if row.status == "placed":
-        assert row.start_date is not None
-        request = placements.SeatRequest(referral.id, outcome.location_ids[0], row.weekdays, row.start_date)
+    await intake_service.hold_intake(db, actor, settings, referral.id, asked.intake, today)
+    if asked.seat is not None:
+        location_id, weekdays, start = asked.seat
+        request = placements.SeatRequest(referral.id, location_id, weekdays, start)
         await placements.place(db, actor, settings, request, today, already_started=True)
     else:
         await db.commit()
+
+
+# --- the fast path: a chunk of rows per transaction ----------------------------------------------------------------
+
+
+@dataclass
+class _Loaded:
+    """What every row of a chunk needs, read once per chunk: the active locations, the goal catalogue, and per
+    location where a row takes seats the location (locked) and its live claims per weekday, with the chunk's own."""
+
+    active: list[Location]
+    active_ids: set[UUID]
+    goals: Sequence[GoalCatalogueItem]
+    locked: dict[UUID, Location]
+    claims: dict[UUID, dict[str, list[tuple[date, date | None]]]]
+
+
+async def _load_for_chunk(db: AsyncSession, asked: list[_RowInput], today: date) -> _Loaded:
+    starts: dict[UUID, date] = {}
+    for seat in (row.seat for row in asked if row.seat is not None):
+        starts[seat[0]] = min(seat[2], starts.get(seat[0], seat[2]))
+    # The locks first (on SQLite the first write of the transaction), in one order so that two imports never wait
+    # for each other crosswise; then what is read under them.
+    locked = {location_id: await placements.lock_location(db, location_id) for location_id in sorted(starts, key=str)}
+    claims = {
+        location_id: await placements.claims_by_weekday(db, location_id, start, today)
+        for location_id, start in starts.items()
+    }
+    active = await referrals.active_locations(db)
+    return _Loaded(active, {location.id for location in active}, await intake_service.catalogue(db), locked, claims)
+
+
+def _build_row(
+    actor: Actor, loaded: _Loaded, asked: _RowInput, note: str, today: date, now: datetime
+) -> tuple[list[Any], list[Any], list[Any]]:
+    """One row's records as the services make them, by their own rules and builders: what is stored first (the
+    referral with its child and locations), what refers to it, and the seats (which refer to the placement)."""
+    locations = referrals.locations_for(asked.referral, loaded.active)
+    new = referrals.build_referral(
+        actor, asked.referral, locations, now=now, submitted_at=asked.submitted_at, first_reason=note
+    )
+    referral = new.referral
+    then = [
+        *new.records,
+        referrals.build_move(actor, referral, MoveRequest(to=Status.IN_REVIEW), via_own_action=True, now=now),
+    ]
+    intake_service.check_intake(actor, referral, asked.intake, loaded.active_ids)
+    then.append(intake_service.write_intake(actor, referral, None, asked.intake, loaded.goals))
+    then.extend(intake_service.waitlist_moves(actor, referral, now))
+    # The referral is the importing coordinator's own, and they are no referrer: no mail (``mail_referrer``).
+    assert referrals.mails_nobody(actor, referral)
+    if asked.seat is None:
+        return [referral], then, []
+    location_id, weekdays, start = asked.seat
+    request = placements.SeatRequest(referral.id, location_id, weekdays, start)
+    placements.check_seat_scope(actor, request)
+    placements.check_request(request, today, referral, already_started=True)
+    placements.check_waiting(referral, "Alleen een kind op de wachtlijst kan direct worden geplaatst.")
+    location = loaded.locked[location_id]
+    claims = loaded.claims[location_id]
+    placements.check_room(location, claims, weekdays, start)
+    placed = placements.build_placement(actor, referral, location, weekdays, start, now=now)
+    for claim in placed.claims:
+        claims[claim.weekday].append((claim.start_date, claim.end_date))
+    return [referral], [*then, placed.placement, placed.move], placed.claims
+
+
+async def _import_chunk(
+    db: AsyncSession, actor: Actor, rows: list[RowOutcome], catalogue: dict[str, str], note: str, today: date
+) -> bool:
+    """The rows in one transaction: loaded once, each row built by the services' builders (a row they refuse is
+    reported and left out), stored in three flushes. False when the chunk failed as a whole and was rolled back:
+    then its rows go through the services one by one, so that one bad row never costs the others."""
+    now = datetime.now(UTC)
+    built: list[tuple[RowOutcome, tuple[list[Any], list[Any], list[Any]]]] = []
+    try:
+        asked = [_row_input(row, catalogue, today) for row in rows]
+        loaded = await _load_for_chunk(db, asked, today)
+        for row, row_asked in zip(rows, asked, strict=True):
+            try:
+                built.append((row, _build_row(actor, loaded, row_asked, note, today, now)))
+            except (InvalidInput, Conflict, NotFound, Forbidden) as refused:
+                row.outcome, row.errors = REFUSED, _messages(refused)
+        for phase in range(3):
+            db.add_all([record for _row, records in built for record in records[phase]])
+            await db.flush()
+        await db.commit()
+    except (SQLAlchemyError, InvalidInput, Conflict, NotFound, Forbidden):
+        await db.rollback()
+        for row in rows:
+            row.outcome, row.errors = NEW, {}
+        return False
+    for row, _records in built:
+        row.outcome = IMPORTED
+    return True

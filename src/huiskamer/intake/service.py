@@ -3,9 +3,9 @@ It puts the child on the waitlist of each acceptable location, waiting from the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +17,7 @@ from huiskamer.intake.models import Goal, GoalCatalogueItem, Intake, SiblingLink
 from huiskamer.intake.schemas import IntakeInput
 from huiskamer.locations.models import Location
 from huiskamer.referrals import service as referrals
-from huiskamer.referrals.models import Referral, ReferralLocation
+from huiskamer.referrals.models import Referral, ReferralEvent, ReferralLocation
 from huiskamer.referrals.rules import MoveRequest, Status
 from huiskamer.site.templating import AMSTERDAM, dutch_date
 
@@ -45,11 +45,29 @@ async def sibling_ids(db: AsyncSession, referral_id: UUID) -> list[UUID]:
     )
 
 
-async def _check_locations(db: AsyncSession, actor: Actor, ids: Sequence[UUID]) -> None:
-    found = set((await db.scalars(select(Location.id).where(Location.id.in_(ids), Location.active.is_(True)))).all())
-    if found != set(ids):
+async def _active_ids(db: AsyncSession, ids: Sequence[UUID]) -> set[UUID]:
+    return set((await db.scalars(select(Location.id).where(Location.id.in_(ids), Location.active.is_(True)))).all())
+
+
+def check_intake(actor: Actor, referral: Referral, data: IntakeInput, active_ids: Collection[UUID]) -> None:
+    """The rules of an intake on the loaded referral: its status, the date, the acceptable locations (``active_ids``:
+    those of them that are active)."""
+    if not actor.is_coordinator:
+        raise Forbidden("Alleen een coördinator houdt het intakegesprek.")
+    if referral.status not in INTAKE_FROM:
+        raise Conflict(
+            "Een intakegesprek kan worden vastgelegd als de aanmelding in behandeling is of de intake gepland is."
+        )
+    submitted_on = referral.submitted_at.astimezone(AMSTERDAM).date()
+    if data.held_on < submitted_on:
+        # An intake dated before the referral (1900-01-01, a typo in the year) would put the child on top of every
+        # waitlist: the waiting time counts from the intake.
+        submitted = dutch_date(submitted_on, "d MMMM y")
+        raise InvalidInput({"held_on": f"Het gesprek kan niet vóór de aanmelding ({submitted}) gehouden zijn."})
+    ids = set(data.preferred_location_ids)
+    if not ids <= set(active_ids):
         raise InvalidInput({"preferred_location_ids": "Een gekozen locatie bestaat niet (meer)."})
-    if not set(ids) & actor.location_ids:
+    if not ids & actor.location_ids:
         raise InvalidInput({"preferred_location_ids": "Kies minstens één van uw eigen locaties."})
 
 
@@ -83,36 +101,15 @@ def _set_locations(referral: Referral, location_ids: Sequence[UUID]) -> None:
     referral.locations = links
 
 
-async def hold_intake(
-    db: AsyncSession, actor: Actor, settings: Settings, referral_id: UUID, data: IntakeInput, today: date
-) -> tuple[Referral, Intake, bool]:
-    """Records the intake (or replaces it while not yet waiting) and puts the child on the waitlist.
-
-    Returns the referral, the intake and whether the intake is new.
-    """
-    if not actor.is_coordinator:
-        raise Forbidden("Alleen een coördinator houdt het intakegesprek.")
-    referral = await referrals.get_referral(db, actor, referral_id, log_view=False)
-    if referral.status not in INTAKE_FROM:
-        raise Conflict(
-            "Een intakegesprek kan worden vastgelegd als de aanmelding in behandeling is of de intake gepland is."
-        )
-    submitted_on = referral.submitted_at.astimezone(AMSTERDAM).date()
-    if data.held_on < submitted_on:
-        # An intake dated before the referral (1900-01-01, a typo in the year) would put the child on top of every
-        # waitlist: the waiting time counts from the intake.
-        submitted = dutch_date(submitted_on, "d MMMM y")
-        raise InvalidInput({"held_on": f"Het gesprek kan niet vóór de aanmelding ({submitted}) gehouden zijn."})
-    await _check_locations(db, actor, data.preferred_location_ids)
-    await _link_siblings(db, actor, referral, data.sibling_referral_ids)
-    items = await catalogue(db)
+def write_intake(
+    actor: Actor, referral: Referral, intake: Intake | None, data: IntakeInput, items: Sequence[GoalCatalogueItem]
+) -> Intake:
+    """The intake (new, or ``intake`` replaced) with its goals as ``data`` says, and the referral's days and
+    locations from it; the child waits from the day of the conversation. Checked first by ``check_intake``."""
     names = {item.code: item.name for item in items}
     dimensions = {item.code: item.dimension for item in items}
-    intake = await intake_of(db, referral.id)
-    created = intake is None
     if intake is None:
-        intake = Intake(referral_id=referral.id)
-        db.add(intake)
+        intake = Intake(id=uuid4(), referral_id=referral.id)
     intake.held_on = data.held_on
     intake.held_by_id = actor.id
     intake.urgency = data.urgency.value
@@ -138,8 +135,36 @@ async def hold_intake(
     _set_locations(referral, data.preferred_location_ids)
     referral.requested_weekdays = list(data.requested_weekdays)
     referral.waiting_since = data.held_on
+    return intake
+
+
+def waitlist_moves(actor: Actor, referral: Referral, now: datetime | None = None) -> list[ReferralEvent]:
+    """After the intake: on to the waitlist (through 'intake done' when it was not yet), by the move rules."""
+    steps = (
+        [Status.WAITLISTED] if referral.status == Status.INTAKE_DONE.value else [Status.INTAKE_DONE, Status.WAITLISTED]
+    )
+    return [referrals.build_move(actor, referral, MoveRequest(to=step), via_own_action=True, now=now) for step in steps]
+
+
+async def hold_intake(
+    db: AsyncSession, actor: Actor, settings: Settings, referral_id: UUID, data: IntakeInput, today: date
+) -> tuple[Referral, Intake, bool]:
+    """Records the intake (or replaces it while not yet waiting) and puts the child on the waitlist.
+
+    Returns the referral, the intake and whether the intake is new.
+    """
+    if not actor.is_coordinator:
+        raise Forbidden("Alleen een coördinator houdt het intakegesprek.")
+    referral = await referrals.get_referral(db, actor, referral_id, log_view=False)
+    check_intake(actor, referral, data, await _active_ids(db, data.preferred_location_ids))
+    await _link_siblings(db, actor, referral, data.sibling_referral_ids)
+    existing = await intake_of(db, referral.id)
+    intake = write_intake(actor, referral, existing, data, await catalogue(db))
+    if existing is None:
+        db.add(intake)
     await db.flush()
-    if referral.status != Status.INTAKE_DONE.value:
-        await referrals.move(db, actor, settings, referral.id, MoveRequest(to=Status.INTAKE_DONE), via_own_action=True)
-    await referrals.move(db, actor, settings, referral.id, MoveRequest(to=Status.WAITLISTED), via_own_action=True)
-    return referral, intake, created
+    for event in waitlist_moves(actor, referral):
+        db.add(event)
+        await referrals.mail_referrer(db, settings, referral, actor)
+    await db.flush()
+    return referral, intake, existing is None

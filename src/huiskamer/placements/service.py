@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import OperationalError
@@ -20,7 +20,7 @@ from huiskamer.locations.models import Location
 from huiskamer.placements import rules
 from huiskamer.placements.models import Offer, Placement, SeatClaim
 from huiskamer.referrals import service as referrals
-from huiskamer.referrals.models import Referral
+from huiskamer.referrals.models import Referral, ReferralEvent
 from huiskamer.referrals.rules import MoveRequest, Status
 from huiskamer.validation import WEEKDAY_NAMES_NL, WEEKDAYS
 
@@ -121,15 +121,18 @@ async def free_by_weekday(db: AsyncSession, location: Location, from_date: date,
     }
 
 
-async def _check_capacity(
-    db: AsyncSession, location: Location, weekdays: Sequence[str], start_date: date, today: date
+def check_room(
+    location: Location,
+    claims: dict[str, list[tuple[date, date | None]]],
+    weekdays: Sequence[str],
+    start_date: date,
 ) -> None:
-    """One more seat on each of ``weekdays`` from ``start_date`` on must fit the capacity valid on every day."""
-    intervals = await claims_by_weekday(db, location.id, start_date, today)
+    """One more seat on each of ``weekdays`` from ``start_date`` on must fit the capacity valid on every day, with
+    ``claims`` the live claims per weekday (``claims_by_weekday``, read under the location's lock)."""
     steps = location.capacity_steps()
     full = {}
     for weekday in weekdays:
-        _least, short = rules.first_short(weekday, intervals[weekday], steps[weekday], start_date, extra=1)
+        _least, short = rules.first_short(weekday, claims[weekday], steps[weekday], start_date, extra=1)
         if short is not None:
             full[weekday] = short
     if full:
@@ -138,6 +141,13 @@ async def _check_capacity(
         names = ", ".join(WEEKDAY_NAMES_NL[weekday] for weekday in full)
         days = ", ".join(dutch_date(day) for day in full.values())
         raise Conflict(f"Geen plaats meer op {names} bij {location.name} vanaf die datum: vol op {days}.")
+
+
+async def _check_capacity(
+    db: AsyncSession, location: Location, weekdays: Sequence[str], start_date: date, today: date
+) -> None:
+    """One more seat on each of ``weekdays`` from ``start_date`` on must fit the capacity valid on every day."""
+    check_room(location, await claims_by_weekday(db, location.id, start_date, today), weekdays, start_date)
 
 
 def _claims(location_id: UUID, weekdays: Sequence[str], start: date, **owner: object) -> list[SeatClaim]:
@@ -151,7 +161,7 @@ MAX_RESPOND_AHEAD = timedelta(days=365)
 MAX_END_AHEAD = timedelta(days=2 * 365)
 
 
-def _check_request(request: SeatRequest, today: date, referral: Referral, *, already_started: bool = False) -> None:
+def check_request(request: SeatRequest, today: date, referral: Referral, *, already_started: bool = False) -> None:
     problems: dict[str, str] = {}
     if not request.weekdays:
         problems["weekdays"] = "Kies minstens één dag."
@@ -170,12 +180,24 @@ def _check_request(request: SeatRequest, today: date, referral: Referral, *, alr
         raise InvalidInput(problems)
 
 
+def check_seat_scope(actor: Actor, request: SeatRequest) -> None:
+    """Only a coordinator takes seats, and only at their own locations."""
+    if not actor.is_coordinator:
+        raise Forbidden("Alleen een coördinator kan een plaats aanbieden of een kind plaatsen.")
+    if request.location_id not in actor.location_ids:
+        raise NotFound("Deze locatie bestaat niet, of u heeft er geen toegang toe.")
+
+
+def check_waiting(referral: Referral, not_waiting: str) -> None:
+    if referral.status != Status.WAITLISTED.value:
+        raise Conflict(not_waiting)
+
+
 async def _referral_for_seat(db: AsyncSession, actor: Actor, request: SeatRequest) -> Referral:
     if not actor.is_coordinator:
         raise Forbidden("Alleen een coördinator kan een plaats aanbieden of een kind plaatsen.")
     referral = await referrals.get_referral(db, actor, request.referral_id, log_view=False)
-    if request.location_id not in actor.location_ids:
-        raise NotFound("Deze locatie bestaat niet, of u heeft er geen toegang toe.")
+    check_seat_scope(actor, request)
     return referral
 
 
@@ -191,11 +213,10 @@ async def _waiting_child_with_room(
     """The referral and the location, both locked, once the child is still waiting and every weekday asked for
     has room from the start date: what an offer and a direct placement both need before they take seats."""
     referral = await _referral_for_seat(db, actor, request)
-    _check_request(request, today, referral, already_started=already_started)
+    check_request(request, today, referral, already_started=already_started)
     location = await lock_location(db, request.location_id)
     await _lock_referral(db, referral)
-    if referral.status != Status.WAITLISTED.value:
-        raise Conflict(not_waiting)
+    check_waiting(referral, not_waiting)
     await _check_capacity(db, location, request.weekdays, request.start_date, today)
     return referral, location
 
@@ -226,6 +247,38 @@ async def offer_seat(db: AsyncSession, actor: Actor, settings: Settings, request
     return offer
 
 
+@dataclass
+class NewPlacement:
+    placement: Placement
+    claims: list[SeatClaim]
+    move: ReferralEvent
+
+
+def build_placement(
+    actor: Actor,
+    referral: Referral,
+    location: Location,
+    weekdays: Sequence[str],
+    start_date: date,
+    offer: Offer | None = None,
+    now: datetime | None = None,
+) -> NewPlacement:
+    """The placement, the seats it holds and the referral's move to placed (by the move rules), on what was loaded
+    and checked under the location's lock (no I/O)."""
+    placement = Placement(
+        id=uuid4(),
+        referral_id=referral.id,
+        location_id=location.id,
+        offer_id=offer.id if offer else None,
+        weekdays=list(weekdays),
+        start_date=start_date,
+        placed_by_id=actor.id,
+    )
+    claims = _claims(location.id, weekdays, start_date, placement_id=placement.id)
+    move = referrals.build_move(actor, referral, MoveRequest(to=Status.PLACED), via_own_action=True, now=now)
+    return NewPlacement(placement, claims, move)
+
+
 async def _create_placement(
     db: AsyncSession,
     actor: Actor,
@@ -236,19 +289,14 @@ async def _create_placement(
     start_date: date,
     offer: Offer | None = None,
 ) -> Placement:
-    placement = Placement(
-        referral_id=referral.id,
-        location_id=location.id,
-        offer_id=offer.id if offer else None,
-        weekdays=list(weekdays),
-        start_date=start_date,
-        placed_by_id=actor.id,
-    )
-    db.add(placement)
+    built = build_placement(actor, referral, location, weekdays, start_date, offer)
+    db.add(built.placement)
     await db.flush()
-    db.add_all(_claims(location.id, weekdays, start_date, placement_id=placement.id))
-    await referrals.move(db, actor, settings, referral.id, MoveRequest(to=Status.PLACED), via_own_action=True)
-    return placement
+    db.add_all(built.claims)
+    db.add(built.move)
+    await referrals.mail_referrer(db, settings, referral, actor)
+    await db.flush()
+    return built.placement
 
 
 async def place(

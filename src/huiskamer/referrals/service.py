@@ -97,9 +97,13 @@ async def get_referral(db: AsyncSession, actor: Actor, referral_id: UUID, *, log
 # --- submitting ----------------------------------------------------------------------------------
 
 
-async def _locations_for(db: AsyncSession, data: ReferralInput) -> list[Location]:
+async def active_locations(db: AsyncSession) -> list[Location]:
+    """The active locations by name: what a referral can be for."""
+    return list((await db.scalars(select(Location).where(Location.active.is_(True)).order_by(Location.name))).all())
+
+
+def locations_for(data: ReferralInput, active: Sequence[Location]) -> list[Location]:
     """The preferred locations in order; with no preference those serving the neighbourhood, or all."""
-    active = (await db.scalars(select(Location).where(Location.active.is_(True)).order_by(Location.name))).all()
     by_id = {location.id: location for location in active}
     if data.preferred_location_ids:
         missing = [i for i in data.preferred_location_ids if i not in by_id]
@@ -129,14 +133,29 @@ def _check_age(data: ReferralInput, locations: Sequence[Location]) -> None:
         )
 
 
-async def submit_referral(
-    db: AsyncSession, actor: Actor, settings: Settings, data: ReferralInput, *, notify: bool = True
-) -> Referral:
-    """A referrer or coordinator refers a child; the referral starts as 'submitted' with its first history entry,
-    and the coordinators of its locations who asked for mail hear of it (without child data; not for an import,
-    ``notify`` False: a list of 140 children brought in is no news to mail about, row by row)."""
+@dataclass
+class NewReferral:
+    """A referral as submitting makes it: the referral (with its child and locations), and what is added once the
+    referral is stored (its first history entry, the submitter's read mark)."""
+
+    referral: Referral
+    records: list[Any]
+
+
+def build_referral(
+    actor: Actor,
+    data: ReferralInput,
+    locations: Sequence[Location],
+    *,
+    organisation: Organisation | None = None,
+    now: datetime | None = None,
+    submitted_at: datetime | None = None,
+    first_reason: str | None = None,
+) -> NewReferral:
+    """The rules of a new referral and the referral they allow, on what was loaded (no I/O): the forms and the
+    import both make their referrals here. ``submitted_at`` and ``first_reason``: a referral made earlier in an
+    organisation's own administration (the import), whose history says when and where from."""
     _require_referral_role(actor)
-    locations = await _locations_for(db, data)
     if not locations:
         raise Conflict("Er zijn nog geen locaties om een kind voor aan te melden.")
     _check_age(data, locations)
@@ -145,12 +164,12 @@ async def submit_referral(
     if actor.is_coordinator and not set(data.preferred_location_ids) & actor.location_ids:
         raise InvalidInput({"preferred_location_ids": "Kies minstens één van uw eigen locaties."})
     source = data.source
-    organisation: Organisation | None = None
-    if actor.is_referrer and actor.organisation_id:
-        organisation = await db.get(Organisation, actor.organisation_id)
-        source = source or (organisation.type if organisation else None)
-    now = _now()
+    if actor.is_referrer and organisation is not None:
+        source = source or organisation.type
+    now = now or _now()
+    submitted = submitted_at or now
     child = Child(
+        id=uuid4(),
         given_name=data.child.given_name,
         family_name=data.child.family_name,
         date_of_birth=data.child.date_of_birth,
@@ -160,7 +179,9 @@ async def submit_referral(
         match_key=match_key(data.child.given_name, data.child.family_name),
     )
     referral = Referral(
+        id=uuid4(),
         child=child,
+        child_id=child.id,
         submitted_by_id=actor.id,
         organisation_id=organisation.id if organisation else None,
         source=source or "other",
@@ -172,24 +193,51 @@ async def submit_referral(
         requested_weekdays=list(data.requested_weekdays),
         no_location_preference=not data.preferred_location_ids,
         status=Status.SUBMITTED.value,
-        submitted_at=now,
-        status_changed_at=now,
-        referrer_visible_change_at=now,
+        submitted_at=submitted,
+        status_changed_at=submitted,
+        referrer_visible_change_at=submitted,
     )
-    referral.locations = [ReferralLocation(location_id=loc.id, rank=n) for n, loc in enumerate(locations, 1)]
+    # With the referral's id already: the audit trail names the child of each row as it is inserted.
+    referral.locations = [
+        ReferralLocation(referral_id=referral.id, location_id=loc.id, rank=n) for n, loc in enumerate(locations, 1)
+    ]
+    first = ReferralEvent(
+        referral_id=referral.id,
+        at=submitted,
+        actor_id=actor.id,
+        actor_label=_actor_label(actor),
+        from_status=None,
+        to_status=Status.SUBMITTED.value,
+        reason=first_reason,
+    )
+    return NewReferral(referral, [first, ReferralRead(referral_id=referral.id, user_id=actor.id, seen_at=now)])
+
+
+async def submit_referral(
+    db: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    data: ReferralInput,
+    *,
+    notify: bool = True,
+    submitted_at: datetime | None = None,
+    first_reason: str | None = None,
+) -> Referral:
+    """A referrer or coordinator refers a child; the referral starts as 'submitted' with its first history entry,
+    and the coordinators of its locations who asked for mail hear of it (without child data; not for an import,
+    ``notify`` False: a list of 140 children brought in is no news to mail about, row by row)."""
+    _require_referral_role(actor)
+    locations = locations_for(data, await active_locations(db))
+    organisation: Organisation | None = None
+    if actor.is_referrer and actor.organisation_id:
+        organisation = await db.get(Organisation, actor.organisation_id)
+    built = build_referral(
+        actor, data, locations, organisation=organisation, submitted_at=submitted_at, first_reason=first_reason
+    )
+    referral = built.referral
     db.add(referral)
     await db.flush()
-    db.add(
-        ReferralEvent(
-            referral_id=referral.id,
-            at=now,
-            actor_id=actor.id,
-            actor_label=_actor_label(actor),
-            from_status=None,
-            to_status=Status.SUBMITTED.value,
-        )
-    )
-    db.add(ReferralRead(referral_id=referral.id, user_id=actor.id, seen_at=now))
+    db.add_all(built.records)
     if notify:
         await _notify_coordinators(db, settings, actor, referral, NEW_REFERRAL_SUBJECT, NEW_REFERRAL_BODY)
     await db.flush()
@@ -529,10 +577,28 @@ async def mark_seen(db: AsyncSession, actor: Actor, referral: Referral) -> None:
     )
 
 
-async def _notify_referrer(db: AsyncSession, settings: Settings, referral: Referral) -> None:
+def mails_nobody(actor: Actor | None, referral: Referral) -> bool:
+    """A change made by the one who submitted the referral, when that is no referrer: nobody to mail about it."""
+    return actor is not None and actor.id == referral.submitted_by_id and not actor.is_referrer
+
+
+async def _notify_referrer(db: AsyncSession, settings: Settings, referral: Referral, actor: Actor) -> None:
     """Shows in the portal at once; by e-mail (without any child data) when the referrer asked for it."""
     referral.referrer_visible_change_at = _now()
-    submitter = await db.get(User, referral.submitted_by_id)
+    await mail_referrer(db, settings, referral, actor)
+
+
+async def mail_referrer(db: AsyncSession, settings: Settings, referral: Referral, actor: Actor | None) -> None:
+    """By e-mail (without any child data) to the referrer who submitted it, when they asked for it."""
+    if mails_nobody(actor, referral):
+        return
+    submitter = (
+        await db.execute(
+            select(User.role, User.active, User.email_notifications, User.email).where(
+                User.id == referral.submitted_by_id
+            )
+        )
+    ).first()
     # Only a referrer follows a referral from outside: a coordinator who entered one (or imported a list) makes
     # the moves themselves and gets no mail about them.
     if submitter is not None and submitter.active and submitter.email_notifications and submitter.role == "referrer":
@@ -564,29 +630,56 @@ async def _notify_coordinators(
 # --- moves ---------------------------------------------------------------------------------------
 
 
-async def _record_move(
-    db: AsyncSession, actor: Actor | None, referral: Referral, request: MoveRequest, settings: Settings
-) -> None:
-    now = _now()
-    db.add(
-        ReferralEvent(
-            referral_id=referral.id,
-            at=now,
-            actor_id=actor.id if actor else None,
-            actor_label=_actor_label(actor) if actor else SYSTEM_LABEL,
-            from_status=referral.status,
-            to_status=request.to.value,
-            reason_code=request.reason_code,
-            reason=request.reason,
-            explanation=request.explanation,
-            planned_at=request.planned_at,
-        )
+def apply_move(actor: Actor | None, referral: Referral, request: MoveRequest, now: datetime) -> ReferralEvent:
+    """The move made on the loaded referral (status, when, what the referrer sees changed); returns its history
+    entry, to add to the session."""
+    event = ReferralEvent(
+        referral_id=referral.id,
+        at=now,
+        actor_id=actor.id if actor else None,
+        actor_label=_actor_label(actor) if actor else SYSTEM_LABEL,
+        from_status=referral.status,
+        to_status=request.to.value,
+        reason_code=request.reason_code,
+        reason=request.reason,
+        explanation=request.explanation,
+        planned_at=request.planned_at,
     )
     referral.status = request.to.value
     referral.status_changed_at = now
     if request.to is Status.INTAKE_PLANNED:
         referral.intake_planned_at = request.planned_at
-    await _notify_referrer(db, settings, referral)
+    referral.referrer_visible_change_at = now
+    return event
+
+
+def build_move(
+    actor: Actor, referral: Referral, request: MoveRequest, *, via_own_action: bool = False, now: datetime | None = None
+) -> ReferralEvent:
+    """The rules of a coordinator's move, and the move they allow, on the loaded referral (no I/O)."""
+    if not actor.is_coordinator:
+        raise Forbidden("Alleen een coördinator kan de status van een aanmelding veranderen.")
+    now = now or _now()
+    try:
+        problems = rules.check_move(
+            Status(referral.status),
+            request,
+            via_own_action=via_own_action,
+            now=now,
+            submitted_at=referral.submitted_at,
+        )
+    except MoveRefused as refused:
+        raise Conflict(refused.message) from refused
+    if problems:
+        raise InvalidInput(problems)
+    return apply_move(actor, referral, request, now)
+
+
+async def _record_move(
+    db: AsyncSession, actor: Actor | None, referral: Referral, request: MoveRequest, settings: Settings
+) -> None:
+    db.add(apply_move(actor, referral, request, _now()))
+    await mail_referrer(db, settings, referral, actor)
     await db.flush()
 
 
@@ -601,21 +694,9 @@ async def move(
 ) -> Referral:
     """The coordinator moves a referral to a next status that the rules allow; each move is recorded."""
     referral = await get_referral(db, actor, referral_id, log_view=False)
-    if not actor.is_coordinator:
-        raise Forbidden("Alleen een coördinator kan de status van een aanmelding veranderen.")
-    try:
-        problems = rules.check_move(
-            Status(referral.status),
-            request,
-            via_own_action=via_own_action,
-            now=_now(),
-            submitted_at=referral.submitted_at,
-        )
-    except MoveRefused as refused:
-        raise Conflict(refused.message) from refused
-    if problems:
-        raise InvalidInput(problems)
-    await _record_move(db, actor, referral, request, settings)
+    db.add(build_move(actor, referral, request, via_own_action=via_own_action))
+    await mail_referrer(db, settings, referral, actor)
+    await db.flush()
     return referral
 
 
@@ -656,7 +737,7 @@ async def add_message(
     )
     db.add(message)
     if actor.is_coordinator:
-        await _notify_referrer(db, settings, referral)
+        await _notify_referrer(db, settings, referral, actor)
     else:
         await _notify_coordinators(db, settings, actor, referral, NEW_MESSAGE_SUBJECT, NEW_MESSAGE_BODY, "#berichten")
     await db.flush()
