@@ -23,7 +23,7 @@ from huiskamer.auth.models import Organisation, User
 from huiskamer.locations import service as locations_service
 from huiskamer.locations.models import Location
 from huiskamer.referrals import outcome as referral_outcome
-from huiskamer.referrals import rules, service
+from huiskamer.referrals import rules, search, service
 from huiskamer.referrals.models import Referral, ReferralEvent
 from huiskamer.referrals.rules import MoveRefused, Status
 from huiskamer.referrals.schemas import SOURCES
@@ -353,10 +353,9 @@ def read_inbox_filters(raw: Mapping[str, str | None], actor: Actor) -> tuple[ser
         errors.add("tot", "De einddatum ligt voor de begindatum.")
         days["tot"] = None
     page = read_page(raw.get("pagina"))
-    q = (raw.get("zoek") or "").strip() or None
-    if q is not None and len(q) > 200:
-        errors.add("zoek", "Zoek met hoogstens 200 tekens.")
-        q = None
+    q, too_long = search.read_query(raw.get("zoek"))
+    if too_long:
+        errors.add("zoek", too_long)
     filters = service.InboxFilters(
         status=status,
         location_id=location_id,

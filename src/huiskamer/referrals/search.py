@@ -5,6 +5,10 @@ and accents ignored ("ozt" finds Öztürk, "van berg" finds Lotte van den Berg).
 (14-03-2017, 14/3/2017, 2017-03-14) asks for that date of birth instead. The names are compared through
 ``Child.match_key`` ("given family", lower case, without accents), which PostgreSQL serves with a trigram index
 (migration ``search_children_by_name``); SQLite reads the narrow name index instead of the table.
+
+Every list that finds children by name goes through here: the inbox, the API's ``q``, the referrer's list and the
+sibling picker filter their query (``filter_referrals``); the waitlist and the placements, which must read every row
+to rank or count them, select whether each child matches (``found_column``) and hide the rest.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from huiskamer.referrals.models import Child, Referral
 
 MAX_WORDS = 6
 MAX_WORD_LENGTH = 60
+MAX_LENGTH = 200
+TOO_LONG = f"Zoek met hoogstens {MAX_LENGTH} tekens."
 _DUTCH_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
@@ -67,6 +73,15 @@ def parse(text: str | None) -> SearchText:
     return SearchText(tuple(dict.fromkeys(words))[:MAX_WORDS], born)
 
 
+def read_query(value: object) -> tuple[str | None, str | None]:
+    """A search as it comes from a form or query string: the text (None when empty), or a message for a search
+    that is too long (then no search at all, rather than a cut-off word finding the wrong children)."""
+    text = value.strip() if isinstance(value, str) else ""
+    if len(text) > MAX_LENGTH:
+        return None, TOO_LONG
+    return text or None, None
+
+
 def _escaped(word: str) -> str:
     return word.replace("/", "//").replace("%", "/%").replace("_", "/_")
 
@@ -79,6 +94,12 @@ def child_matches(search: SearchText) -> ColumnElement[bool]:
     if search.date_of_birth is not None:
         conditions.append(Child.date_of_birth == search.date_of_birth)
     return and_(True, *conditions)
+
+
+def found_column(search: SearchText) -> ColumnElement[bool]:
+    """Whether the row's child matches, as a column to select beside the row (true for every row when the search
+    is empty): for a list that must read every row to rank or count them, and only hides the others."""
+    return child_matches(search).label("found")
 
 
 def matching_children(search: SearchText) -> Select[tuple[object]]:
