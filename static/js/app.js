@@ -16,6 +16,15 @@ document.addEventListener("htmx:afterSettle", function () {
   var summary = document.getElementById("foutmeldingen");
   if (summary) summary.focus();
 });
+// A search inside a bigger form ([data-enter-searches], the intake's brothers and sisters): Enter searches there at
+// once (htmx listens for "search") instead of sending the whole form. Without this file Enter presses the form's
+// first button, which is that search's own "Zoeken".
+document.addEventListener("keydown", function (event) {
+  var field = event.target;
+  if (event.key !== "Enter" || !field.matches || !field.matches("[data-enter-searches]")) return;
+  event.preventDefault();
+  if (window.htmx) window.htmx.trigger(field, "search");
+});
 // Print buttons ([data-print]) are hidden until this script runs: without it, the browser's own print works.
 function showPrintButtons(root) {
   (root || document).querySelectorAll("[data-print]").forEach(function (button) { button.hidden = false; });

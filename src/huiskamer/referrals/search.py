@@ -39,6 +39,9 @@ class SearchText:
         return bool(self.words) or self.date_of_birth is not None
 
 
+NO_SEARCH = SearchText()
+
+
 def normalise(text: str) -> str:
     """Lower case, without accents or extra spaces: "Noör  Bakker" and "noor bakker" read the same."""
     text = unicodedata.normalize("NFKD", text)
@@ -114,4 +117,11 @@ def filter_referrals(query: Select, search: SearchText) -> Select:
     start from the trigram index when that finds fewer children."""
     if not search:
         return query
-    return query.where(exists().where(Child.id == Referral.child_id, child_matches(search)))
+    # Correlated on the referral only, so that a query that joins the child as well keeps its own.
+    return query.where(exists().where(Child.id == Referral.child_id, child_matches(search)).correlate(Referral))
+
+
+def has_family_name(family_name: str) -> ColumnElement[bool]:
+    """Children whose key ends in this family name, case and accents ignored: every child of that family name, and
+    a few more ("Berg" also ends "van den Berg"), which the caller tells apart with ``normalise``."""
+    return Child.match_key.like(f"% {_escaped(normalise(family_name))}", escape="/")
