@@ -109,6 +109,7 @@ def test_examples_from_practice(children_table):
     assert _found(children_table, children, "chloe") == {3}
     assert _found(children_table, children, "noor vries") == set()
     assert _found(children_table, children, "100%") == set()
+    assert _found(children_table, children, "no\x00or") == {2}  # a control character parts words (PostgreSQL: no NUL)
     assert _found(children_table, children, "") == {0, 1, 2, 3}
 
 

@@ -43,9 +43,10 @@ NO_SEARCH = SearchText()
 
 
 def normalise(text: str) -> str:
-    """Lower case, without accents or extra spaces: "Noör  Bakker" and "noor bakker" read the same."""
+    """Lower case, without accents or extra spaces: "Noör  Bakker" and "noor bakker" read the same. A control
+    character separates words (PostgreSQL refuses a NUL byte in a text, and no name holds one)."""
     text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text if not unicodedata.combining(ch))
     return " ".join(text.lower().split())
 
 
