@@ -25,6 +25,13 @@ document.addEventListener("keydown", function (event) {
   event.preventDefault();
   if (window.htmx) window.htmx.trigger(field, "search");
 });
+// A choice made while such a search is on its way stays chosen: the answer would rebuild the choices as they were
+// when it was asked for, so it is dropped (a queued search then asks again, with the new choice).
+document.addEventListener("change", function (event) {
+  var box = event.target.closest ? event.target.closest("[data-results-of]") : null;
+  var field = box ? document.getElementById(box.getAttribute("data-results-of")) : null;
+  if (field && window.htmx) window.htmx.trigger(field, "htmx:abort");
+});
 // Print buttons ([data-print]) are hidden until this script runs: without it, the browser's own print works.
 function showPrintButtons(root) {
   (root || document).querySelectorAll("[data-print]").forEach(function (button) { button.hidden = false; });

@@ -131,8 +131,9 @@ def test_coordinator_searches_the_waitlist_and_picks_a_sibling_at_the_intake(new
     search.scroll_into_view_if_needed()
     search.press_sequentially(f"{_plain(wanted.split()[0])} {piece}", delay=50)
     expect(page.locator("#broers-uitleg")).to_contain_text("gevonden bij")
-    search.press("Enter")  # searches there, and does not send the half-filled form
-    page.wait_for_load_state("networkidle")
+    with page.expect_response(lambda response: "broers-en-zussen" in response.url):
+        search.press("Enter")  # searches there, and does not send the half-filled form
+    page.wait_for_function("() => !document.querySelector('#veld-zoek_broer_zus.htmx-request')")  # swapped in
     assert re.search(r"/intake$", page.url), page.url
     choice.select_option(sibling)
     screenshot(page, f"intake-broer-of-zus-{label}")
