@@ -76,3 +76,5 @@ def test_the_inbox_searches_with_a_plain_form_and_answers_htmx_with_the_table_on
     assert 'hx-trigger="submit, change, input changed delay:300ms' in page.text
     fragment = client.get("/aanmeldingen?zoek=bakker", headers={"HX-Request": "true"})
     assert "Noor Bakker" in fragment.text and "Elif" not in fragment.text and "<html" not in fragment.text
+    nothing = client.get("/aanmeldingen?zoek=xyz&status=alle", headers={"HX-Request": "true"})
+    assert "Geen aanmelding gevonden bij ‘xyz’." in nothing.text
