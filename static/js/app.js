@@ -16,6 +16,22 @@ document.addEventListener("htmx:afterSettle", function () {
   var summary = document.getElementById("foutmeldingen");
   if (summary) summary.focus();
 });
+// A search inside a bigger form ([data-enter-searches], the intake's brothers and sisters): Enter searches there at
+// once (htmx listens for "search") instead of sending the whole form. Without this file Enter presses the form's
+// first button, which is that search's own "Zoeken".
+document.addEventListener("keydown", function (event) {
+  var field = event.target;
+  if (event.key !== "Enter" || !field.matches || !field.matches("[data-enter-searches]")) return;
+  event.preventDefault();
+  if (window.htmx) window.htmx.trigger(field, "search");
+});
+// A choice made while such a search is on its way stays chosen: the answer would rebuild the choices as they were
+// when it was asked for, so it is dropped (a queued search then asks again, with the new choice).
+document.addEventListener("change", function (event) {
+  var box = event.target.closest ? event.target.closest("[data-results-of]") : null;
+  var field = box ? document.getElementById(box.getAttribute("data-results-of")) : null;
+  if (field && window.htmx) window.htmx.trigger(field, "htmx:abort");
+});
 // Print buttons ([data-print]) are hidden until this script runs: without it, the browser's own print works.
 function showPrintButtons(root) {
   (root || document).querySelectorAll("[data-print]").forEach(function (button) { button.hidden = false; });

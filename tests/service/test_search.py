@@ -1,5 +1,7 @@
 """Searching a child by name: a child is found exactly when its given or family name contains every word of the
 search, case and accents ignored, with tussenvoegsels as words of their own; a typed date asks for the birthday.
+Every list shares this one condition (``referrals.search``): as a filter, and as a column (the waitlist, the
+placements), both checked here.
 The search runs in the database (SQLite here, PostgreSQL when HUISKAMER_TEST_POSTGRES_URL is set) and is
 checked against a plain Python model of the rule."""
 
@@ -90,7 +92,11 @@ def _found(engine, children: list[tuple[str, str]], query: str, born: list[date]
                     "distinct_confirmed": False,
                 }
                 ids[connection.execute(table.insert().values(**row).returning(table.c.id)).scalar_one()] = n
-            rows = connection.execute(search.matching_children(search.parse(query))).scalars().all()
+            parsed = search.parse(query)
+            rows = connection.execute(search.matching_children(parsed)).scalars().all()
+            # The same condition as a column, as the waitlist and the placements read it beside every row.
+            flagged = connection.execute(select(table.c.id, search.found_column(parsed))).all()
+            assert {child_id for child_id, found in flagged if found} == set(rows)
             return {ids[i] for i in rows}
         finally:
             transaction.rollback()
@@ -110,6 +116,7 @@ def test_examples_from_practice(children_table):
     assert _found(children_table, children, "chloe") == {3}
     assert _found(children_table, children, "noor vries") == set()
     assert _found(children_table, children, "100%") == set()
+    assert _found(children_table, children, "no\x00or") == {2}  # a control character parts words (PostgreSQL: no NUL)
     assert _found(children_table, children, "") == {0, 1, 2, 3}
 
 

@@ -1,7 +1,8 @@
 """The access log (NEN 7513): every page, fragment and API answer that shows a child's data records who saw it.
 
-The routes are enumerated from the app itself, as every role: a route that answers with the child's name and
-leaves no entry in the access log fails, so a new page cannot forget it."""
+The routes are enumerated from the app itself, as every role, each as a page and as the fragment htmx asks for: a
+route that answers with the child's name and leaves no entry in the access log fails, so a new page or fragment
+cannot forget it."""
 
 from __future__ import annotations
 
@@ -127,6 +128,7 @@ def test_every_route_that_shows_a_child_records_who_saw_it(test_settings, app, c
         "admin": cast.admin,
     }
     shown, forgotten = 0, []
+    seen_on: set[tuple[str, str]] = set()
     for role, user_id in people.items():
         client.cookies.clear()
         signed_in(test_settings, client, user_id)
@@ -138,16 +140,29 @@ def test_every_route_that_shows_a_child_records_who_saw_it(test_settings, app, c
             url = _fill(path, seed, cast)
             if url is None:
                 continue
-            for child_id, name in ((seed["placed_child"], PLACED_NAME), (seed["waiting_child"], WAITING_NAME)):
-                before = _count(sync_engine, user_id, child_id)
-                response = client.get(url, headers=headers if url.startswith("/api/") else None)
-                assert response.status_code < 500, (role, url, response.text[:300])
-                if response.status_code == 200 and name in response.text:
-                    shown += 1
-                    if _count(sync_engine, user_id, child_id) == before:
-                        forgotten.append(f"{role} saw {name} on {path}")
+            # A page, and the same URL as htmx asks for it (the fragment that a search or filter swaps in).
+            asked = [headers] if url.startswith("/api/") else [{}, {"HX-Request": "true"}]
+            for sent in asked:
+                for child_id, name in ((seed["placed_child"], PLACED_NAME), (seed["waiting_child"], WAITING_NAME)):
+                    before = _count(sync_engine, user_id, child_id)
+                    response = client.get(url, headers=sent)
+                    assert response.status_code < 500, (role, url, sent, response.text[:300])
+                    if response.status_code == 200 and name in response.text:
+                        shown += 1
+                        kind = "fragment" if sent.get("HX-Request") else "page"
+                        seen_on.add((path, kind))
+                        if _count(sync_engine, user_id, child_id) == before:
+                            forgotten.append(f"{role} saw {name} on {path} ({kind})")
     assert forgotten == [], "shown without an entry in the access log:\n" + "\n".join(forgotten)
     assert shown >= 12  # the enumeration reached the pages that show children
+    # ... and the fragments that a search swaps in: the waitlist's, the placements' and the sibling picker's (which
+    # suggests the waiting child as the placed one's sister: the same postcode and parent).
+    fragments = {path for path, kind in seen_on if kind == "fragment"}
+    assert {
+        "/locaties/{location_id:str}/wachtlijst",
+        "/locaties/{location_id:str}/plaatsingen",
+        "/aanmeldingen/{referral_id:uuid}/intake/broers-en-zussen",
+    } <= fragments, fragments
 
 
 def test_the_coordinator_sees_who_opened_the_dossier_and_another_location_gets_404(test_settings, client):

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from huiskamer.intake.models import Intake, SiblingLink
+from huiskamer.intake.models import Intake
 from huiskamer.site.templating import today
 from tests.factories import api, in_session, login_as, post_form
 from tests.web.waitlist_helpers import (
@@ -184,27 +184,7 @@ def test_a_good_intake_puts_the_child_on_the_waitlist_with_its_explanation(test_
     assert held_on == today() - timedelta(days=12)
 
 
-def test_siblings_are_chosen_from_the_coordinators_children_with_the_same_family_name_first(test_settings, client):
-    cast = make_cast(test_settings)
-    other = referral_in_review(client, cast, "Ayaan", "Yilmaz")
-    sister = referral_in_review(client, cast, "Sara", "Bakker")
-    elsewhere = referral_in_review(client, cast, "Tim", "Bakker", location=cast.b)
-    rid = referral_in_review(client, cast, "Noor", "Bakker")
-    as_coordinator_a(client, cast)
-    select_html = field_block(client.get(f"/aanmeldingen/{rid}/intake").text, "veld-sibling_1")
-    assert select_html.index("Sara Bakker") < select_html.index("Ayaan Yilmaz")
-    assert "Zelfde achternaam: Bakker" in select_html
-    assert "Tim Bakker" not in select_html  # not in this coordinator's scope
-    assert f'value="{rid}"' not in select_html  # not the child itself
-    response = post_form(client, f"/aanmeldingen/{rid}/intake", intake_form(cast, sibling_1=sister))
-    assert response.status_code == 303, response.text
-
-    async def links(session):
-        rows = await session.execute(select(SiblingLink.referral_id, SiblingLink.sibling_referral_id))
-        return {(str(a), str(b)) for a, b in rows.all()}
-
-    assert in_session(test_settings, links) == {(rid, sister), (sister, rid)}
-    assert other and elsewhere
+# Choosing brothers and sisters (suggested, searched, kept when the form comes back): test_sibling_picker.py.
 
 
 def test_a_sibling_out_of_scope_is_refused_next_to_the_siblings(test_settings, client):

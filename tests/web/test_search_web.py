@@ -52,6 +52,14 @@ def test_nonsense_in_the_search_finds_nothing_and_is_never_a_500(client, cast, q
     assert _names(client, cast["coordinator"], q) == []
 
 
+def test_a_nul_byte_parts_words_instead_of_failing_on_postgresql(client, cast):
+    submit(client, cast["referrer"], [cast["vaart"]], child__given_name="Elif", child__family_name="Öztürk")
+    submit(client, cast["referrer"], [cast["vaart"]])
+    assert _names(client, cast["coordinator"], "ozt\x00elif") == ["Elif Öztürk"]
+    login_as(cast["settings"], client, cast["coordinator_id"])
+    assert client.get("/aanmeldingen", params={"zoek": "\x00"}).status_code == 200
+
+
 def test_a_search_that_is_too_long_gets_a_message(client, cast):
     response = client.get("/api/v1/referrals?q=" + "x" * 201, headers=api(client, cast["coordinator"]))
     assert response.status_code == 422
@@ -68,3 +76,5 @@ def test_the_inbox_searches_with_a_plain_form_and_answers_htmx_with_the_table_on
     assert 'hx-trigger="submit, change, input changed delay:300ms' in page.text
     fragment = client.get("/aanmeldingen?zoek=bakker", headers={"HX-Request": "true"})
     assert "Noor Bakker" in fragment.text and "Elif" not in fragment.text and "<html" not in fragment.text
+    nothing = client.get("/aanmeldingen?zoek=xyz&status=alle", headers={"HX-Request": "true"})
+    assert "Geen aanmelding gevonden bij ‘xyz’." in nothing.text

@@ -63,7 +63,16 @@ def born(years: int, days: int = 30) -> str:
 
 
 def referral_in_review(
-    client: Any, cast: Cast, given: str, family: str = "Bakker", *, age: int = 8, location: UUID | None = None
+    client: Any,
+    cast: Cast,
+    given: str,
+    family: str = "Bakker",
+    *,
+    age: int = 8,
+    location: UUID | None = None,
+    postcode: str = "1325 AB",
+    phone: str = "06-12345678",
+    email: str | None = None,
 ) -> str:
     """A referral by the referrer for a child of ``age`` at location A (or ``location``), taken into review."""
     body = {
@@ -71,11 +80,11 @@ def referral_in_review(
             "given_name": given,
             "family_name": family,
             "date_of_birth": born(age),
-            "postcode": "1325 AB",
+            "postcode": postcode,
             "neighbourhood": "Stedenwijk",
             "school": "De Regenboog",
         },
-        "guardian": {"name": f"M. {family}", "phone": "06-12345678"},
+        "guardian": {"name": f"M. {family}", "phone": phone, **({"email": email} if email else {})},
         "source": "school",
         "reason": "Wordt snel boos op het schoolplein en heeft weinig vriendjes.",
         "guardian_informed": True,
@@ -111,7 +120,7 @@ def intake_by_api(client: Any, cast: Cast, rid: str, **overrides: Any) -> None:
 
 def waiting_child(client: Any, cast: Cast, given: str, **overrides: Any) -> str:
     family = overrides.pop("family", "Bakker")
-    rid = referral_in_review(client, cast, given, family)
+    rid = referral_in_review(client, cast, given, family, age=overrides.pop("age", 8))
     intake_by_api(client, cast, rid, **overrides)
     return rid
 

@@ -1,5 +1,5 @@
-"""What the intake form offers to choose from: the goal catalogue, the locations, the weekdays, and the other
-children in the coordinator's scope who may be a brother or sister. Read in one query each."""
+"""What the intake form offers to choose from: the goal catalogue, the locations and the weekdays, each read in one
+query. The brothers and sisters are searched for (``intake.siblings``)."""
 
 from __future__ import annotations
 
@@ -16,23 +16,12 @@ from huiskamer.errors import Forbidden
 from huiskamer.intake import service
 from huiskamer.intake.models import GoalCatalogueItem, Intake
 from huiskamer.locations.models import Location
-from huiskamer.referrals import rules
 from huiskamer.referrals import service as referrals
-from huiskamer.referrals.models import Child, Referral
+from huiskamer.referrals.models import Referral
 from huiskamer.validation import WEEKDAY_NAMES_NL, WEEKDAYS
 from huiskamer.waitlist import age_on
 
 WORKDAYS = WEEKDAYS[:5]
-MAX_SIBLING_CHOICES = 2000
-
-
-@dataclass(frozen=True)
-class SiblingChoice:
-    referral_id: UUID
-    name: str
-    date_of_birth: date
-    status: str
-    same_family_name: bool
 
 
 @dataclass(frozen=True)
@@ -44,30 +33,10 @@ class IntakeChoices:
     catalogue: Sequence[GoalCatalogueItem]
     locations: list[tuple[str, str]]  # (id, label), the coordinator's own locations first
     weekdays: list[tuple[str, str]]  # (code, Dutch name)
-    siblings: list[SiblingChoice]
 
     @property
     def can_hold_intake(self) -> bool:
         return self.referral.status in service.INTAKE_FROM
-
-
-async def _sibling_choices(db: AsyncSession, actor: Actor, referral: Referral) -> list[SiblingChoice]:
-    """Other children with an open referral in the coordinator's scope; the same family name first."""
-    open_statuses = [status.value for status in rules.Status if status not in rules.TERMINAL]
-    rows = await db.execute(
-        referrals.scoped_referrals(actor)
-        .with_only_columns(Referral.id, Referral.status, Child.given_name, Child.family_name, Child.date_of_birth)
-        .join(Child, Child.id == Referral.child_id)
-        .where(Referral.status.in_(open_statuses), Referral.child_id != referral.child_id)
-        .limit(MAX_SIBLING_CHOICES)
-    )
-    family = referral.child.family_name.casefold()
-    choices = [
-        SiblingChoice(rid, f"{given} {family_name}", born, status, family_name.casefold() == family)
-        for rid, status, given, family_name, born in rows.all()
-    ]
-    choices.sort(key=lambda c: (not c.same_family_name, c.name.split(" ")[-1].casefold(), c.name.casefold()))
-    return choices
 
 
 async def _locations(db: AsyncSession, actor: Actor) -> list[tuple[str, str]]:
@@ -99,7 +68,6 @@ async def intake_choices(db: AsyncSession, actor: Actor, referral_id: UUID, toda
         catalogue=await service.catalogue(db),
         locations=await _locations(db, actor),
         weekdays=await _weekdays(db),
-        siblings=await _sibling_choices(db, actor, referral),
     )
 
 

@@ -21,6 +21,7 @@ from huiskamer.placements import rules
 from huiskamer.placements.models import Offer, Placement, SeatClaim
 from huiskamer.referrals.models import Child, Referral, ReferralLocation
 from huiskamer.referrals.rules import Status
+from huiskamer.referrals.search import NO_SEARCH, SearchText, found_column
 from huiskamer.validation import WEEKDAYS
 
 WEEKS_SHOWN = 8
@@ -355,16 +356,21 @@ class PlacementRow:
 @dataclass(frozen=True)
 class LocationPlacements:
     location: Location
-    current: list[PlacementRow]  # running today, or starting later
-    ended: list[PlacementRow]  # ended in the last months, most recent first
-    seats_by_weekday: dict[str, int]  # children placed today per weekday
+    current: list[PlacementRow]  # running today, or starting later (with a search: those it finds)
+    ended: list[PlacementRow]  # ended in the last months, most recent first (with a search: those it finds)
+    seats_by_weekday: dict[str, int]  # children placed today per weekday, found or not
+    current_total: int = 0  # running or starting later, found or not
+    ended_total: int = 0
 
 
-async def location_placements(db: AsyncSession, actor: Actor, location_id: UUID, today: date) -> LocationPlacements:
-    """The placements of a location that run today or start later, by child's name; and the recently ended."""
+async def location_placements(
+    db: AsyncSession, actor: Actor, location_id: UUID, today: date, search: SearchText = NO_SEARCH
+) -> LocationPlacements:
+    """The placements of a location that run today or start later, by child's name; and the recently ended. A search
+    keeps the children it finds; the seats taken today still count every placement."""
     location = await location_for_coordinator(db, actor, location_id)
     rows = await db.execute(
-        select(Placement, Child)
+        select(Placement, Child, found_column(search))
         .join(Referral, Referral.id == Placement.referral_id)
         .join(Child, Child.id == Referral.child_id)
         .where(
@@ -376,17 +382,22 @@ async def location_placements(db: AsyncSession, actor: Actor, location_id: UUID,
     )
     current: list[PlacementRow] = []
     ended: list[PlacementRow] = []
+    totals = {"current": 0, "ended": 0}
     seats = {day: 0 for day in WEEKDAYS}
-    for placement, child in rows.all():
+    for placement, child, found in rows.all():
         row = PlacementRow(placement, child)
         if placement.end_date is not None and placement.end_date < today:
-            ended.append(row)
+            totals["ended"] += 1
+            if found:
+                ended.append(row)
             continue
-        current.append(row)
+        totals["current"] += 1
+        if found:
+            current.append(row)
         if placement.start_date <= today:
             for day in placement.weekdays:
                 seats[day] = seats.get(day, 0) + 1
     ended.sort(key=lambda r: r.placement.end_date or today, reverse=True)
     shown = [(row.placement.referral_id, row.child.id) for row in (*current, *ended)]
     note_access(db, f"plaatsingen {location.name}", pairs=shown)
-    return LocationPlacements(location, current, ended, seats)
+    return LocationPlacements(location, current, ended, seats, totals["current"], totals["ended"])

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from huiskamer.placements.ranking import WaitingChild, Waitlist
+from huiskamer.referrals import search
 from huiskamer.validation import WEEKDAY_NAMES_NL, WEEKDAYS, FieldErrors, parse_date
 from huiskamer.waitlist import ExplanationPart, Factor, RankedEntry, Urgency, age_on
 
@@ -58,9 +59,15 @@ class WaitlistFilters:
     on: date
     weekday: str | None = None
     urgency: str | None = None
+    q: str | None = None  # a child's name (every word) or date of birth, as in the inbox
 
     def query(self, **changes: str) -> dict[str, str]:
-        query = {"datum": self.on.isoformat(), "dag": self.weekday or "", "urgentie": self.urgency or ""}
+        query = {
+            "zoek": self.q or "",
+            "datum": self.on.isoformat(),
+            "dag": self.weekday or "",
+            "urgentie": self.urgency or "",
+        }
         query.update(changes)
         return {key: value for key, value in query.items() if value}
 
@@ -84,7 +91,10 @@ def read_waitlist_filters(raw: Mapping[str, Any], today: date) -> tuple[Waitlist
     if urgency is not None and urgency not in URGENCY_NAMES_NL:
         errors.add("urgentie", "Kies een urgentie uit de lijst.")
         urgency = None
-    return WaitlistFilters(on, weekday, urgency), errors.errors
+    q, too_long = search.read_query(raw.get("zoek"))
+    if too_long:
+        errors.add("zoek", too_long)
+    return WaitlistFilters(on, weekday, urgency, q), errors.errors
 
 
 def _row(entry: RankedEntry, waiting: WaitingChild, on: date) -> WaitlistRow:
@@ -103,10 +113,13 @@ def _row(entry: RankedEntry, waiting: WaitingChild, on: date) -> WaitlistRow:
 
 
 def waitlist_rows(waitlist: Waitlist, filters: WaitlistFilters) -> list[WaitlistRow]:
-    """The ranked children that match the filters, in rank order (the rank stays the one on the whole list)."""
+    """The ranked children that match the filters and the search, in rank order (the rank stays the one on the
+    whole list)."""
     rows = []
     for entry in waitlist.entries:
         waiting = waitlist.children[entry.candidate_id]
+        if not waiting.found:
+            continue
         if filters.weekday and filters.weekday not in waiting.intake.requested_weekdays:
             continue
         if filters.urgency and waiting.intake.urgency != filters.urgency:
@@ -116,9 +129,10 @@ def waitlist_rows(waitlist: Waitlist, filters: WaitlistFilters) -> list[Waitlist
 
 
 def not_ranked(waitlist: Waitlist) -> list[WaitingChild]:
-    """Children on this location's list who are not eligible on that date (their age), by name."""
+    """Children on this location's list who are not eligible on that date (their age), by name; with a search,
+    those it finds."""
     ranked = {entry.candidate_id for entry in waitlist.entries}
-    rest = [w for key, w in waitlist.children.items() if key not in ranked]
+    rest = [w for key, w in waitlist.children.items() if key not in ranked and w.found]
     return sorted(rest, key=lambda w: (w.child.given_name, w.child.family_name))
 
 

@@ -23,6 +23,7 @@ from huiskamer.placements.overview import location_for_coordinator
 from huiskamer.placements.service import free_by_weekday
 from huiskamer.referrals.models import Child, Referral, ReferralLocation
 from huiskamer.referrals.rules import Status
+from huiskamer.referrals.search import NO_SEARCH, SearchText, found_column
 from huiskamer.waitlist import (
     Candidate,
     LocationSeats,
@@ -70,6 +71,7 @@ class WaitingChild:
     referral: WaitingReferral
     child: WaitingChildFacts
     intake: WaitingIntake
+    found: bool = True  # the child matches the search (every child when there is none)
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,9 @@ async def _sibling_locations(db: AsyncSession, location_id: UUID, on: date) -> d
     return found
 
 
-async def _waiting_at(db: AsyncSession, location_id: UUID) -> list[WaitingChild]:
+async def _waiting_at(db: AsyncSession, location_id: UUID, search: SearchText) -> list[WaitingChild]:
+    """Every child waiting here, each with whether it matches the search: the policy ranks them all, and a search
+    only hides rows (the rank shown stays the one on the whole list)."""
     rows = await db.execute(
         select(
             Referral.id,
@@ -127,6 +131,7 @@ async def _waiting_at(db: AsyncSession, location_id: UUID) -> list[WaitingChild]
             Intake.urgency,
             Intake.requested_weekdays,
             Intake.minimum_days,
+            found_column(search),
         )
         .join(Child, Child.id == Referral.child_id)
         .join(Intake, Intake.referral_id == Referral.id)
@@ -138,8 +143,9 @@ async def _waiting_at(db: AsyncSession, location_id: UUID) -> list[WaitingChild]
             referral=WaitingReferral(rid, waiting_since),
             child=WaitingChildFacts(given, family, born, neighbourhood),
             intake=WaitingIntake(held_on, urgency, list(weekdays or ()), minimum),
+            found=bool(found),
         )
-        for rid, waiting_since, given, family, born, neighbourhood, held_on, urgency, weekdays, minimum in rows.all()
+        for rid, waiting_since, given, family, born, neighbourhood, held_on, urgency, weekdays, minimum, found in rows
     ]
 
 
@@ -165,11 +171,14 @@ def _seats(location: Location, free: dict[str, int]) -> LocationSeats:
     )
 
 
-async def load_waitlist(db: AsyncSession, actor: Actor, location_id: UUID, on: date, today: date) -> Waitlist:
-    """The ranked waitlist of a location on a date, with what the explanations and the page need."""
+async def load_waitlist(
+    db: AsyncSession, actor: Actor, location_id: UUID, on: date, today: date, search: SearchText = NO_SEARCH
+) -> Waitlist:
+    """The ranked waitlist of a location on a date, with what the explanations and the page need; a search marks
+    the children it finds (``WaitingChild.found``), and only they count as seen in the access log."""
     location = await location_for_coordinator(db, actor, location_id)
-    waiting = await _waiting_at(db, location.id)
-    note_access(db, f"wachtlijst {location.name}", referrals=[w.referral.id for w in waiting])
+    waiting = await _waiting_at(db, location.id, search)
+    note_access(db, f"wachtlijst {location.name}", referrals=[w.referral.id for w in waiting if w.found])
     acceptable = await _acceptable(db, location.id)
     siblings = await _sibling_locations(db, location.id, on)
     candidates = [

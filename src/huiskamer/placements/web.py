@@ -26,10 +26,12 @@ from huiskamer.placements import service as placements
 from huiskamer.placements.models import Offer, Placement
 from huiskamer.placements.schemas import parse_decline, parse_end, parse_seat_request
 from huiskamer.placements.service import OfferRequest
+from huiskamer.referrals import search
 from huiskamer.referrals import service as referrals
 from huiskamer.referrals.rules import CLOSE_REASONS
 from huiskamer.site.deps import AppSettings, CurrentActor, DbSession, form_data
 from huiskamer.site.forms import typed_values
+from huiskamer.site.htmx import wants_fragment
 from huiskamer.site.templating import dutch_date, page, today
 from huiskamer.validation import WEEKDAYS, as_list, parse_date
 
@@ -110,13 +112,20 @@ async def waitlist_page(
     datum: FromQuery[str | None] = None,
     dag: FromQuery[str | None] = None,
     urgentie: FromQuery[str | None] = None,
+    zoek: FromQuery[str | None] = None,
 ) -> Template:
-    filters, errors = pages.read_waitlist_filters({"datum": datum, "dag": dag, "urgentie": urgentie}, today())
-    waitlist = await ranking.load_waitlist(db_session, actor, location_uuid(location_id), filters.on, today())
+    raw = {"datum": datum, "dag": dag, "urgentie": urgentie, "zoek": zoek}
+    filters, errors = pages.read_waitlist_filters(raw, today())
+    waitlist = await ranking.load_waitlist(
+        db_session, actor, location_uuid(location_id), filters.on, today(), search.parse(filters.q)
+    )
     rows = pages.waitlist_rows(waitlist, filters)
+    # The list below the filters as the coordinator types in the search field (htmx); the same URL without htmx
+    # gives the whole page.
+    template = "placements/_waitlist_rows.html" if wants_fragment(request) else "placements/waitlist.html"
     return _location_page(
         request,
-        "placements/waitlist.html",
+        template,
         status_code=422 if errors else 200,
         title=f"Wachtlijst {waitlist.location.name}",
         location=waitlist.location,
@@ -125,12 +134,18 @@ async def waitlist_page(
         rows=rows,
         not_ranked=pages.not_ranked(waitlist),
         filters=filters,
-        values={"datum": datum or filters.on.isoformat(), "dag": dag or "", "urgentie": urgentie or ""},
+        values={
+            "datum": datum or filters.on.isoformat(),
+            "dag": dag or "",
+            "urgentie": urgentie or "",
+            "zoek": zoek or "",
+        },
         errors=errors,
         urgencies=list(pages.URGENCY_NAMES_NL.items()),
         urgency_names=pages.URGENCY_NAMES_NL,
         weekday_names=pages.weekday_names,
         why_link=lambda rid: _url(waitlist.location.id, f"wachtlijst/{rid}", datum=_on_query(filters.on)),
+        whole_list=_url(waitlist.location.id, "wachtlijst", datum=_on_query(filters.on)),
     )
 
 
@@ -478,14 +493,21 @@ async def _placements_page(
     failed: str | None = None,
     values: dict[str, Any] | None = None,
     notice: str | None = None,
+    typed: str | None = None,
 ) -> Template:
-    result = await overview.location_placements(db_session, actor, location_id, today())
+    q, too_long = search.read_query(typed)
+    result = await overview.location_placements(db_session, actor, location_id, today(), search.parse(q))
     if failed not in {str(row.placement.id) for row in result.current if row.placement.end_date is None}:
         failed = None  # ended meanwhile: the messages go to the top of the page
+    # The lists below the search as the coordinator types (htmx); the same URL without htmx gives the whole page.
+    template = "placements/_placement_rows.html" if wants_fragment(request) else "placements/placements.html"
     return _location_page(
         request,
-        "placements/placements.html",
-        status_code=status_code,
+        template,
+        status_code=422 if too_long else status_code,
+        q=q,
+        search_errors={"zoek": too_long} if too_long else {},
+        search_value=typed or "",
         title=f"Plaatsingen {result.location.name}",
         location=result.location,
         tab="plaatsingen",
@@ -504,9 +526,13 @@ async def _placements_page(
 
 @get(f"{BASE}/plaatsingen", name="placements_page", guards=[require_coordinator])
 async def placements_page(
-    request: Request[Any, Any, Any], location_id: FromPath[str], actor: CurrentActor, db_session: DbSession
+    request: Request[Any, Any, Any],
+    location_id: FromPath[str],
+    actor: CurrentActor,
+    db_session: DbSession,
+    zoek: FromQuery[str | None] = None,
 ) -> Template:
-    return await _placements_page(request, actor, db_session, location_uuid(location_id))
+    return await _placements_page(request, actor, db_session, location_uuid(location_id), typed=zoek)
 
 
 @post(f"{BASE}/plaatsingen/{{placement_id:uuid}}/beeindigen", name="placement_end", guards=[require_coordinator])

@@ -14,7 +14,7 @@ from litestar.response import Response
 from huiskamer.auth.actor import Actor
 from huiskamer.auth.guards import require_coordinator, require_referrer_or_coordinator
 from huiskamer.errors import InvalidInput
-from huiskamer.referrals import outcome, service
+from huiskamer.referrals import outcome, search, service
 from huiskamer.referrals.models import Referral
 from huiskamer.referrals.rules import Status, status_name
 from huiskamer.referrals.schemas import (
@@ -224,8 +224,9 @@ async def list_referrals(
         query("Zoek op naam: de voor- of achternaam bevat elk woord (hoofdletters en accenten tellen niet)."),
     ] = None,
 ) -> dict[str, Any]:
-    if q is not None and len(q) > 200:
-        raise InvalidInput({"q": "Zoek met hoogstens 200 tekens."})
+    q, too_long = search.read_query(q)
+    if too_long:
+        raise InvalidInput({"q": too_long})
     if status is not None and status not in {s.value for s in Status}:
         raise InvalidInput({"status": "Onbekende status."})
     if page is not None and not re.fullmatch(PAGE, page):

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 from sqlalchemy import select
@@ -23,7 +24,7 @@ from huiskamer.auth.models import Organisation, User
 from huiskamer.locations import service as locations_service
 from huiskamer.locations.models import Location
 from huiskamer.referrals import outcome as referral_outcome
-from huiskamer.referrals import rules, service
+from huiskamer.referrals import rules, search, service
 from huiskamer.referrals.models import Referral, ReferralEvent
 from huiskamer.referrals.rules import MoveRefused, Status
 from huiskamer.referrals.schemas import SOURCES
@@ -129,13 +130,22 @@ class Portal:
     status: str | None
     page: int
     has_next: bool
+    q: str | None = None  # the search, as the inbox's: every word in the child's name, or a date of birth
+
+    def link(self, **changes: Any) -> str:
+        """The start page with this status, search and page, changed as asked (a new filter starts at page 1)."""
+        query = {"status": self.status or "", "zoek": self.q or "", **{key: str(v) for key, v in changes.items()}}
+        shown = {key: value for key, value in query.items() if value and not (key == "pagina" and value == "1")}
+        return "/?" + urlencode(shown) if shown else "/"
 
 
-async def referrer_portal(db: AsyncSession, actor: Actor, status: str | None, page: int) -> Portal:
-    """The referrer's own referrals, newest first, with the unread marker."""
+async def referrer_portal(
+    db: AsyncSession, actor: Actor, status: str | None, page: int, q: str | None = None
+) -> Portal:
+    """The referrer's own referrals, newest first, with the unread marker; a search keeps those of the child."""
     if status not in {s.value for s in Status}:
         status = None
-    found = await service.list_referrals(db, actor, service.InboxFilters(status=status, page=page))
+    found = await service.list_referrals(db, actor, service.InboxFilters(status=status, page=page, q=q))
     rows = [
         PortalRow(
             id=row.referral.id,
@@ -147,7 +157,7 @@ async def referrer_portal(db: AsyncSession, actor: Actor, status: str | None, pa
         )
         for row in found.rows
     ]
-    return Portal(rows, found.counts, found.total, status, found.page, found.has_next)
+    return Portal(rows, found.counts, found.total, status, found.page, found.has_next, q)
 
 
 @dataclass(frozen=True)
@@ -353,10 +363,9 @@ def read_inbox_filters(raw: Mapping[str, str | None], actor: Actor) -> tuple[ser
         errors.add("tot", "De einddatum ligt voor de begindatum.")
         days["tot"] = None
     page = read_page(raw.get("pagina"))
-    q = (raw.get("zoek") or "").strip() or None
-    if q is not None and len(q) > 200:
-        errors.add("zoek", "Zoek met hoogstens 200 tekens.")
-        q = None
+    q, too_long = search.read_query(raw.get("zoek"))
+    if too_long:
+        errors.add("zoek", too_long)
     filters = service.InboxFilters(
         status=status,
         location_id=location_id,

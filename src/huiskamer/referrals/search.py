@@ -5,6 +5,10 @@ and accents ignored ("ozt" finds Öztürk, "van berg" finds Lotte van den Berg).
 (14-03-2017, 14/3/2017, 2017-03-14) asks for that date of birth instead. The names are compared through
 ``Child.match_key`` ("given family", lower case, without accents), which PostgreSQL serves with a trigram index
 (migration ``search_children_by_name``); SQLite reads the narrow name index instead of the table.
+
+Every list that finds children by name goes through here: the inbox, the API's ``q``, the referrer's list and the
+sibling picker filter their query (``filter_referrals``); the waitlist and the placements, which must read every row
+to rank or count them, select whether each child matches (``found_column``) and hide the rest.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from huiskamer.referrals.models import Child, Referral
 
 MAX_WORDS = 6
 MAX_WORD_LENGTH = 60
+MAX_LENGTH = 200
+TOO_LONG = f"Zoek met hoogstens {MAX_LENGTH} tekens."
 _DUTCH_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
@@ -33,10 +39,14 @@ class SearchText:
         return bool(self.words) or self.date_of_birth is not None
 
 
+NO_SEARCH = SearchText()
+
+
 def normalise(text: str) -> str:
-    """Lower case, without accents or extra spaces: "Noör  Bakker" and "noor bakker" read the same."""
+    """Lower case, without accents or extra spaces: "Noör  Bakker" and "noor bakker" read the same. A control
+    character separates words (PostgreSQL refuses a NUL byte in a text, and no name holds one)."""
     text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text if not unicodedata.combining(ch))
     return " ".join(text.lower().split())
 
 
@@ -67,6 +77,15 @@ def parse(text: str | None) -> SearchText:
     return SearchText(tuple(dict.fromkeys(words))[:MAX_WORDS], born)
 
 
+def read_query(value: object) -> tuple[str | None, str | None]:
+    """A search as it comes from a form or query string: the text (None when empty), or a message for a search
+    that is too long (then no search at all, rather than a cut-off word finding the wrong children)."""
+    text = value.strip() if isinstance(value, str) else ""
+    if len(text) > MAX_LENGTH:
+        return None, TOO_LONG
+    return text or None, None
+
+
 def _escaped(word: str) -> str:
     return word.replace("/", "//").replace("%", "/%").replace("_", "/_")
 
@@ -81,6 +100,12 @@ def child_matches(search: SearchText) -> ColumnElement[bool]:
     return and_(True, *conditions)
 
 
+def found_column(search: SearchText) -> ColumnElement[bool]:
+    """Whether the row's child matches, as a column to select beside the row (true for every row when the search
+    is empty): for a list that must read every row to rank or count them, and only hides the others."""
+    return child_matches(search).label("found")
+
+
 def matching_children(search: SearchText) -> Select[tuple[object]]:
     return select(Child.id).where(child_matches(search))
 
@@ -93,4 +118,11 @@ def filter_referrals(query: Select, search: SearchText) -> Select:
     start from the trigram index when that finds fewer children."""
     if not search:
         return query
-    return query.where(exists().where(Child.id == Referral.child_id, child_matches(search)))
+    # Correlated on the referral only, so that a query that joins the child as well keeps its own.
+    return query.where(exists().where(Child.id == Referral.child_id, child_matches(search)).correlate(Referral))
+
+
+def has_family_name(family_name: str) -> ColumnElement[bool]:
+    """Children whose key ends in this family name, case and accents ignored: every child of that family name, and
+    a few more ("Berg" also ends "van den Berg"), which the caller tells apart with ``normalise``."""
+    return Child.match_key.like(f"% {_escaped(normalise(family_name))}", escape="/")

@@ -21,8 +21,10 @@ from huiskamer.intake import agenda as intake_agenda
 from huiskamer.locations import service as locations_service
 from huiskamer.progress import service as progress_service
 from huiskamer.referrals import pages as referral_pages
+from huiskamer.referrals import search
 from huiskamer.referrals import service as referral_service
 from huiskamer.site.deps import AppSettings, CurrentActor, DbSession, client_address, form_data
+from huiskamer.site.htmx import wants_fragment
 from huiskamer.site.login import after_password, back_to_the_form, kept_form_id, safe_next, session_cookie_header
 from huiskamer.site.templating import page, today
 
@@ -44,10 +46,15 @@ async def home(
         answer = page(request, "home/youth_worker.html", title="Daglijst", problems={}, **context)
         return attendance_pages.mark_for_offline(answer, actor, context.get("day"), 200)
     if actor.is_referrer:
-        context["organisation"] = await auth_service.organisation_of(db_session, actor)
+        q, too_long = search.read_query(zoek)
+        context["errors"] = {"zoek": too_long} if too_long else {}
+        context["values"] = {"zoek": zoek or ""}
         context["portal"] = await referral_pages.referrer_portal(
-            db_session, actor, status, referral_pages.read_page(pagina)
+            db_session, actor, status, referral_pages.read_page(pagina), q
         )
+        if wants_fragment(request):  # the list as the referrer types in its search field
+            return page(request, "home/_referrer_list.html", status_code=422 if too_long else 200, **context)
+        context["organisation"] = await auth_service.organisation_of(db_session, actor)
     else:
         context["locations"] = await locations_service.list_locations(db_session, actor)
     if actor.is_coordinator:
@@ -61,7 +68,8 @@ async def home(
         context["intakes_this_week"] = await intake_agenda.planned_intakes(
             db_session, actor, today(), until=intake_agenda.week_end(today())
         )
-    return page(request, f"home/{actor.role.value}.html", title="Start", **context)
+    status_code = 422 if context.get("errors") else 200
+    return page(request, f"home/{actor.role.value}.html", title="Start", status_code=status_code, **context)
 
 
 @get("/over", name="info", opt=PUBLIC)
