@@ -89,6 +89,18 @@ def make_location(
     return in_session(settings, work)
 
 
+# argon2 costs about 0.25 s of CPU per hash on purpose, and most tests make several users with the same password:
+# they share one hash per password and process (made by the app's own hashing, so logging in costs what it costs
+# in production). That every hash has its own salt is tested in test_passwords.py, with the app's hashing itself.
+_password_hashes: dict[str, str] = {}
+
+
+async def _password_hash(password: str) -> str:
+    if password not in _password_hashes:
+        _password_hashes[password] = await hash_password_off_loop(password)
+    return _password_hashes[password]
+
+
 def make_user(
     settings: Settings,
     role: str,
@@ -117,7 +129,7 @@ def make_user(
             # Set as the demo sets its accounts' passwords (the demo's own is one a person could no longer choose),
             # past the audit hook, so that a user made for a test has its creation in the audit trail and nothing
             # else: the password rules are tested where a person sets one (test_password_policy.py).
-            hashed = await hash_password_off_loop(password)
+            hashed = await _password_hash(password)
             await session.execute(update(User).where(User.id == user.id).values(password_hash=hashed))
         return user.id
 
