@@ -188,10 +188,14 @@ def run(coro):
     return run_coroutine(coro)
 
 
-# --- the pure tests once -------------------------------------------------------------------------
-# tests/unit touches no database: on PostgreSQL it would repeat exactly the checks of the SQLite run (CI runs the
-# suite once per database), at about a tenth of the run's time. HUISKAMER_TEST_UNIT=1 collects it there too.
-collect_ignore_glob = ["unit/*"] if BACKEND == "postgresql" and not os.environ.get("HUISKAMER_TEST_UNIT") else []
+# --- the tests that do not depend on the database, once ------------------------------------------------
+# tests/unit touches no database, and the OpenAPI fuzzing always runs on a SQLite database of its own: on PostgreSQL
+# they would repeat exactly the checks of the SQLite run (CI runs the suite once per database), at about a fifth of
+# the run's time. HUISKAMER_TEST_UNIT=1 collects them there too.
+SAME_ON_EVERY_DATABASE = ["unit/*", "web/test_openapi_schemathesis.py"]
+collect_ignore_glob = (
+    SAME_ON_EVERY_DATABASE if BACKEND == "postgresql" and not os.environ.get("HUISKAMER_TEST_UNIT") else []
+)
 
 
 # --- order: the browser tests last ---------------------------------------------------------------
