@@ -101,18 +101,21 @@ async def _hand_over(
 
 def _take_fresh_link(
     request: Request[Any, Any, Any], settings: Settings, actor: Actor, user: User
-) -> tuple[list[dict[str, str]], str | None, bool]:
-    """Splits this page's flash messages into the ordinary ones and a fresh link for this user."""
+) -> tuple[list[dict[str, str]], str | None, bool, str]:
+    """Splits this page's flash messages into the ordinary ones and a fresh link for this user (with what was
+    done with it: where it was mailed)."""
     flash: list[dict[str, str]] = []
     link: str | None = None
     lost = False
+    note = ""
     for entry in request.scope.get("flash", []):
         if entry.get("kind") == users.INVITATION_FLASH and entry.get("user_id") == str(user.id):
             link = _unseal(settings, actor.session_id, user.id, entry.get("sealed")) or link
             lost = lost or link is None
+            note = str(entry.get("message") or "")
         else:
             flash.append(entry)
-    return flash, link, lost and link is None
+    return flash, link, lost and link is None, note
 
 
 # --- helpers --------------------------------------------------------------------------------------
@@ -200,6 +203,7 @@ async def _detail_page(
     flash: list[dict[str, str]] | None = None,
     fresh_link: str | None = None,
     link_lost: bool = False,
+    link_note: str = "",
 ) -> Template:
     return page(
         request,
@@ -214,6 +218,7 @@ async def _detail_page(
         errors=errors,
         fresh_link=fresh_link,
         link_lost=link_lost,
+        link_note=link_note,
         invitation_until=await users.open_invitation_until(db_session, actor, user.id),
         **await _second_factor_context(db_session, settings, user),
         **await _form_context(db_session, actor),
@@ -310,7 +315,7 @@ async def user_detail(
     settings: AppSettings,
 ) -> Template:
     user = await users.get_user(db_session, actor, _user_id(user_id))
-    flash, fresh_link, link_lost = _take_fresh_link(request, settings, actor, user)
+    flash, fresh_link, link_lost, link_note = _take_fresh_link(request, settings, actor, user)
     return await _detail_page(
         request,
         db_session,
@@ -322,6 +327,7 @@ async def user_detail(
         flash=flash,
         fresh_link=fresh_link,
         link_lost=link_lost,
+        link_note=link_note,
     )
 
 
