@@ -1,5 +1,5 @@
 """The API's shapes of an account, a user and an API token, for the OpenAPI document (``site.apidoc``); the
-handlers read the bodies with ``users.parse_user_input`` and answer with ``api.user_json``."""
+handlers read the bodies with ``users.check_user_input`` and answer with ``api.user_json``."""
 
 from __future__ import annotations
 

@@ -372,20 +372,23 @@ async def list_organisations(db: AsyncSession, actor: Actor) -> Sequence[Organis
     return (await db.scalars(select(Organisation).order_by(Organisation.name, Organisation.type))).all()
 
 
-async def _other_active_admins(db: AsyncSession, user_id: UUID) -> int:
+async def _other_active_admins(db: AsyncSession, user_id: UUID, *, lock: bool = True) -> int:
     """How many active beheerders there are besides this user.
 
     PostgreSQL: their rows are locked until the transaction ends, so two beheerders who turn each other off at
     the same moment cannot both succeed (the second one sees the first one's change). SQLite lets one writer in
     at a time; a writer that read before another one committed fails at its write (``deactivate_user``)."""
     query = select(User.id).where(User.role == Role.ADMIN.value, User.active.is_(True), User.id != user_id)
-    if db.get_bind().dialect.name == "postgresql":
+    if lock and db.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     return len((await db.scalars(query)).all())
 
 
-async def _lock_out_problems(db: AsyncSession, actor: Actor | None, user: User, data: UserInput) -> dict[str, str]:
-    """What this change would do wrong to the beheerders: turn off or demote oneself, or the last active one."""
+async def _lock_out_problems(
+    db: AsyncSession, actor: Actor | None, user: User, data: UserInput, *, lock: bool = True
+) -> dict[str, str]:
+    """What this change would do wrong to the beheerders: turn off or demote oneself, or the last active one
+    (``lock``: for a change about to be made; a page that only asks needs no lock)."""
     problems: dict[str, str] = {}
     demoting = user.role == Role.ADMIN.value and data.role is not None and data.role != Role.ADMIN.value
     switching_off = data.active is False and user.active
@@ -398,7 +401,7 @@ async def _lock_out_problems(db: AsyncSession, actor: Actor | None, user: User, 
         user.role == Role.ADMIN.value
         and user.active
         and (demoting or switching_off)
-        and not await _other_active_admins(db, user.id)
+        and not await _other_active_admins(db, user.id, lock=lock)
     ):
         problems["role" if demoting else "active"] = LAST_ADMIN_DEMOTE if demoting else LAST_ADMIN_OFF
     return problems
@@ -406,7 +409,8 @@ async def _lock_out_problems(db: AsyncSession, actor: Actor | None, user: User, 
 
 async def deactivation_problem(db: AsyncSession, actor: Actor, user: User) -> str | None:
     """Why this account cannot be turned off (one's own, the last beheerder), to say before anyone confirms."""
-    return next(iter((await _lock_out_problems(db, actor, user, UserInput(active=False))).values()), None)
+    problems = await _lock_out_problems(db, actor, user, UserInput(active=False), lock=False)
+    return next(iter(problems.values()), None)
 
 
 async def _refuse_lock_out(db: AsyncSession, actor: Actor | None, user: User, data: UserInput) -> None:
