@@ -110,8 +110,10 @@ def make_user(
     location_ids: tuple[UUID, ...] = (),
     organisation: tuple[str, str] | None = None,
     password: str | None = PASSWORD,
+    active: bool = True,
 ) -> UUID:
-    """A user; a referrer gets an organisation (a school) unless one is given."""
+    """A user (switched off when ``active`` is False); a referrer gets an organisation (a school) unless one is
+    given."""
     number = next(_counter)
     raw: dict[str, Any] = {
         "email": email or f"{role}{number}@test.example",
@@ -122,6 +124,8 @@ def make_user(
     if role == "referrer":
         org_name, org_type = organisation or (f"School {number}", "school")
         raw["organisation"] = {"name": org_name, "type": org_type}
+    if not active:
+        raw["active"] = False
 
     async def work(session: AsyncSession) -> UUID:
         user = await create_user(session, None, parse_user_input(raw, creating=True))

@@ -64,6 +64,8 @@ class Settings:
     # Development mode: cookies without Secure (plain http on localhost), a generated secret key.
     dev_mode: bool = False
     base_url: str = "http://127.0.0.1:8000"
+    # The organisation's own name, in the text of the e-mails it sends (an invitation says who invites).
+    organisation_name: str = ""
     templates_dir: Path = PROJECT_ROOT / "templates"
     static_dir: Path = PROJECT_ROOT / "static"
     session_max_age_seconds: int = 8 * 3600  # absolute: a session ends 8 hours after the log-in
@@ -92,6 +94,7 @@ class Settings:
             secret_key=secret,
             dev_mode=dev_mode,
             base_url=os.environ.get("HUISKAMER_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            organisation_name=" ".join(os.environ.get("HUISKAMER_ORGANISATION_NAME", "").split())[:120],
             echo_sql=_env_bool("HUISKAMER_ECHO_SQL", False),
             smtp=SmtpSettings.from_env(),
             worker_interval_seconds=float(os.environ.get("HUISKAMER_WORKER_INTERVAL", "5")),

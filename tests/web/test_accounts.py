@@ -452,23 +452,15 @@ def test_deactivation_through_the_api_stops_token_and_browser_at_once(test_setti
     assert page.headers["location"].startswith("/inloggen")
 
 
-def test_deactivation_through_the_web_form_stops_token_and_browser_at_once(test_settings, client, make_client):
+def test_deactivation_through_the_web_stops_token_and_browser_at_once(test_settings, client, make_client):
     vaart = make_location(test_settings)
     admin = make_user(test_settings, "admin", email="beheer@test.example")
     user = make_user(test_settings, "coordinator", location_ids=(vaart,), email="c@test.example", name="Co Ordinator")
     their_token = make_token(test_settings, user)
     their_browser = login_as(test_settings, make_client(), user)
     login_as(test_settings, client, admin)
-    response = post_form(
-        client,
-        f"/beheer/gebruikers/{user}",
-        {
-            "name": "Co Ordinator",
-            "email": "c@test.example",
-            "role": "coordinator",
-            "location_ids": str(vaart),
-        },
-    )
+    # The confirmation page's button (tests/web/test_users_deactivate.py has the page itself).
+    response = post_form(client, f"/beheer/gebruikers/{user}/uitzetten", {})
     assert response.status_code == 303
     assert client.get("/api/v1/me", headers=api(client, their_token)).status_code == 401
     page = their_browser.get("/", follow_redirects=False)

@@ -53,6 +53,14 @@ def user_json(user: User) -> dict[str, Any]:
     }
 
 
+def _invitation_json(invitation: users.NewInvitation) -> dict[str, Any]:
+    return {
+        "invitation_url": invitation.url,
+        "invitation_expires_at": invitation.expires_at.isoformat(),
+        "invitation_sent_to": invitation.sent_to,
+    }
+
+
 # Ids in paths are typed ``uuid``: the router answers 404 for anything that is no UUID (an id of ours or not).
 
 
@@ -126,17 +134,14 @@ async def list_users(
 async def create_user(
     request: Request[Any, Any, Any], actor: CurrentActor, db_session: DbSession, settings: AppSettings
 ) -> dict[str, Any]:
-    """A new user and a one-time invitation link (valid for a week) with which they set a password."""
-    data = users.parse_user_input(await json_body(request), creating=True)
+    """A new user and a one-time invitation link (valid for a week) with which they set a password; the link is also
+    mailed to them (``invitation_sent_to``)."""
+    data = await users.check_user_input(db_session, actor, await json_body(request))
     user = await users.create_user(db_session, actor, data)
     if not user.active:  # created switched off: a link would not work until it is switched on
-        return {**user_json(user), "invitation_url": None, "invitation_expires_at": None}
+        return {**user_json(user), "invitation_url": None, "invitation_expires_at": None, "invitation_sent_to": None}
     invitation = await users.invite_user(db_session, actor, settings, user.id)
-    return {
-        **user_json(user),
-        "invitation_url": invitation.url,
-        "invitation_expires_at": invitation.expires_at.isoformat(),
-    }
+    return {**user_json(user), **_invitation_json(invitation)}
 
 
 @get(
@@ -161,8 +166,8 @@ async def update_user(
     request: Request[Any, Any, Any], user_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession
 ) -> dict[str, Any]:
     """Changes name, role, location_ids, organisation or active; ``"active": false`` ends sessions and tokens."""
-    data = users.parse_user_input(await json_body(request), creating=False)
-    return user_json(await users.update_user(db_session, actor, user_id, data))
+    data = await users.check_user_input(db_session, actor, await json_body(request), user_id=user_id)
+    return user_json(await users.update_user(db_session, actor, user_id, data, address=client_address(request)))
 
 
 @post(
@@ -175,9 +180,8 @@ async def update_user(
 async def invite_user(
     user_id: FromPath[UUID], actor: CurrentActor, db_session: DbSession, settings: AppSettings
 ) -> dict[str, Any]:
-    """A new one-time invitation link for the user; earlier links stop working."""
-    invitation = await users.invite_user(db_session, actor, settings, user_id)
-    return {"invitation_url": invitation.url, "invitation_expires_at": invitation.expires_at.isoformat()}
+    """A new one-time invitation link for the user, also mailed to them; earlier links stop working."""
+    return _invitation_json(await users.invite_user(db_session, actor, settings, user_id))
 
 
 routes = [me, my_tokens, revoke_my_token, list_users, create_user, get_user, update_user, invite_user]

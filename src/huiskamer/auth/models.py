@@ -184,6 +184,8 @@ class SecurityEventKind(StrEnum):
     AUDIT_READ = "audit_read"
     AUDIT_CHAIN_INTACT = "audit_chain_intact"
     AUDIT_CHAIN_BROKEN = "audit_chain_broken"
+    ACCOUNT_DEACTIVATED = "account_deactivated"
+    ACCOUNT_REACTIVATED = "account_reactivated"
 
 
 class SecurityEvent(UUIDBase):

@@ -1,5 +1,5 @@
 """The API's shapes of an account, a user and an API token, for the OpenAPI document (``site.apidoc``); the
-handlers read the bodies with ``users.parse_user_input`` and answer with ``api.user_json``."""
+handlers read the bodies with ``users.check_user_input`` and answer with ``api.user_json``."""
 
 from __future__ import annotations
 
@@ -53,6 +53,8 @@ class UserOut(msgspec.Struct, kw_only=True):
 class CreatedUser(UserOut, kw_only=True):
     invitation_url: str | None = msgspec.field(default=None)
     invitation_expires_at: datetime | None = None
+    # The address the invitation was mailed to (through the outbox); null when the user was created switched off.
+    invitation_sent_to: str | None = None
 
 
 class UserList(msgspec.Struct, kw_only=True):
@@ -63,6 +65,7 @@ class UserList(msgspec.Struct, kw_only=True):
 class Invitation(msgspec.Struct, kw_only=True):
     invitation_url: str
     invitation_expires_at: datetime
+    invitation_sent_to: str | None = None  # the address the link was also mailed to
 
 
 class OrganisationIn(msgspec.Struct, kw_only=True):

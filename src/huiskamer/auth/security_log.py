@@ -1,5 +1,5 @@
 """The security log: failed and slowed-down log-ins and second steps, second factors added, removed and reset,
-recovery codes used, API tokens made and revoked. Written by the auth services,
+recovery codes used, API tokens made and revoked, accounts turned off and on again. Written by the auth services,
 read by the beheerder (``/beheer/beveiliging``)."""
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ KIND_LABELS = {
     SecurityEventKind.AUDIT_READ: "Audittrail of toegangslog ingezien",
     SecurityEventKind.AUDIT_CHAIN_INTACT: "Controle audittrail en toegangslog: intact",
     SecurityEventKind.AUDIT_CHAIN_BROKEN: "Controle audittrail en toegangslog: BESCHADIGD",
+    SecurityEventKind.ACCOUNT_DEACTIVATED: "Account uitgezet",
+    SecurityEventKind.ACCOUNT_REACTIVATED: "Account weer aangezet",
 }
 PAGE_SIZE = 100
 

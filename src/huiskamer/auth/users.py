@@ -1,4 +1,8 @@
-"""Use cases for the beheerder's user administration: create, change, deactivate; users are never deleted."""
+"""Use cases for the beheerder's user administration: create (with an invitation by e-mail), change, turn off and
+on again; users are never deleted.
+
+Two rules guard the organisation against locking itself out: a beheerder cannot turn off or demote their own
+account, and the last active beheerder cannot be turned off or demoted by anyone."""
 
 from __future__ import annotations
 
@@ -9,15 +13,26 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from huiskamer.auth import security_log
 from huiskamer.auth.actor import Actor
-from huiskamer.auth.models import ORGANISATION_TYPES_NL, Invitation, Organisation, Role, User, UserLocation, UserSession
+from huiskamer.auth.invitation_mail import queue_invitation
+from huiskamer.auth.models import (
+    ORGANISATION_TYPES_NL,
+    Invitation,
+    Organisation,
+    Role,
+    SecurityEventKind,
+    User,
+    UserLocation,
+    UserSession,
+)
 from huiskamer.auth.secrets import hash_password_off_loop, password_problem
 from huiskamer.auth.service import create_invitation, end_all_sessions_and_tokens, invitation_url
 from huiskamer.config import Settings
-from huiskamer.errors import Conflict, Forbidden, InvalidInput, NotFound
+from huiskamer.errors import BUSY, Conflict, Forbidden, InvalidInput, NotFound
 from huiskamer.locations.models import Location
 from huiskamer.validation import FieldErrors, as_list, as_object, read_bool, read_choice, read_email, read_text
 
@@ -25,15 +40,32 @@ ROLES = tuple(role.value for role in Role)
 STAFF_ROLES = (Role.COORDINATOR.value, Role.YOUTH_WORKER.value)
 MAX_LOCATIONS = 200
 DUPLICATE_EMAIL = "Er is al een gebruiker met dit e-mailadres."
+NOT_SELF_OFF = "U kunt uw eigen account niet uitzetten. Vraag dat een andere beheerder."
+NOT_SELF_DEMOTE = "U kunt uw eigen rol van beheerder niet afnemen. Vraag dat een andere beheerder."
+LAST_ADMIN_OFF = (
+    "Dit is de laatste actieve beheerder: zonder beheerder kan niemand de organisatie nog inrichten. "
+    "Maak eerst een andere gebruiker beheerder."
+)
+LAST_ADMIN_DEMOTE = (
+    "Dit is de laatste actieve beheerder: geef eerst een andere gebruiker de rol van beheerder, "
+    "daarna kunt u deze rol wijzigen."
+)
+UNKNOWN_LOCATION = "Een gekozen locatie bestaat niet."
+NEEDS_LOCATION = "Kies minstens één locatie voor een coördinator of kinderwerker."
+NO_LOCATION_FOR_ROLE = "Alleen coördinatoren en kinderwerkers horen bij een locatie."
+NEEDS_ORGANISATION_NAME = "Een verwijzer hoort bij een organisatie: vul de naam in."
+NEEDS_ORGANISATION_TYPE = "Kies de soort organisatie van de verwijzer."
 INVITATION_FLASH = "invitation"
 
 
 class UserConflict(Conflict):
-    """A conflict that belongs to one field of the form: the e-mail address, the role or 'active'."""
+    """A conflict that belongs to a field of the form: the e-mail address, the role or 'active' (``errors`` has
+    every such conflict found in one round, ``field`` and the message the first)."""
 
-    def __init__(self, message: str, field: str) -> None:
+    def __init__(self, message: str, field: str, errors: Mapping[str, str] | None = None) -> None:
         super().__init__(message)
         self.field = field
+        self.errors = dict(errors or {field: message})
 
 
 @dataclass(frozen=True)
@@ -51,6 +83,7 @@ class UserInput:
 class NewInvitation:
     url: str
     expires_at: datetime
+    sent_to: str | None = None  # the address the invitation was mailed to (through the outbox)
 
 
 # --- reading input -----------------------------------------------------------------------------
@@ -71,7 +104,7 @@ def _read_location_ids(data: Mapping[str, Any], errors: FieldErrors) -> tuple[UU
         try:
             ids.append(UUID(item))
         except ValueError:
-            errors.add("location_ids", "Een gekozen locatie bestaat niet.")
+            errors.add("location_ids", UNKNOWN_LOCATION)
             return None
     unique = tuple(dict.fromkeys(ids))
     if len(unique) > MAX_LOCATIONS:
@@ -104,10 +137,8 @@ def _read_active(data: Mapping[str, Any], errors: FieldErrors) -> bool | None:
     return read_bool(data, "active", errors, label="actief", default=True)
 
 
-def parse_user_input(data: Any, *, creating: bool) -> UserInput:
-    """Validates a new user (everything required) or a change (only the fields that are sent)."""
-    data = as_object(data)
-    errors = FieldErrors()
+def _read_user_input(data: Mapping[str, Any], errors: FieldErrors, *, creating: bool) -> UserInput:
+    """The fields as typed: every message goes to ``errors``; a field with a message is None."""
     email = read_email(data, "email", errors) if creating or "email" in data else None
     name = read_text(data, "name", errors, label="een naam", max_length=160) if creating or "name" in data else None
     role = read_choice(data, "role", errors, label="een rol", choices=ROLES) if creating or "role" in data else None
@@ -118,17 +149,16 @@ def parse_user_input(data: Any, *, creating: bool) -> UserInput:
         # Said now, together with every other message, rather than one round trip later.
         if role == Role.REFERRER.value:
             if not organisation_name:
-                errors.add("organisation.name", "Een verwijzer hoort bij een organisatie: vul de naam in.")
+                errors.add("organisation.name", NEEDS_ORGANISATION_NAME)
             if not organisation_type:
-                errors.add("organisation.type", "Kies de soort organisatie van de verwijzer.")
+                errors.add("organisation.type", NEEDS_ORGANISATION_TYPE)
         if location_ids is not None:
             if role in STAFF_ROLES and not location_ids:
-                errors.add("location_ids", "Kies minstens één locatie voor een coördinator of kinderwerker.")
+                errors.add("location_ids", NEEDS_LOCATION)
             if role not in STAFF_ROLES and location_ids:
-                errors.add("location_ids", "Alleen coördinatoren en kinderwerkers horen bij een locatie.")
-        elif role in STAFF_ROLES:
-            errors.add("location_ids", "Kies minstens één locatie voor een coördinator of kinderwerker.")
-    errors.raise_if_any()
+                errors.add("location_ids", NO_LOCATION_FOR_ROLE)
+        elif role in STAFF_ROLES and "location_ids" not in errors.errors:
+            errors.add("location_ids", NEEDS_LOCATION)
     return UserInput(
         email=email,
         name=name,
@@ -140,6 +170,65 @@ def parse_user_input(data: Any, *, creating: bool) -> UserInput:
     )
 
 
+def parse_user_input(data: Any, *, creating: bool) -> UserInput:
+    """Validates a new user (everything required) or a change (only the fields that are sent); the command line's
+    check, which knows no database. The web and the API use ``check_user_input``."""
+    data = as_object(data)
+    errors = FieldErrors()
+    parsed = _read_user_input(data, errors, creating=creating)
+    errors.raise_if_any()
+    return parsed
+
+
+def _check_change_fits(user: User, data: UserInput, errors: FieldErrors) -> None:
+    """The role after a change against its locations and organisation, as ``update_user`` will apply it."""
+    if "role" in errors.errors:
+        return  # an unknown role: its locations and organisation cannot be judged
+    role = data.role or user.role
+    if role in STAFF_ROLES and "location_ids" not in errors.errors:
+        location_ids = user.location_ids if data.location_ids is None else data.location_ids
+        if not location_ids:
+            errors.add("location_ids", NEEDS_LOCATION)
+    if role == Role.REFERRER.value and "organisation" not in errors.errors:
+        given_name, given_type = data.organisation_name, data.organisation_type
+        if not given_name and not given_type:
+            if user.organisation is None:
+                errors.add("organisation.name", NEEDS_ORGANISATION_NAME)
+                errors.add("organisation.type", NEEDS_ORGANISATION_TYPE)
+        else:
+            if not given_name and "organisation.name" not in errors.errors:
+                errors.add("organisation.name", NEEDS_ORGANISATION_NAME)
+            if not given_type and "organisation.type" not in errors.errors:
+                errors.add("organisation.type", NEEDS_ORGANISATION_TYPE)
+
+
+async def check_user_input(db: AsyncSession, actor: Actor, raw: Any, *, user_id: UUID | None = None) -> UserInput:
+    """Every message about a new user (no ``user_id``) or a change, in one round: the fields as typed and what only
+    the database knows (a taken e-mail, an unknown location, a role without its locations or organisation, the
+    beheerder's own account, the last beheerder). A conflict raises UserConflict (409, as a taken e-mail always
+    answered) that carries every other message too; otherwise bad input raises InvalidInput with all of them."""
+    _require_admin(actor)
+    user = await get_user(db, actor, user_id) if user_id is not None else None
+    data = as_object(raw)
+    errors = FieldErrors()
+    conflicts = FieldErrors()
+    parsed = _read_user_input(data, errors, creating=user is None)
+    changes_email = parsed.email is not None and (user is None or parsed.email != user.email)
+    if changes_email and await _email_taken(db, parsed.email or ""):
+        conflicts.add("email", DUPLICATE_EMAIL)
+    if parsed.location_ids and not await _locations_exist(db, parsed.location_ids):
+        errors.add("location_ids", UNKNOWN_LOCATION)
+    if user is not None:
+        _check_change_fits(user, parsed, errors)
+        for field, message in (await _lock_out_problems(db, actor, user, parsed)).items():
+            conflicts.add(field, message)
+    if conflicts:
+        field, message = next(iter(conflicts.errors.items()))
+        raise UserConflict(message, field, {**conflicts.errors, **errors.errors})
+    errors.raise_if_any()
+    return parsed
+
+
 # --- helpers -----------------------------------------------------------------------------------
 
 
@@ -149,12 +238,16 @@ def _require_admin(actor: Actor | None) -> None:
         raise Forbidden("Alleen de beheerder kan gebruikers beheren.")
 
 
+async def _locations_exist(db: AsyncSession, location_ids: Sequence[UUID]) -> bool:
+    found = set((await db.scalars(select(Location.id).where(Location.id.in_(location_ids)))).all())
+    return len(found) == len(set(location_ids))
+
+
 async def _checked_locations(db: AsyncSession, location_ids: Sequence[UUID]) -> list[UUID]:
     if not location_ids:
         return []
-    found = set((await db.scalars(select(Location.id).where(Location.id.in_(location_ids)))).all())
-    if len(found) != len(set(location_ids)):
-        raise InvalidInput({"location_ids": "Een gekozen locatie bestaat niet."})
+    if not await _locations_exist(db, location_ids):
+        raise InvalidInput({"location_ids": UNKNOWN_LOCATION})
     return list(location_ids)
 
 
@@ -171,11 +264,11 @@ async def _organisation(db: AsyncSession, name: str, kind: str) -> Organisation:
 def _check_role_fits(role: str, location_ids: Sequence[UUID], has_organisation: bool) -> None:
     errors = FieldErrors()
     if role in STAFF_ROLES and not location_ids:
-        errors.add("location_ids", "Kies minstens één locatie voor een coördinator of kinderwerker.")
+        errors.add("location_ids", NEEDS_LOCATION)
     if role not in STAFF_ROLES and location_ids:
-        errors.add("location_ids", "Alleen coördinatoren en kinderwerkers horen bij een locatie.")
+        errors.add("location_ids", NO_LOCATION_FOR_ROLE)
     if role == Role.REFERRER.value and not has_organisation:
-        errors.add("organisation.name", "Een verwijzer hoort bij een organisatie: vul de naam in.")
+        errors.add("organisation.name", NEEDS_ORGANISATION_NAME)
     errors.raise_if_any()
 
 
@@ -279,13 +372,96 @@ async def list_organisations(db: AsyncSession, actor: Actor) -> Sequence[Organis
     return (await db.scalars(select(Organisation).order_by(Organisation.name, Organisation.type))).all()
 
 
-def _check_not_locking_out_self(actor: Actor, user: User, data: UserInput) -> None:
-    if user.id != actor.id:
-        return
-    if data.role is not None and data.role != Role.ADMIN.value:
-        raise UserConflict("U kunt uw eigen rol van beheerder niet afnemen. Vraag dat een andere beheerder.", "role")
-    if data.active is False:
-        raise UserConflict("U kunt uw eigen account niet uitzetten. Vraag dat een andere beheerder.", "active")
+async def _other_active_admins(db: AsyncSession, user_id: UUID, *, lock: bool = True) -> int:
+    """How many active beheerders there are besides this user.
+
+    PostgreSQL: their rows are locked until the transaction ends, so two beheerders who turn each other off at
+    the same moment cannot both succeed (the second one sees the first one's change). SQLite lets one writer in
+    at a time; a writer that read before another one committed fails at its write (``deactivate_user``)."""
+    query = select(User.id).where(User.role == Role.ADMIN.value, User.active.is_(True), User.id != user_id)
+    if lock and db.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return len((await db.scalars(query)).all())
+
+
+async def _lock_out_problems(
+    db: AsyncSession, actor: Actor | None, user: User, data: UserInput, *, lock: bool = True
+) -> dict[str, str]:
+    """What this change would do wrong to the beheerders: turn off or demote oneself, or the last active one
+    (``lock``: for a change about to be made; a page that only asks needs no lock)."""
+    problems: dict[str, str] = {}
+    demoting = user.role == Role.ADMIN.value and data.role is not None and data.role != Role.ADMIN.value
+    switching_off = data.active is False and user.active
+    if actor is not None and user.id == actor.id:
+        if demoting:
+            problems["role"] = NOT_SELF_DEMOTE
+        if switching_off:
+            problems["active"] = NOT_SELF_OFF
+    elif (
+        user.role == Role.ADMIN.value
+        and user.active
+        and (demoting or switching_off)
+        and not await _other_active_admins(db, user.id, lock=lock)
+    ):
+        problems["role" if demoting else "active"] = LAST_ADMIN_DEMOTE if demoting else LAST_ADMIN_OFF
+    return problems
+
+
+async def deactivation_problem(db: AsyncSession, actor: Actor, user: User) -> str | None:
+    """Why this account cannot be turned off (one's own, the last beheerder), to say before anyone confirms."""
+    problems = await _lock_out_problems(db, actor, user, UserInput(active=False), lock=False)
+    return next(iter(problems.values()), None)
+
+
+async def _refuse_lock_out(db: AsyncSession, actor: Actor | None, user: User, data: UserInput) -> None:
+    problems = await _lock_out_problems(db, actor, user, data)
+    if problems:
+        field, message = next(iter(problems.items()))
+        raise UserConflict(message, field, problems)
+
+
+def _who(actor: Actor | None) -> str:
+    return f"door {actor.name}" if actor is not None else "via de opdrachtregel"
+
+
+async def _switch_off(db: AsyncSession, actor: Actor | None, user: User, address: str | None) -> None:
+    user.active = False
+    await end_all_sessions_and_tokens(db, user.id, why="account uitgeschakeld")
+    await _end_open_invitations(db, user.id)
+    kind = SecurityEventKind.ACCOUNT_DEACTIVATED
+    await security_log.record(db, kind, user_id=user.id, email=user.email, address=address, detail=_who(actor))
+
+
+async def _switch_on(db: AsyncSession, actor: Actor | None, user: User, address: str | None) -> None:
+    user.active = True
+    kind = SecurityEventKind.ACCOUNT_REACTIVATED
+    await security_log.record(db, kind, user_id=user.id, email=user.email, address=address, detail=_who(actor))
+
+
+async def deactivate_user(db: AsyncSession, actor: Actor, user_id: UUID, *, address: str | None = None) -> User:
+    """Turns an account off: its sessions, API tokens and open invitation links end at once; never one's own
+    account, never the last active beheerder."""
+    user = await get_user(db, actor, user_id)
+    if not user.active:
+        raise Conflict(f"Het account van {user.name} staat al uit.")
+    await _refuse_lock_out(db, actor, user, UserInput(active=False))
+    try:
+        await _switch_off(db, actor, user, address)
+        await db.flush()
+    except OperationalError as error:  # SQLite: another beheerder wrote first; try again, never a 500
+        await db.rollback()
+        raise Conflict(BUSY) from error
+    return user
+
+
+async def reactivate_user(db: AsyncSession, actor: Actor, user_id: UUID, *, address: str | None = None) -> User:
+    """Turns an account on again: a password chosen before works again; old sessions, tokens and links do not."""
+    user = await get_user(db, actor, user_id)
+    if user.active:
+        raise Conflict(f"Het account van {user.name} staat al aan.")
+    await _switch_on(db, actor, user, address)
+    await db.flush()
+    return user
 
 
 async def _new_organisation(db: AsyncSession, user: User, data: UserInput) -> Organisation | None:
@@ -296,9 +472,9 @@ async def _new_organisation(db: AsyncSession, user: User, data: UserInput) -> Or
         return user.organisation
     errors = FieldErrors()
     if not data.organisation_name:
-        errors.add("organisation.name", "Een verwijzer hoort bij een organisatie: vul de naam in.")
+        errors.add("organisation.name", NEEDS_ORGANISATION_NAME)
     if not data.organisation_type:
-        errors.add("organisation.type", "Kies de soort organisatie van de verwijzer.")
+        errors.add("organisation.type", NEEDS_ORGANISATION_TYPE)
     errors.raise_if_any()
     assert data.organisation_name and data.organisation_type
     return await _organisation(db, data.organisation_name, data.organisation_type)
@@ -314,10 +490,12 @@ async def _end_open_invitations(db: AsyncSession, user_id: UUID) -> None:
     )
 
 
-async def update_user(db: AsyncSession, actor: Actor, user_id: UUID, data: UserInput) -> User:
-    """Changes name, role, locations, organisation or active; deactivating ends sessions and tokens at once."""
+async def update_user(
+    db: AsyncSession, actor: Actor, user_id: UUID, data: UserInput, *, address: str | None = None
+) -> User:
+    """Changes name, role, locations, organisation or active; turning off is ``deactivate_user``'s rule."""
     user = await get_user(db, actor, user_id)
-    _check_not_locking_out_self(actor, user, data)
+    await _refuse_lock_out(db, actor, user, data)
     if data.email is not None and data.email != user.email:
         if await _email_taken(db, data.email):
             raise UserConflict(DUPLICATE_EMAIL, "email")
@@ -340,23 +518,26 @@ async def update_user(db: AsyncSession, actor: Actor, user_id: UUID, data: UserI
         added = [UserLocation(location_id=i) for i in location_ids if i not in kept]
         user.location_links = keep + added
     if data.active is not None and data.active != user.active:
-        user.active = data.active
-        if not data.active:
-            await end_all_sessions_and_tokens(db, user.id, why="account uitgeschakeld")
-            await _end_open_invitations(db, user.id)
+        if data.active:
+            await _switch_on(db, actor, user, address)
+        else:
+            await _switch_off(db, actor, user, address)
     await _flush_unique_email(db)
     return user
 
 
 async def invite_user(db: AsyncSession, actor: Actor, settings: Settings, user_id: UUID) -> NewInvitation:
-    """A new one-time link for an active user to set a password; earlier links stop working."""
+    """A new one-time link for an active user to set a password, mailed to them through the outbox (and returned,
+    to copy); earlier links stop working."""
     user = await get_user(db, actor, user_id)
     if not user.active:
         raise Conflict("Dit account staat uit. Zet het eerst weer aan; daarna kunt u een uitnodigingslink maken.")
     raw = await create_invitation(db, settings, user)
     expires_at = await open_invitation_until(db, actor, user.id)
     assert expires_at is not None
-    return NewInvitation(url=invitation_url(settings, raw), expires_at=expires_at)
+    url = invitation_url(settings, raw)
+    sent_to = queue_invitation(db, settings, user, url, expires_at)
+    return NewInvitation(url=url, expires_at=expires_at, sent_to=sent_to)
 
 
 async def open_invitation_until(db: AsyncSession, actor: Actor, user_id: UUID) -> datetime | None:

@@ -1,4 +1,5 @@
-"""The beheerder's user pages: list, create (with an invitation link), view and change, new invitation link."""
+"""The beheerder's user pages: list, create (with an invitation by e-mail and a link to copy), view and change,
+turn off and on again (each after a confirmation page), invite again."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from huiskamer.auth.models import ORGANISATION_TYPES_NL, ROLE_NAMES_NL, User
 from huiskamer.config import Settings
 from huiskamer.errors import Conflict, InvalidInput, NotFound
 from huiskamer.locations import service as locations_service
-from huiskamer.site.deps import AppSettings, CurrentActor, DbSession, form_data
+from huiskamer.site.deps import AppSettings, CurrentActor, DbSession, client_address, form_data
 from huiskamer.site.templating import page
 from huiskamer.validation import as_list
 
@@ -43,6 +44,10 @@ ROLE_OPTIONS = [(role, ROLE_NAMES_NL[role].capitalize()) for role in users.ROLES
 ORGANISATION_TYPE_OPTIONS = list(ORGANISATION_TYPES_NL.items())
 STATUS_FILTERS = {"actief": True, "uitgezet": False}
 DEACTIVATED = "Uitgezet: alle sessies en tokens zijn beëindigd. {name} kan niet meer inloggen."
+REACTIVATED = (
+    "{name} staat weer aan. Oude sessies, API-tokens en uitnodigingslinks blijven ongeldig; "
+    "stuur zo nodig een nieuwe uitnodiging."
+)
 
 
 # --- the fresh invitation link: kept for one page view in the beheerder's own session, sealed -------
@@ -73,30 +78,44 @@ def _unseal(settings: Settings, session_id: UUID | None, user_id: UUID, sealed: 
         return None
 
 
-async def _hand_over(db_session: DbSession, settings: Settings, actor: Actor, user: User, url: str) -> None:
+def _sent_message(settings: Settings, user: User, invitation: users.NewInvitation) -> str:
+    if invitation.sent_to is None:
+        return f"Er is een uitnodigingslink voor {user.name} gemaakt."
+    message = f"De uitnodiging voor {user.name} gaat per e-mail naar {invitation.sent_to}."
+    if settings.smtp is None:
+        message += " Er is nog geen mailserver ingesteld: de e-mail wacht tot die er is. Kopieer de link hieronder."
+    return message
+
+
+async def _hand_over(
+    db_session: DbSession, settings: Settings, actor: Actor, user: User, invitation: users.NewInvitation
+) -> None:
     await users.hand_over_invitation(
         db_session,
         actor.session_id,
         user,
-        _seal(settings, actor.session_id, user.id, url),
-        f"Er is een uitnodigingslink voor {user.name} gemaakt.",
+        _seal(settings, actor.session_id, user.id, invitation.url),
+        _sent_message(settings, user, invitation),
     )
 
 
 def _take_fresh_link(
     request: Request[Any, Any, Any], settings: Settings, actor: Actor, user: User
-) -> tuple[list[dict[str, str]], str | None, bool]:
-    """Splits this page's flash messages into the ordinary ones and a fresh link for this user."""
+) -> tuple[list[dict[str, str]], str | None, bool, str]:
+    """Splits this page's flash messages into the ordinary ones and a fresh link for this user (with what was
+    done with it: where it was mailed)."""
     flash: list[dict[str, str]] = []
     link: str | None = None
     lost = False
+    note = ""
     for entry in request.scope.get("flash", []):
         if entry.get("kind") == users.INVITATION_FLASH and entry.get("user_id") == str(user.id):
             link = _unseal(settings, actor.session_id, user.id, entry.get("sealed")) or link
             lost = lost or link is None
+            note = str(entry.get("message") or "")
         else:
             flash.append(entry)
-    return flash, link, lost and link is None
+    return flash, link, lost and link is None, note
 
 
 # --- helpers --------------------------------------------------------------------------------------
@@ -124,7 +143,6 @@ def _values_from_form(data: dict[str, Any]) -> dict[str, Any]:
         name: _text(data, name)[:500] for name in ("name", "email", "role", "organisation.name", "organisation.type")
     }
     values["location_ids"] = [item for item in as_list(data.get("location_ids")) or [] if isinstance(item, str)]
-    values["active"] = _text(data, "active") == "on"
     return values
 
 
@@ -137,15 +155,15 @@ def _values_of(user: User) -> dict[str, Any]:
         "location_ids": [str(location_id) for location_id in user.location_ids],
         "organisation.name": organisation.name if organisation else "",
         "organisation.type": organisation.type if organisation else "",
-        "active": user.active,
     }
 
 
 def _problem(problem: InvalidInput | Conflict) -> tuple[dict[str, str], int]:
     if isinstance(problem, InvalidInput):
         return problem.errors, 422
-    field = problem.field if isinstance(problem, users.UserConflict) else ""
-    return {field: problem.message}, 409
+    if isinstance(problem, users.UserConflict):
+        return problem.errors, 409
+    return {"": problem.message}, 409
 
 
 async def _form_context(db_session: DbSession, actor: Actor) -> dict[str, Any]:
@@ -185,6 +203,7 @@ async def _detail_page(
     flash: list[dict[str, str]] | None = None,
     fresh_link: str | None = None,
     link_lost: bool = False,
+    link_note: str = "",
 ) -> Template:
     return page(
         request,
@@ -199,6 +218,7 @@ async def _detail_page(
         errors=errors,
         fresh_link=fresh_link,
         link_lost=link_lost,
+        link_note=link_note,
         invitation_until=await users.open_invitation_until(db_session, actor, user.id),
         **await _second_factor_context(db_session, settings, user),
         **await _form_context(db_session, actor),
@@ -263,8 +283,9 @@ async def user_create(
     request: Request[Any, Any, Any], actor: CurrentActor, db_session: DbSession, settings: AppSettings
 ) -> Template | Redirect:
     data = await form_data(request)
+    data.pop("active", None)  # a new account is always on: turning off is its own action
     try:
-        user = await users.create_user(db_session, actor, users.parse_user_input(data, creating=True))
+        user = await users.create_user(db_session, actor, await users.check_user_input(db_session, actor, data))
         invitation = await users.invite_user(db_session, actor, settings, user.id)
     except (InvalidInput, Conflict) as problem:
         await db_session.rollback()
@@ -281,7 +302,7 @@ async def user_create(
             **await _form_context(db_session, actor),
         )
     await auth_service.flash(db_session, actor, f"{user.name} is toegevoegd als {user.role_name}.")
-    await _hand_over(db_session, settings, actor, user, invitation.url)
+    await _hand_over(db_session, settings, actor, user, invitation)
     return Redirect(_detail_path(user.id), status_code=303)
 
 
@@ -294,7 +315,7 @@ async def user_detail(
     settings: AppSettings,
 ) -> Template:
     user = await users.get_user(db_session, actor, _user_id(user_id))
-    flash, fresh_link, link_lost = _take_fresh_link(request, settings, actor, user)
+    flash, fresh_link, link_lost, link_note = _take_fresh_link(request, settings, actor, user)
     return await _detail_page(
         request,
         db_session,
@@ -306,6 +327,7 @@ async def user_detail(
         flash=flash,
         fresh_link=fresh_link,
         link_lost=link_lost,
+        link_note=link_note,
     )
 
 
@@ -318,13 +340,13 @@ async def user_update(
     settings: AppSettings,
 ) -> Template | Redirect:
     target = _user_id(user_id)
-    was_active = (await users.get_user(db_session, actor, target)).active
     data = await form_data(request)
-    # An unticked checkbox is not sent at all: no locations, and not active.
+    # An unticked checkbox is not sent at all: no locations. Turning off and on are actions of their own.
     data.setdefault("location_ids", [])
-    data["active"] = "on" if _text(data, "active") == "on" else "off"
+    data.pop("active", None)
     try:
-        user = await users.update_user(db_session, actor, target, users.parse_user_input(data, creating=False))
+        checked = await users.check_user_input(db_session, actor, data, user_id=target)
+        user = await users.update_user(db_session, actor, target, checked, address=client_address(request))
     except (InvalidInput, Conflict) as problem:
         await db_session.rollback()
         errors, status_code = _problem(problem)
@@ -339,16 +361,7 @@ async def user_update(
             errors=errors,
             status_code=status_code,
         )
-    if was_active and not user.active:
-        message = DEACTIVATED.format(name=user.name)
-    elif user.active and not was_active:
-        message = (
-            f"{user.name} staat weer aan. Oude sessies, API-tokens en uitnodigingslinks blijven ongeldig; "
-            "maak zo nodig een nieuwe uitnodigingslink."
-        )
-    else:
-        message = f"De gegevens van {user.name} zijn opgeslagen."
-    await auth_service.flash(db_session, actor, message)
+    await auth_service.flash(db_session, actor, f"De gegevens van {user.name} zijn opgeslagen.")
     return Redirect(_detail_path(user.id), status_code=303)
 
 
@@ -363,8 +376,106 @@ async def user_invitation(
         await auth_service.flash(db_session, actor, problem.message, kind="error")
         return Redirect(_detail_path(target), status_code=303)
     user = await users.get_user(db_session, actor, target)
-    await _hand_over(db_session, settings, actor, user, invitation.url)
+    await _hand_over(db_session, settings, actor, user, invitation)
     return Redirect(_detail_path(target), status_code=303)
 
 
-routes = [users_list, user_new, user_create, user_detail, user_update, user_invitation]
+# --- turning an account off and on: a confirmation page, then the action ----------------------------------
+
+SWITCHES = {
+    "uitzetten": (False, users.deactivate_user, DEACTIVATED),
+    "aanzetten": (True, users.reactivate_user, REACTIVATED),
+}
+
+
+async def _switch_page(
+    request: Request[Any, Any, Any],
+    db_session: DbSession,
+    actor: Actor,
+    user: User,
+    action: str,
+    *,
+    refusal: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    turning_on = SWITCHES[action][0]
+    if refusal is None and user.active == turning_on:
+        refusal = f"Het account van {user.name} staat al {'aan' if turning_on else 'uit'}."
+    if refusal is None and not turning_on:
+        refusal = await users.deactivation_problem(db_session, actor, user)
+    return page(
+        request,
+        "admin/user_switch.html",
+        status_code=status_code,
+        title=f"{user.name} {'aanzetten' if turning_on else 'uitzetten'}",
+        user=user,
+        action=action,
+        turning_on=turning_on,
+        refusal=refusal,
+    )
+
+
+async def _show_switch(
+    request: Request[Any, Any, Any], user_id: str, action: str, actor: Actor, db_session: DbSession
+) -> Template:
+    user = await users.get_user(db_session, actor, _user_id(user_id))
+    return await _switch_page(request, db_session, actor, user, action)
+
+
+async def _do_switch(
+    request: Request[Any, Any, Any], user_id: str, action: str, actor: Actor, db_session: DbSession
+) -> Template | Redirect:
+    target = _user_id(user_id)
+    _, switch, done = SWITCHES[action]
+    try:
+        user = await switch(db_session, actor, target, address=client_address(request))
+    except Conflict as refused:
+        await db_session.rollback()
+        user = await users.get_user(db_session, actor, target)
+        return await _switch_page(request, db_session, actor, user, action, refusal=refused.message, status_code=409)
+    await auth_service.flash(db_session, actor, done.format(name=user.name))
+    return Redirect(_detail_path(user.id), status_code=303)
+
+
+@get(f"{LIST_PATH}/{{user_id:str}}/uitzetten", name="user_deactivate_form", guards=[require_admin])
+async def user_deactivate_form(
+    request: Request[Any, Any, Any], user_id: FromPath[str], actor: CurrentActor, db_session: DbSession
+) -> Template:
+    """Asks to confirm what turning this account off does, or says why it cannot be done."""
+    return await _show_switch(request, user_id, "uitzetten", actor, db_session)
+
+
+@post(f"{LIST_PATH}/{{user_id:str}}/uitzetten", name="user_deactivate", guards=[require_admin])
+async def user_deactivate(
+    request: Request[Any, Any, Any], user_id: FromPath[str], actor: CurrentActor, db_session: DbSession
+) -> Template | Redirect:
+    return await _do_switch(request, user_id, "uitzetten", actor, db_session)
+
+
+@get(f"{LIST_PATH}/{{user_id:str}}/aanzetten", name="user_reactivate_form", guards=[require_admin])
+async def user_reactivate_form(
+    request: Request[Any, Any, Any], user_id: FromPath[str], actor: CurrentActor, db_session: DbSession
+) -> Template:
+    """Asks to confirm turning this account on again."""
+    return await _show_switch(request, user_id, "aanzetten", actor, db_session)
+
+
+@post(f"{LIST_PATH}/{{user_id:str}}/aanzetten", name="user_reactivate", guards=[require_admin])
+async def user_reactivate(
+    request: Request[Any, Any, Any], user_id: FromPath[str], actor: CurrentActor, db_session: DbSession
+) -> Template | Redirect:
+    return await _do_switch(request, user_id, "aanzetten", actor, db_session)
+
+
+routes = [
+    users_list,
+    user_new,
+    user_create,
+    user_detail,
+    user_update,
+    user_invitation,
+    user_deactivate_form,
+    user_deactivate,
+    user_reactivate_form,
+    user_reactivate,
+]

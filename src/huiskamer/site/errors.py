@@ -138,7 +138,9 @@ def _answer(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         if isinstance(exc, ValidationException):
             return api_error(400, "Het verzoek kon niet worden gelezen: stuur geldige JSON.", {})
         if isinstance(exc, DomainError):
-            return api_error(status_code, exc.message)
+            # A conflict may name its fields too (a taken e-mail beside the other messages of one round).
+            field_errors = getattr(exc, "errors", None)
+            return api_error(status_code, exc.message, field_errors if isinstance(field_errors, dict) else None)
         if isinstance(exc, NotFoundException):
             return api_error(404, "Niet gevonden.")
         if isinstance(exc, PermissionDeniedException):
