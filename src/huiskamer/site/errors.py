@@ -18,10 +18,10 @@ from litestar.exceptions import (
 )
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 
 from huiskamer.auth.middleware import SessionEnded
-from huiskamer.errors import DomainError, InvalidInput
+from huiskamer.errors import BUSY, Conflict, DomainError, InvalidInput
 from huiskamer.site.security import malformed_path
 from huiskamer.site.templating import page
 
@@ -110,7 +110,20 @@ def install_safe_access_log() -> None:
         access.addFilter(SafeAccessLog())
 
 
+# What the databases say when a write waited for a lock longer than they allow (SQLite's busy timeout; PostgreSQL's
+# lock_timeout where one is set): nothing was saved and trying again a moment later works, so it is a 409 with that
+# advice, not a 500.
+_BUSY_DATABASE = ("database is locked", "database table is locked", "lock timeout", "LockNotAvailable")
+
+
+def busy_database(exc: Exception) -> Conflict | None:
+    if isinstance(exc, OperationalError) and any(words in str(exc) for words in _BUSY_DATABASE):
+        return Conflict(BUSY)
+    return None
+
+
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    exc = busy_database(exc) or exc
     if isinstance(exc, (NotFoundException, MethodNotAllowedException)):
         exc = malformed_path(request.scope.get("path", "")) or exc  # the router found no route for such a path
     response = _answer(request, exc)
