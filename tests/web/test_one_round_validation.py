@@ -285,16 +285,26 @@ def test_location_form_shows_a_taken_name_beside_the_other_messages(test_setting
     assert error_next_to(alone.text, "name") == error_next_to(response.text, "name")
 
 
-def test_location_edit_reports_ages_against_what_is_stored_with_a_bad_capacity_date(test_settings, client):
+def test_location_edit_form_reports_a_past_capacity_date_with_a_bad_age(test_settings, client):
     location = make_location(test_settings, "Huiskamer Maan")
     login_as(test_settings, client, make_user(test_settings, "admin"))
-    path = f"/beheer/locaties/{location}"
-    response = post_form(
-        client, path, location_form(name="Huiskamer Maan", min_age="14", max_age="", capacity_valid_from="gisteren")
-    )
+    yesterday = (today() - timedelta(days=1)).isoformat()
+    form = location_form(name="Huiskamer Maan", min_age="vier", capacity_valid_from=yesterday)
+    response = post_form(client, f"/beheer/locaties/{location}", form)
     assert response.status_code == 422
-    found = fields_with_errors(response.text)
-    assert "capacity_valid_from" in found and found & {"min_age", "max_age"}
+    assert "verleden" in error_next_to(response.text, "capacity_valid_from")
+    assert "heel getal" in error_next_to(response.text, "min_age")
+
+
+def test_location_patch_checks_the_ages_against_what_is_stored_with_a_bad_capacity(test_settings, client):
+    location = make_location(test_settings, "Huiskamer Komeet")  # ages 4 to 12
+    token = make_token(test_settings, make_user(test_settings, "admin", password=None))
+    body = {"min_age": 14, "capacity": {"mon": "veel"}}
+    response = client.patch(f"/api/v1/locations/{location}", json=body, headers=api(client, token))
+    assert response.status_code == 422
+    errors = errors_of(response)
+    assert "mag niet lager" in errors["min_age"]
+    assert any(field.startswith("capacity") for field in errors)
 
 
 def test_location_api_keeps_409_for_a_taken_name_alone_and_422_with_every_message_otherwise(test_settings, client):
