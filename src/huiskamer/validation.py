@@ -1,16 +1,20 @@
 """Turning untrusted input (a JSON body or a form) into clean values, with a Dutch message per field.
 
 Each reader takes the raw mapping, a field path and the error collector; it returns the clean value or
-``None`` and records a message. Services raise ``InvalidInput`` once with every message at once.
+``None`` and records a message. One round: a parser reads every field and returns a ``Parsed`` (what it read and
+the messages so far) instead of raising; the service then checks its rules on each field that was read (skipping
+only a rule whose own fields failed), adds those messages, and raises ``InvalidInput`` once with all of them.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -38,12 +42,52 @@ class FieldErrors:
     def add(self, field: str, message: str) -> None:
         self.errors.setdefault(field, message)
 
+    def add_all(self, errors: Mapping[str, str]) -> None:
+        for field, message in errors.items():
+            self.add(field, message)
+
+    def failed(self, *fields: str) -> bool:
+        """Whether any of these fields could not be read: a rule on them is skipped (its message would mislead)."""
+        return any(field in self.errors for field in fields)
+
+    @contextmanager
+    def collecting(self) -> Iterator[FieldErrors]:
+        """Run a rule check that raises ``InvalidInput``: its messages join this round instead of ending it."""
+        try:
+            yield self
+        except InvalidInput as invalid:
+            self.add_all(invalid.errors)
+
     def __bool__(self) -> bool:
         return bool(self.errors)
 
     def raise_if_any(self) -> None:
         if self.errors:
             raise InvalidInput(self.errors)
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Parsed(Generic[T]):
+    """What a parser read: ``value`` with every field it could read, and the messages of those it could not.
+
+    While ``errors`` names a field, that field of ``value`` may be ``None`` whatever its type says: a rule reads a
+    field only after ``errors.failed(...)`` said it was read. ``checked()`` gives the complete value or raises once.
+    """
+
+    value: T
+    errors: FieldErrors
+
+    @classmethod
+    def of(cls, value: T | Parsed[T]) -> Parsed[T]:
+        """A value built in code (the import, a test) is a parse without messages."""
+        return value if isinstance(value, Parsed) else cls(value, FieldErrors())
+
+    def checked(self) -> T:
+        self.errors.raise_if_any()
+        return self.value
 
 
 def as_object(raw: Any, what: str = "de gegevens") -> Mapping[str, Any]:

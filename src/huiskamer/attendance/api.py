@@ -236,8 +236,11 @@ async def record_step(
 ) -> dict[str, Any]:
     """A step of the Meldcode for a safeguarding concern: ``{"step": 1..5, "done_on", "note"}``."""
     concerns.require_coordinator(actor)
-    step = parse_step(await json_body(request), today())
-    done = await concerns.record_step(db_session, actor, concern_id, step.step, step.done_on, step.note, today=today())
+    asked = parse_step(await json_body(request), today())
+    step = asked.value
+    done = await concerns.record_step(
+        db_session, actor, concern_id, step.step, step.done_on, step.note, today=today(), errors=asked.errors
+    )
     return {"concern_id": str(concern_id), "step": done.step, "done_on": done.done_on.isoformat(), "note": done.note}
 
 

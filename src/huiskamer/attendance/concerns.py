@@ -35,6 +35,7 @@ from huiskamer.organisation.service import current_settings
 from huiskamer.placements.models import Placement
 from huiskamer.referrals.models import Child, Referral
 from huiskamer.site.templating import AMSTERDAM, dutch_date, dutch_datetime
+from huiskamer.validation import FieldErrors
 
 
 class PlacementIds(Protocol):
@@ -370,22 +371,39 @@ async def _own_concern(db: AsyncSession, actor: Actor, concern_id: UUID) -> Conc
 
 
 async def record_step(
-    db: AsyncSession, actor: Actor, concern_id: UUID, step: int, done_on: date, note: str, *, today: date
+    db: AsyncSession,
+    actor: Actor,
+    concern_id: UUID,
+    step: int,
+    done_on: date,
+    note: str,
+    *,
+    today: date,
+    errors: FieldErrors | None = None,
 ) -> ConcernStep:
     """The coordinator records a step of the Meldcode for a safeguarding concern: when it was taken and what came
-    of it. Steps are taken in order; a step already recorded is corrected in place."""
-    require_coordinator(actor)
-    concern = await _own_concern(db, actor, concern_id)
-    if concern.kind != SAFEGUARDING:
-        raise Conflict("Alleen een zorg om de veiligheid van een kind volgt de stappen van de Meldcode.")
-    if concern.status != "open":
-        raise Conflict("Dit signaal is al afgehandeld.")
-    if step not in rules.MELDCODE_STEP_NAMES_NL:
-        raise InvalidInput({"step": "Kies een stap van 1 tot en met 5."})
-    if done_on > today:
-        raise InvalidInput({"done_on": "De datum van een stap kan niet in de toekomst liggen."})
-    if done_on < concern.raised_at.astimezone(AMSTERDAM).date():
-        raise InvalidInput({"done_on": "Een stap kan niet voor het signaal zijn gezet."})
+    of it. Steps are taken in order; a step already recorded is corrected in place. ``errors``: the messages of
+    the fields as read (``parse_step``); the step and date are checked in the same round, all raised at once."""
+    problems = FieldErrors() if errors is None else errors
+    try:
+        require_coordinator(actor)
+        concern = await _own_concern(db, actor, concern_id)
+        if concern.kind != SAFEGUARDING:
+            raise Conflict("Alleen een zorg om de veiligheid van een kind volgt de stappen van de Meldcode.")
+        if concern.status != "open":
+            raise Conflict("Dit signaal is al afgehandeld.")
+    except (Forbidden, NotFound, Conflict):
+        problems.raise_if_any()  # a mistake in the input is answered first, as before one round
+        raise
+    if not problems.failed("step") and step not in rules.MELDCODE_STEP_NAMES_NL:
+        problems.add("step", "Kies een stap van 1 tot en met 5.")
+    if problems.failed("done_on"):
+        pass
+    elif done_on > today:
+        problems.add("done_on", "De datum van een stap kan niet in de toekomst liggen.")
+    elif done_on < concern.raised_at.astimezone(AMSTERDAM).date():
+        problems.add("done_on", "Een stap kan niet voor het signaal zijn gezet.")
+    problems.raise_if_any()
     stored = await db.scalars(select(ConcernStep).where(ConcernStep.concern_id == concern.id))
     taken = {row.step: row for row in stored}
     missing = [earlier for earlier in range(1, step) if earlier not in taken]

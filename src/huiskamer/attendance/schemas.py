@@ -19,7 +19,7 @@ from huiskamer.attendance.rules import MARKS_BY_CODE
 from huiskamer.errors import InvalidInput
 from huiskamer.site.apidoc import Doc, optional_text, text
 from huiskamer.site.templating import AMSTERDAM
-from huiskamer.validation import FieldErrors, as_object, parse_date, read_choice, read_text
+from huiskamer.validation import FieldErrors, Parsed, as_object, parse_date, read_choice, read_text
 
 STATUSES = ("unknown", "present", "absent_excused", "absent_unexcused")
 NOTE_LENGTH = 300
@@ -324,8 +324,9 @@ class StepInput:
     note: str
 
 
-def parse_step(raw: Any, today: date) -> StepInput:
-    """A step of the Meldcode as the coordinator records it: its number, the day it was taken and a note."""
+def parse_step(raw: Any, today: date) -> Parsed[StepInput]:
+    """A step of the Meldcode as the coordinator records it: its number, the day it was taken and a note, as read;
+    ``record_step`` checks the date against the concern in the same round (give it these ``errors``)."""
     data = dict(as_object(raw))
     if isinstance(data.get("step"), int) and not isinstance(data.get("step"), bool):
         data["step"] = str(data["step"])  # JSON sends a number, a form a text
@@ -337,9 +338,8 @@ def parse_step(raw: Any, today: date) -> StepInput:
     elif done_on > today:
         errors.add("done_on", "De datum van een stap kan niet in de toekomst liggen.")
     note = read_text(data, "note", errors, label="wat u deed en wat eruit kwam", max_length=TEXT_LENGTH, multiline=True)
-    errors.raise_if_any()
-    assert step is not None and done_on is not None and note is not None
-    return StepInput(int(step), done_on, note)
+    # A field that failed is None here (Parsed's rule).
+    return Parsed(StepInput(int(step) if step else None, done_on, note), errors)  # type: ignore[arg-type]
 
 
 def parse_resolution(raw: Any) -> str:

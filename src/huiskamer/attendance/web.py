@@ -488,8 +488,11 @@ async def record_step(
     """A step of the Meldcode for a safeguarding concern, dated and with a note."""
     data = await form_data(request)
     try:
-        step = parse_step(data, today())
-        await concerns.record_step(db_session, actor, concern_id, step.step, step.done_on, step.note, today=today())
+        asked = parse_step(data, today())
+        step = asked.value
+        await concerns.record_step(
+            db_session, actor, concern_id, step.step, step.done_on, step.note, today=today(), errors=asked.errors
+        )
     except (InvalidInput, Conflict) as refused:
         return await _concern_refused(request, actor, db_session, refused, (concern_id, "stap"), data)
     await auth_service.flash(db_session, actor, f"Stap {step.step} van de Meldcode is vastgelegd.")

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from huiskamer.auth.actor import Actor
 from huiskamer.errors import Forbidden, InvalidInput, NotFound
 from huiskamer.intake.models import DIMENSIONS, Goal, GoalCatalogueItem
-from huiskamer.validation import FieldErrors, read_bool, read_choice, read_int, read_text
+from huiskamer.validation import FieldErrors, Parsed, read_bool, read_choice, read_int, read_text
 
 KINDS: dict[str, str] = {"social_skill": "Sociale vaardigheid", "theme": "Thema"}
 MAX_POSITION = 999
@@ -34,8 +34,9 @@ class GoalItemInput:
     position: int | None  # None: at the end of the list
 
 
-def parse_goal_item(raw: Any) -> GoalItemInput:
-    """A catalogue goal as typed in the form (or sent as JSON), validated per field."""
+def parse_goal_item(raw: Any) -> Parsed[GoalItemInput]:
+    """A catalogue goal as typed in the form (or sent as JSON), read per field; the service checks the name
+    against the catalogue in the same round."""
     if not isinstance(raw, Mapping):
         raise InvalidInput({"": "Stuur het doel als een object met velden."})
     errors = FieldErrors()
@@ -47,9 +48,8 @@ def parse_goal_item(raw: Any) -> GoalItemInput:
     dimension = read_choice(raw, "dimension", errors, label="de dimensie van Positieve Gezondheid", choices=DIMENSIONS)
     active = read_bool(raw, "active", errors, label="actief")
     position = read_int(raw, "position", errors, label="de volgorde", minimum=0, maximum=MAX_POSITION, required=False)
-    errors.raise_if_any()
-    assert name and kind and dimension
-    return GoalItemInput(name, description or "", kind, dimension, active, position)
+    # A field that failed is None here (Parsed's rule).
+    return Parsed(GoalItemInput(name, description or "", kind, dimension, active, position), errors)  # type: ignore[arg-type]
 
 
 def _require_admin(actor: Actor) -> None:
@@ -89,12 +89,19 @@ async def get_goal(db: AsyncSession, actor: Actor, goal_id: UUID) -> GoalCatalog
     return item
 
 
-async def _check_name(db: AsyncSession, name: str, other_than: UUID | None = None) -> None:
-    query = select(GoalCatalogueItem.id).where(func.lower(GoalCatalogueItem.name) == name.lower())
-    if other_than is not None:
-        query = query.where(GoalCatalogueItem.id != other_than)
-    if await db.scalar(query.limit(1)) is not None:
-        raise InvalidInput({"name": "Er is al een doel met deze naam. Kies een andere naam, of wijzig dat doel."})
+async def _checked(
+    db: AsyncSession, data: GoalItemInput | Parsed[GoalItemInput], other_than: UUID | None = None
+) -> GoalItemInput:
+    """The goal once its name (when it was read) is free in the catalogue; every message at once otherwise."""
+    parsed = Parsed.of(data)
+    if not parsed.errors.failed("name"):
+        name = parsed.value.name
+        query = select(GoalCatalogueItem.id).where(func.lower(GoalCatalogueItem.name) == name.lower())
+        if other_than is not None:
+            query = query.where(GoalCatalogueItem.id != other_than)
+        if await db.scalar(query.limit(1)) is not None:
+            parsed.errors.add("name", "Er is al een doel met deze naam. Kies een andere naam, of wijzig dat doel.")
+    return parsed.checked()
 
 
 def code_for(name: str) -> str:
@@ -114,10 +121,10 @@ async def _free_code(db: AsyncSession, name: str) -> str:
     return code
 
 
-async def create_goal(db: AsyncSession, actor: Actor, data: GoalItemInput) -> GoalCatalogueItem:
+async def create_goal(db: AsyncSession, actor: Actor, data: GoalItemInput | Parsed[GoalItemInput]) -> GoalCatalogueItem:
     """Adds a goal to the catalogue, with a code made from its name; without an order, it goes at the end."""
     _require_admin(actor)
-    await _check_name(db, data.name)
+    data = await _checked(db, data)
     position = data.position
     if position is None:
         last = await db.scalar(select(func.max(GoalCatalogueItem.position)))
@@ -136,10 +143,16 @@ async def create_goal(db: AsyncSession, actor: Actor, data: GoalItemInput) -> Go
     return item
 
 
-async def update_goal(db: AsyncSession, actor: Actor, goal_id: UUID, data: GoalItemInput) -> GoalCatalogueItem:
+async def update_goal(
+    db: AsyncSession, actor: Actor, goal_id: UUID, data: GoalItemInput | Parsed[GoalItemInput]
+) -> GoalCatalogueItem:
     """Changes a goal; its code stays, so the goals of children that refer to it keep their meaning."""
-    item = await get_goal(db, actor, goal_id)
-    await _check_name(db, data.name, other_than=item.id)
+    try:
+        item = await get_goal(db, actor, goal_id)
+    except NotFound:
+        Parsed.of(data).errors.raise_if_any()  # a mistake in the input is answered first, as before one round
+        raise
+    data = await _checked(db, data, other_than=item.id)
     item.name = data.name
     item.description = data.description
     item.kind = data.kind

@@ -15,7 +15,7 @@ from huiskamer.errors import InvalidInput
 from huiskamer.referrals.schemas import read_uuid_list, read_weekdays
 from huiskamer.site.apidoc import Doc, Weekday, optional_text
 from huiskamer.text import folded_words
-from huiskamer.validation import FieldErrors, as_list, read_bool, read_choice, read_date, read_int, read_text
+from huiskamer.validation import FieldErrors, Parsed, as_list, read_bool, read_choice, read_date, read_int, read_text
 from huiskamer.waitlist import Urgency
 
 MAX_GOALS = 8
@@ -89,8 +89,9 @@ def _goals(data: Mapping[str, Any], errors: FieldErrors, catalogue: Mapping[str,
     return tuple(goals)
 
 
-def parse_intake_input(raw: Any, *, today: date, catalogue: Mapping[str, str]) -> IntakeInput:
-    """``catalogue`` maps goal codes to their Dutch names."""
+def parse_intake_input(raw: Any, *, today: date, catalogue: Mapping[str, str]) -> Parsed[IntakeInput]:
+    """Reads every field of the intake; ``hold_intake`` checks the rules on the referral in the same round.
+    ``catalogue`` maps goal codes to their Dutch names."""
     if not isinstance(raw, Mapping):
         raise InvalidInput({"": "Stuur het intakegesprek als een object met velden."})
     data = raw
@@ -136,12 +137,11 @@ def parse_intake_input(raw: Any, *, today: date, catalogue: Mapping[str, str]) -
             "consent_data_processing",
             "Zonder toestemming van de ouders voor het vastleggen van gegevens kan het kind niet op de wachtlijst.",
         )
-    errors.raise_if_any()
-    assert held_on and urgency
-    return IntakeInput(
-        held_on=held_on,
+    # A field that failed is None here (Parsed's rule): the service checks only the rules whose fields were read.
+    value = IntakeInput(
+        held_on=held_on,  # type: ignore[arg-type]
         goals=goals,
-        urgency=Urgency(urgency),
+        urgency=Urgency(urgency) if urgency else None,  # type: ignore[arg-type]
         urgency_reason=urgency_reason,
         requested_weekdays=weekdays,
         minimum_days=minimum or len(weekdays),
@@ -152,6 +152,7 @@ def parse_intake_input(raw: Any, *, today: date, catalogue: Mapping[str, str]) -
         safety_notes=safety,
         not_allowed_collectors=not_allowed,
     )
+    return Parsed(value, errors)
 
 
 # --- the API's shapes, for the OpenAPI document (site.apidoc) --------------------------------------

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from huiskamer.auth.actor import Actor
 from huiskamer.config import Settings
-from huiskamer.errors import Conflict, Forbidden, InvalidInput
+from huiskamer.errors import Conflict, Forbidden, NotFound
 from huiskamer.intake.models import Goal, GoalCatalogueItem, Intake, SiblingLink
 from huiskamer.intake.schemas import IntakeInput
 from huiskamer.locations.models import Location
@@ -20,6 +20,7 @@ from huiskamer.referrals import service as referrals
 from huiskamer.referrals.models import Referral, ReferralEvent, ReferralLocation
 from huiskamer.referrals.rules import MoveRequest, Status
 from huiskamer.site.templating import AMSTERDAM, dutch_date
+from huiskamer.validation import FieldErrors, Parsed
 
 INTAKE_FROM = {Status.IN_REVIEW.value, Status.INTAKE_PLANNED.value, Status.INTAKE_DONE.value}
 
@@ -49,36 +50,56 @@ async def _active_ids(db: AsyncSession, ids: Sequence[UUID]) -> set[UUID]:
     return set((await db.scalars(select(Location.id).where(Location.id.in_(ids), Location.active.is_(True)))).all())
 
 
-def check_intake(actor: Actor, referral: Referral, data: IntakeInput, active_ids: Collection[UUID]) -> None:
+def check_intake(
+    actor: Actor,
+    referral: Referral,
+    data: IntakeInput,
+    active_ids: Collection[UUID],
+    errors: FieldErrors | None = None,
+) -> None:
     """The rules of an intake on the loaded referral: its status, the date, the acceptable locations (``active_ids``:
-    those of them that are active)."""
+    those of them that are active). With ``errors`` the field rules add their messages there, skipping the fields
+    that failed already (one round); without, the first broken rule raises."""
     if not actor.is_coordinator:
         raise Forbidden("Alleen een coördinator houdt het intakegesprek.")
     if referral.status not in INTAKE_FROM:
         raise Conflict(
             "Een intakegesprek kan worden vastgelegd als de aanmelding in behandeling is of de intake gepland is."
         )
+    problems = FieldErrors() if errors is None else errors
     submitted_on = referral.submitted_at.astimezone(AMSTERDAM).date()
-    if data.held_on < submitted_on:
+    if not problems.failed("held_on") and data.held_on < submitted_on:
         # An intake dated before the referral (1900-01-01, a typo in the year) would put the child on top of every
         # waitlist: the waiting time counts from the intake.
         submitted = dutch_date(submitted_on, "d MMMM y")
-        raise InvalidInput({"held_on": f"Het gesprek kan niet vóór de aanmelding ({submitted}) gehouden zijn."})
+        problems.add("held_on", f"Het gesprek kan niet vóór de aanmelding ({submitted}) gehouden zijn.")
     ids = set(data.preferred_location_ids)
-    if not ids <= set(active_ids):
-        raise InvalidInput({"preferred_location_ids": "Een gekozen locatie bestaat niet (meer)."})
-    if not ids & actor.location_ids:
-        raise InvalidInput({"preferred_location_ids": "Kies minstens één van uw eigen locaties."})
+    if problems.failed("preferred_location_ids"):
+        pass
+    elif not ids <= set(active_ids):
+        problems.add("preferred_location_ids", "Een gekozen locatie bestaat niet (meer).")
+    elif not ids & actor.location_ids:
+        problems.add("preferred_location_ids", "Kies minstens één van uw eigen locaties.")
+    if errors is None:
+        problems.raise_if_any()
 
 
-async def _link_siblings(db: AsyncSession, actor: Actor, referral: Referral, ids: Sequence[UUID]) -> None:
+async def _check_siblings(
+    db: AsyncSession, actor: Actor, referral: Referral, ids: Sequence[UUID], errors: FieldErrors
+) -> None:
     for sibling_id in ids:
         if sibling_id == referral.id:
-            raise InvalidInput({"sibling_referral_ids": "Een kind kan niet zijn eigen broer of zus zijn."})
+            errors.add("sibling_referral_ids", "Een kind kan niet zijn eigen broer of zus zijn.")
+            return
         try:
             await referrals.get_referral(db, actor, sibling_id, log_view=False)
-        except Exception as error:  # NotFound or Forbidden: the same answer, no hint
-            raise InvalidInput({"sibling_referral_ids": "Een gekozen broer of zus is niet gevonden."}) from error
+        except (NotFound, Forbidden):  # the same answer, no hint
+            errors.add("sibling_referral_ids", "Een gekozen broer of zus is niet gevonden.")
+            return
+
+
+async def _link_siblings(db: AsyncSession, referral: Referral, ids: Sequence[UUID]) -> None:
+    """Links the brothers and sisters both ways (checked first by ``_check_siblings``)."""
     await db.execute(
         delete(SiblingLink).where(
             or_(SiblingLink.referral_id == referral.id, SiblingLink.sibling_referral_id == referral.id)
@@ -147,17 +168,32 @@ def waitlist_moves(actor: Actor, referral: Referral, now: datetime | None = None
 
 
 async def hold_intake(
-    db: AsyncSession, actor: Actor, settings: Settings, referral_id: UUID, data: IntakeInput, today: date
+    db: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    referral_id: UUID,
+    data: IntakeInput | Parsed[IntakeInput],
+    today: date,
 ) -> tuple[Referral, Intake, bool]:
     """Records the intake (or replaces it while not yet waiting) and puts the child on the waitlist.
 
+    One round: the rules are checked on every field that was read, and every message is raised at once.
     Returns the referral, the intake and whether the intake is new.
     """
     if not actor.is_coordinator:
         raise Forbidden("Alleen een coördinator houdt het intakegesprek.")
-    referral = await referrals.get_referral(db, actor, referral_id, log_view=False)
-    check_intake(actor, referral, data, await _active_ids(db, data.preferred_location_ids))
-    await _link_siblings(db, actor, referral, data.sibling_referral_ids)
+    parsed = Parsed.of(data)
+    errors, entered = parsed.errors, parsed.value
+    try:
+        referral = await referrals.get_referral(db, actor, referral_id, log_view=False)
+        check_intake(actor, referral, entered, await _active_ids(db, entered.preferred_location_ids), errors)
+    except (NotFound, Conflict):
+        errors.raise_if_any()  # a mistake in the input is answered first, as before one round
+        raise
+    if not errors.failed("sibling_referral_ids"):
+        await _check_siblings(db, actor, referral, entered.sibling_referral_ids, errors)
+    data = parsed.checked()
+    await _link_siblings(db, referral, data.sibling_referral_ids)
     existing = await intake_of(db, referral.id)
     intake = write_intake(actor, referral, existing, data, await catalogue(db))
     if existing is None:

@@ -98,8 +98,11 @@ async def intake_hold(
     posted = await form_data(request)
     raw = form.raw_intake(posted)
     try:
-        data = parse_intake_input(raw.data, today=today(), catalogue=await service.catalogue_names(db_session))
-        referral, _intake, _created = await service.hold_intake(db_session, actor, settings, referral_id, data, today())
+        parsed = parse_intake_input(raw.data, today=today(), catalogue=await service.catalogue_names(db_session))
+        referral, _intake, _created = await service.hold_intake(
+            db_session, actor, settings, referral_id, parsed, today()
+        )
+        data = parsed.value  # complete once the intake is held
     except InvalidInput as invalid:
         await db_session.rollback()
         return await _form_page(

@@ -25,6 +25,7 @@ from huiskamer.validation import (
     WEEKDAY_NAMES_NL,
     WEEKDAYS,
     FieldErrors,
+    Parsed,
     as_object,
     lines,
     parse_date,
@@ -248,8 +249,9 @@ def location_uuid(raw: str) -> UUID:
         raise NotFound("Deze locatie bestaat niet, of u heeft er geen toegang toe.") from None
 
 
-def parse_location_input(data: Any, *, creating: bool) -> LocationInput:
-    """Validates a new location (name and ages required) or a change (only the fields that are sent)."""
+def parse_location_input(data: Any, *, creating: bool) -> Parsed[LocationInput]:
+    """Reads a new location (name and ages required) or a change (only the fields that are sent); the service
+    checks the name and the ages against what is stored in the same round."""
     data = as_object(data)
     errors = FieldErrors()
 
@@ -289,8 +291,8 @@ def parse_location_input(data: Any, *, creating: bool) -> LocationInput:
     if creating and closure_days is None:
         closure_days = ()
     active = read_bool(data, "active", errors, label="actief", default=True) if wanted("active") else None
-    errors.raise_if_any()
-    return LocationInput(
+    # A field that failed is None here (Parsed's rule): the service checks only the rules whose fields were read.
+    value = LocationInput(
         name=name,
         address=address,
         neighbourhoods=neighbourhoods,
@@ -301,6 +303,7 @@ def parse_location_input(data: Any, *, creating: bool) -> LocationInput:
         active=active,
         capacity_valid_from=valid_from,
     )
+    return Parsed(value, errors)
 
 
 # --- output ----------------------------------------------------------------------------------------
@@ -492,9 +495,10 @@ def read_closure_rows(data: Any) -> list[ClosureRow]:
     return rows[:MAX_ROWS]
 
 
-def parse_closure_rows(rows: list[ClosureRow]) -> tuple[ClosureDayInput, ...]:
-    """Checks every row at once: a message per field (``first.N``, ``last.N``, ``description.N``), and no two
-    closures that share a day."""
+def parse_closure_rows(rows: list[ClosureRow]) -> Parsed[dict[int, ClosureDayInput]]:
+    """Reads every row at once: a message per field (``first.N``, ``last.N``, ``description.N``), and no two
+    closures that share a day. The value: each row that was read, by its number in the form (``save_closures``
+    checks those against the stored closures in the same round)."""
     errors = FieldErrors()
     found: list[tuple[int, ClosureDayInput]] = []
     for number, row in enumerate(rows):
@@ -518,8 +522,7 @@ def parse_closure_rows(rows: list[ClosureRow]) -> tuple[ClosureDayInput, ...]:
                 f"Deze periode valt samen met de sluiting vanaf {before.day.strftime('%d-%m-%Y')}; "
                 "pas een van beide aan of haal er een weg.",
             )
-    errors.raise_if_any()
-    return tuple(entry for _, entry in found)
+    return Parsed(dict(found), errors)
 
 
 def closure_rows(closures: Any) -> list[ClosureRow]:

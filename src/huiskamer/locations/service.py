@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from huiskamer.auth.actor import Actor
 from huiskamer.auth.models import User, UserLocation
-from huiskamer.errors import Conflict, Forbidden, InvalidInput, NotFound
+from huiskamer.errors import Conflict, Forbidden, NotFound
 from huiskamer.locations.models import ClosureDay, Location, LocationCapacity
 from huiskamer.locations.schemas import ClosureDayInput, LocationInput, parse_location_input
-from huiskamer.validation import WEEKDAY_NAMES_NL, WEEKDAYS
+from huiskamer.validation import WEEKDAY_NAMES_NL, WEEKDAYS, FieldErrors, Parsed
 
 __all__ = [
     "LocationConflict",
@@ -118,12 +118,25 @@ async def _flush(db: AsyncSession, name: str | None, *, other_than: UUID | None 
         raise
 
 
-async def create_location(db: AsyncSession, actor: Actor, data: LocationInput) -> Location:
+async def _check_name(
+    db: AsyncSession, name: str | None, errors: FieldErrors, *, other_than: UUID | None = None
+) -> None:
+    """A taken name is a conflict (409) when it is the only problem; with other messages it joins them, next to its
+    field, so the form answers everything in one round."""
+    if name is None or errors.failed("name") or not await _name_taken(db, name, other_than=other_than):
+        return
+    if not errors:
+        raise LocationConflict(DUPLICATE_NAME, "name")
+    errors.add("name", DUPLICATE_NAME)
+
+
+async def create_location(db: AsyncSession, actor: Actor, data: LocationInput | Parsed[LocationInput]) -> Location:
     """A new location with seats for all seven weekdays (0 where none were given); a taken name: Conflict."""
     _require_admin(actor)
+    parsed = Parsed.of(data)
+    await _check_name(db, parsed.value.name, parsed.errors)
+    data = parsed.checked()
     assert data.name is not None and data.min_age is not None and data.max_age is not None
-    if await _name_taken(db, data.name):
-        raise LocationConflict(DUPLICATE_NAME, "name")
     capacity = data.capacity or {}
     location = Location(
         name=data.name,
@@ -165,8 +178,6 @@ async def _change_capacity(
     from huiskamer.placements.service import claims_by_weekday  # placements builds on locations
     from huiskamer.site.templating import dutch_date
 
-    if valid_from < today:
-        raise InvalidInput({"capacity_valid_from": "Een capaciteit kan niet in het verleden ingaan."})
     steps = location.capacity_steps()
     intervals = await claims_by_weekday(db, location.id, valid_from, today)
     for weekday, seats in capacity.items():
@@ -215,21 +226,45 @@ async def _change_closure_days(db: AsyncSession, location: Location, days: Seque
     location.closure_days.sort(key=lambda row: row.day)
 
 
-async def update_location(db: AsyncSession, actor: Actor, location_id: UUID, data: LocationInput) -> Location:
-    """Changes the fields that are given; capacity never drops below the seats already taken (Conflict)."""
+def _check_change(location: Location, data: LocationInput, errors: FieldErrors, today: date) -> None:
+    """The rules of a change on the fields that were read: the ages against the stored ones, and a capacity that
+    starts today or later."""
+    if not errors.failed("min_age", "max_age"):
+        min_age = location.min_age if data.min_age is None else data.min_age
+        max_age = location.max_age if data.max_age is None else data.max_age
+        if max_age < min_age:
+            field = "max_age" if data.max_age is not None else "min_age"
+            errors.add(
+                field, f"De hoogste leeftijd ({max_age}) mag niet lager zijn dan de laagste leeftijd ({min_age})."
+            )
+    valid_from = data.capacity_valid_from
+    if data.capacity and valid_from is not None and valid_from < today:
+        errors.add("capacity_valid_from", "Een capaciteit kan niet in het verleden ingaan.")
+
+
+async def update_location(
+    db: AsyncSession, actor: Actor, location_id: UUID, data: LocationInput | Parsed[LocationInput]
+) -> Location:
+    """Changes the fields that are given; capacity never drops below the seats already taken (Conflict).
+    One round: every rule on the fields that were read, then every message at once."""
+    from huiskamer.site.templating import today
+
     _require_admin(actor)
-    location = await _location_for_update(db, actor, location_id)
+    parsed = Parsed.of(data)
+    try:
+        location = await _location_for_update(db, actor, location_id)
+    except NotFound:
+        parsed.errors.raise_if_any()  # a mistake in the input is answered first, as before one round
+        raise
+    now = today()
+    _check_change(location, parsed.value, parsed.errors, now)
+    if parsed.value.name != location.name:
+        await _check_name(db, parsed.value.name, parsed.errors, other_than=location.id)
+    data = parsed.checked()
     if data.name is not None and data.name != location.name:
-        if await _name_taken(db, data.name, other_than=location.id):
-            raise LocationConflict(DUPLICATE_NAME, "name")
         location.name = data.name
     min_age = location.min_age if data.min_age is None else data.min_age
     max_age = location.max_age if data.max_age is None else data.max_age
-    if max_age < min_age:
-        field = "max_age" if data.max_age is not None else "min_age"
-        raise InvalidInput(
-            {field: f"De hoogste leeftijd ({max_age}) mag niet lager zijn dan de laagste leeftijd ({min_age})."}
-        )
     if (min_age, max_age) != (location.min_age, location.max_age):
         location.min_age, location.max_age = min_age, max_age
     if data.address is not None:
@@ -237,9 +272,6 @@ async def update_location(db: AsyncSession, actor: Actor, location_id: UUID, dat
     if data.neighbourhoods is not None and list(data.neighbourhoods) != list(location.neighbourhoods or []):
         location.neighbourhoods = list(data.neighbourhoods)
     if data.capacity:
-        from huiskamer.site.templating import today
-
-        now = today()
         await _change_capacity(db, location, data.capacity, data.capacity_valid_from or now, now)
     if data.closure_days is not None:
         await _change_closure_days(db, location, data.closure_days)
@@ -262,23 +294,31 @@ async def closures_location(db: AsyncSession, actor: Actor, location_id: UUID) -
 
 
 async def save_closures(
-    db: AsyncSession, actor: Actor, location_id: UUID, closures: Sequence[ClosureDayInput], today: date
+    db: AsyncSession,
+    actor: Actor,
+    location_id: UUID,
+    closures: Sequence[ClosureDayInput] | Parsed[dict[int, ClosureDayInput]],
+    today: date,
 ) -> Location:
     """The closures that run today or later become exactly these; closures that ended before today stay (they
-    are history, counted in reports). A closure may not end before today nor overlap one that has ended."""
+    are history, counted in reports). A closure may not end before today nor overlap one that has ended.
+    ``closures``: a list, or the rows of the form as read (by number); every row is checked in one round."""
     await closures_location(db, actor, location_id)
     location = await _location_for_update(db, actor, location_id)
-    problems: dict[str, str] = {}
+    parsed = closures if isinstance(closures, Parsed) else Parsed.of(dict(enumerate(closures)))
+    problems = parsed.errors
     past = [row for row in location.closure_days if row.last_day < today]
-    for number, closure in enumerate(closures):
+    for number, closure in parsed.value.items():
+        if problems.failed(f"first.{number}", f"last.{number}"):
+            continue
         if closure.until < today:
-            problems[f"last.{number}" if closure.last_day else f"first.{number}"] = (
-                "Deze sluiting ligt helemaal in het verleden; kies een datum vanaf vandaag."
+            problems.add(
+                f"last.{number}" if closure.last_day else f"first.{number}",
+                "Deze sluiting ligt helemaal in het verleden; kies een datum vanaf vandaag.",
             )
         elif any(row.day <= closure.until and closure.day <= row.last_day for row in past):
-            problems[f"first.{number}"] = "Deze periode overlapt een sluiting die al voorbij is; begin later."
-    if problems:
-        raise InvalidInput(problems)
+            problems.add(f"first.{number}", "Deze periode overlapt een sluiting die al voorbij is; begin later.")
+    closures = list(parsed.checked().values())
     kept = [ClosureDayInput(day=row.day, description=row.description, last_day=row.last_day) for row in past]
     await _change_closure_days(db, location, [*kept, *closures])
     await db.flush()

@@ -248,9 +248,19 @@ async def end(
     db_session: DbSession,
     settings: AppSettings,
 ) -> dict[str, Any]:
-    end_date, code, reason, explanation = parse_end(await json_body(request))
+    ending = parse_end(await json_body(request))
+    end_date, code, reason, explanation = ending.value
     placement = await placements.end_placement(
-        db_session, actor, settings, placement_id, end_date, code, reason, today=today(), explanation=explanation
+        db_session,
+        actor,
+        settings,
+        placement_id,
+        end_date,
+        code,
+        reason,
+        today=today(),
+        explanation=explanation,
+        errors=ending.errors,
     )
     return placement_json(placement)
 

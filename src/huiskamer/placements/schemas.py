@@ -14,7 +14,7 @@ from huiskamer.placements.service import OfferRequest, SeatRequest
 from huiskamer.referrals.rules import CLOSE_REASONS
 from huiskamer.referrals.schemas import read_weekdays
 from huiskamer.site.apidoc import CloseReason, Doc, Weekday, optional_text
-from huiskamer.validation import FieldErrors, as_object, read_choice, read_date, read_text
+from huiskamer.validation import FieldErrors, Parsed, as_object, read_choice, read_date, read_text
 
 
 def _uuid(data: Mapping[str, Any], field: str, errors: FieldErrors, label: str) -> UUID | None:
@@ -29,7 +29,8 @@ def _uuid(data: Mapping[str, Any], field: str, errors: FieldErrors, label: str) 
         return None
 
 
-def parse_seat_request(raw: Any, *, offer: bool) -> SeatRequest:
+def parse_seat_request(raw: Any, *, offer: bool) -> Parsed[SeatRequest]:
+    """Reads every field; the service checks the dates and the location against the child in the same round."""
     data = as_object(raw)
     errors = FieldErrors()
     referral_id = _uuid(data, "referral_id", errors, "de aanmelding")
@@ -37,12 +38,10 @@ def parse_seat_request(raw: Any, *, offer: bool) -> SeatRequest:
     weekdays = read_weekdays(data, "weekdays", errors)
     start = read_date(data, "start_date", errors, label="de startdatum")
     respond_by = read_date(data, "respond_by", errors, label="de reactiedatum") if offer else None
-    errors.raise_if_any()
-    assert referral_id and location_id and start
+    # A field that failed is None here (Parsed's rule): the service checks only the rules whose fields were read.
     if offer:
-        assert respond_by is not None
-        return OfferRequest(referral_id, location_id, weekdays, start, respond_by)
-    return SeatRequest(referral_id, location_id, weekdays, start)
+        return Parsed(OfferRequest(referral_id, location_id, weekdays, start, respond_by), errors)  # type: ignore[arg-type]
+    return Parsed(SeatRequest(referral_id, location_id, weekdays, start), errors)  # type: ignore[arg-type]
 
 
 def parse_decline(raw: Any) -> str | None:
@@ -53,7 +52,9 @@ def parse_decline(raw: Any) -> str | None:
     return reason
 
 
-def parse_end(raw: Any):
+def parse_end(raw: Any) -> Parsed[tuple[date, str, str | None, str | None]]:
+    """End date, reason code, reason and explanation as read; ``end_placement`` checks the end date against the
+    placement in the same round (give it these ``errors``)."""
     data = as_object(raw)
     errors = FieldErrors()
     end = read_date(data, "end_date", errors, label="de einddatum")
@@ -70,9 +71,7 @@ def parse_end(raw: Any):
     )
     if code == "other" and not reason:
         errors.add("reason", "Licht de reden 'anders' toe.")
-    errors.raise_if_any()
-    assert end and code
-    return end, code, reason, explanation
+    return Parsed((end, code, reason, explanation), errors)  # type: ignore[arg-type]
 
 
 # --- the API's shapes, for the OpenAPI document (site.apidoc) --------------------------------------

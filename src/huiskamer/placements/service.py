@@ -15,14 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from huiskamer.auth.actor import Actor
 from huiskamer.config import Settings
 from huiskamer.db import commit_or_busy
-from huiskamer.errors import BUSY, Conflict, Forbidden, InvalidInput, NotFound
+from huiskamer.errors import BUSY, Conflict, Forbidden, NotFound
 from huiskamer.locations.models import Location
 from huiskamer.placements import rules
 from huiskamer.placements.models import Offer, Placement, SeatClaim
 from huiskamer.referrals import service as referrals
 from huiskamer.referrals.models import Referral, ReferralEvent
 from huiskamer.referrals.rules import MoveRequest, Status
-from huiskamer.validation import WEEKDAY_NAMES_NL, WEEKDAYS
+from huiskamer.validation import WEEKDAY_NAMES_NL, WEEKDAYS, FieldErrors, Parsed
 
 
 def _now() -> datetime:
@@ -161,23 +161,35 @@ MAX_RESPOND_AHEAD = timedelta(days=365)
 MAX_END_AHEAD = timedelta(days=2 * 365)
 
 
-def check_request(request: SeatRequest, today: date, referral: Referral, *, already_started: bool = False) -> None:
-    problems: dict[str, str] = {}
-    if not request.weekdays:
-        problems["weekdays"] = "Kies minstens één dag."
-    if request.start_date < today and not already_started:
-        problems["start_date"] = "De startdatum kan niet in het verleden liggen."
+def check_request(
+    request: SeatRequest,
+    today: date,
+    referral: Referral | None,
+    *,
+    already_started: bool = False,
+    errors: FieldErrors | None = None,
+) -> None:
+    """The dates, days and location of a seat request against the child (``None``: not loaded, that rule waits).
+    With ``errors`` the messages are added there, skipping the fields that failed already (one round)."""
+    problems = FieldErrors() if errors is None else errors
+    if not problems.failed("weekdays") and not request.weekdays:
+        problems.add("weekdays", "Kies minstens één dag.")
+    if problems.failed("start_date"):
+        pass
+    elif request.start_date < today and not already_started:
+        problems.add("start_date", "De startdatum kan niet in het verleden liggen.")
     elif request.start_date > today + MAX_START_AHEAD:
-        problems["start_date"] = "Kies een startdatum binnen twee jaar."
-    if request.location_id not in referral.location_ids:
-        problems["location_id"] = "Dit kind staat niet op de wachtlijst van deze locatie."
-    if isinstance(request, OfferRequest):
-        if request.respond_by < today:
-            problems["respond_by"] = "De reactiedatum kan niet in het verleden liggen."
-        elif request.respond_by > today + MAX_RESPOND_AHEAD:
-            problems["respond_by"] = "Kies een reactiedatum binnen een jaar."
-    if problems:
-        raise InvalidInput(problems)
+        problems.add("start_date", "Kies een startdatum binnen twee jaar.")
+    if referral is not None and request.location_id not in referral.location_ids:
+        problems.add("location_id", "Dit kind staat niet op de wachtlijst van deze locatie.")
+    if not isinstance(request, OfferRequest) or problems.failed("respond_by"):
+        pass
+    elif request.respond_by < today:
+        problems.add("respond_by", "De reactiedatum kan niet in het verleden liggen.")
+    elif request.respond_by > today + MAX_RESPOND_AHEAD:
+        problems.add("respond_by", "Kies een reactiedatum binnen een jaar.")
+    if errors is None:
+        problems.raise_if_any()
 
 
 def check_seat_scope(actor: Actor, request: SeatRequest) -> None:
@@ -204,30 +216,45 @@ async def _referral_for_seat(db: AsyncSession, actor: Actor, request: SeatReques
 async def _waiting_child_with_room(
     db: AsyncSession,
     actor: Actor,
-    request: SeatRequest,
+    asked: SeatRequest | Parsed[SeatRequest],
     today: date,
     not_waiting: str,
     *,
     already_started: bool = False,
-) -> tuple[Referral, Location]:
+) -> tuple[Referral, Location, SeatRequest]:
     """The referral and the location, both locked, once the child is still waiting and every weekday asked for
-    has room from the start date: what an offer and a direct placement both need before they take seats."""
-    referral = await _referral_for_seat(db, actor, request)
-    check_request(request, today, referral, already_started=already_started)
+    has room from the start date: what an offer and a direct placement both need before they take seats.
+    One round: every rule on the fields that were read, then every message at once; also the checked request."""
+    parsed = Parsed.of(asked)
+    errors, entered = parsed.errors, parsed.value
+    referral: Referral | None = None
+    if not errors.failed("referral_id", "location_id"):
+        try:
+            referral = await _referral_for_seat(db, actor, entered)
+        except (Forbidden, NotFound):
+            errors.raise_if_any()  # a mistake in the input is answered first, as before one round
+            raise
+    check_request(entered, today, referral, already_started=already_started, errors=errors)
+    request = parsed.checked()
+    assert referral is not None  # read when both ids were: else there were messages
     location = await lock_location(db, request.location_id)
     await _lock_referral(db, referral)
     check_waiting(referral, not_waiting)
     await _check_capacity(db, location, request.weekdays, request.start_date, today)
-    return referral, location
+    return referral, location, request
 
 
 # --- use cases -----------------------------------------------------------------------------------
 
 
-async def offer_seat(db: AsyncSession, actor: Actor, settings: Settings, request: OfferRequest, today: date) -> Offer:
+async def offer_seat(
+    db: AsyncSession, actor: Actor, settings: Settings, asked: OfferRequest | Parsed[OfferRequest], today: date
+) -> Offer:
     """Offers a waiting child seats; the open offer holds them until accepted, declined or past respond_by."""
     not_waiting = "Alleen een kind op de wachtlijst kan een plaats aangeboden krijgen."
-    referral, location = await _waiting_child_with_room(db, actor, request, today, not_waiting)
+    referral, location, checked = await _waiting_child_with_room(db, actor, asked, today, not_waiting)  # type: ignore[arg-type]
+    assert isinstance(checked, OfferRequest)
+    request = checked
     offer = Offer(
         referral_id=referral.id,
         location_id=location.id,
@@ -303,7 +330,7 @@ async def place(
     db: AsyncSession,
     actor: Actor,
     settings: Settings,
-    request: SeatRequest,
+    asked: SeatRequest | Parsed[SeatRequest],
     today: date,
     *,
     already_started: bool = False,
@@ -312,8 +339,8 @@ async def place(
     ``already_started``: a placement that runs already, brought in from an organisation's own records (the
     import); its start may lie in the past, everything else is checked the same."""
     not_waiting = "Alleen een kind op de wachtlijst kan direct worden geplaatst."
-    referral, location = await _waiting_child_with_room(
-        db, actor, request, today, not_waiting, already_started=already_started
+    referral, location, request = await _waiting_child_with_room(
+        db, actor, asked, today, not_waiting, already_started=already_started
     )
     placement = await _create_placement(db, actor, settings, referral, location, request.weekdays, request.start_date)
     await commit_or_busy(db)
@@ -443,25 +470,35 @@ async def end_placement(
     reason: str | None = None,
     today: date | None = None,
     explanation: str | None = None,
+    errors: FieldErrors | None = None,
 ) -> Placement:
     """Ends a placement with a closing reason (uitstroom): the seats free the day after ``end_date``; the referral
     closes at once when that day has passed, else it stays placed (the child on the day list) until it has and
-    ``close_ended_placements`` closes it the day after."""
+    ``close_ended_placements`` closes it the day after. ``errors``: the messages of the fields as read
+    (``parse_end``); the end date is checked in the same round, when it was read, and all are raised at once."""
     if today is None:
         from huiskamer.site.templating import today as amsterdam_today
 
         today = amsterdam_today()
-    if not actor.is_coordinator:
-        raise Forbidden("Alleen een coördinator kan een plaatsing beëindigen.")
-    placement = await db.get(Placement, placement_id)
-    if placement is None or placement.location_id not in actor.location_ids:
-        raise NotFound("Deze plaatsing bestaat niet, of u heeft er geen toegang toe.")
-    if placement.end_date is not None:
-        raise Conflict("Deze plaatsing is al beëindigd.")
-    if end_date < placement.start_date:
-        raise InvalidInput({"end_date": "De einddatum kan niet voor de startdatum liggen."})
-    if end_date > today + MAX_END_AHEAD:
-        raise InvalidInput({"end_date": "Kies een einddatum binnen twee jaar."})
+    problems = FieldErrors() if errors is None else errors
+    try:
+        if not actor.is_coordinator:
+            raise Forbidden("Alleen een coördinator kan een plaatsing beëindigen.")
+        placement = await db.get(Placement, placement_id)
+        if placement is None or placement.location_id not in actor.location_ids:
+            raise NotFound("Deze plaatsing bestaat niet, of u heeft er geen toegang toe.")
+        if placement.end_date is not None:
+            raise Conflict("Deze plaatsing is al beëindigd.")
+    except (Forbidden, NotFound, Conflict):
+        problems.raise_if_any()  # a mistake in the input is answered first, as before one round
+        raise
+    if problems.failed("end_date"):
+        pass
+    elif end_date < placement.start_date:
+        problems.add("end_date", "De einddatum kan niet voor de startdatum liggen.")
+    elif end_date > today + MAX_END_AHEAD:
+        problems.add("end_date", "Kies een einddatum binnen twee jaar.")
+    problems.raise_if_any()
     closing = MoveRequest(to=Status.CLOSED, reason_code=reason_code, reason=reason, explanation=explanation)
     if end_date < today:
         await referrals.move(db, actor, settings, placement.referral_id, closing, via_own_action=True)

@@ -25,7 +25,6 @@ from huiskamer.placements import overview, pages, ranking
 from huiskamer.placements import service as placements
 from huiskamer.placements.models import Offer, Placement
 from huiskamer.placements.schemas import parse_decline, parse_end, parse_seat_request
-from huiskamer.placements.service import OfferRequest
 from huiskamer.referrals import search
 from huiskamer.referrals import service as referrals
 from huiskamer.referrals.rules import CLOSE_REASONS
@@ -321,8 +320,8 @@ async def _take_seat(
     failed = data.get("referral_id") if isinstance(data.get("referral_id"), str) else None
     try:
         seat = parse_seat_request(raw, offer=offer)
-        if isinstance(seat, OfferRequest):
-            made: Offer | Placement = await placements.offer_seat(db_session, actor, settings, seat, today())
+        if offer:
+            made: Offer | Placement = await placements.offer_seat(db_session, actor, settings, seat, today())  # type: ignore[arg-type]
         else:
             made = await placements.place(db_session, actor, settings, seat, today())
     except (InvalidInput, Conflict) as refused:
@@ -547,9 +546,18 @@ async def placement_end(
     location = location_uuid(location_id)
     data = await form_data(request)
     try:
-        end_date, code, reason, explanation = parse_end(data)
+        ending = parse_end(data)
+        end_date, code, reason, explanation = ending.value
         placement = await placements.end_placement(
-            db_session, actor, settings, placement_id, end_date, code, reason, explanation=explanation
+            db_session,
+            actor,
+            settings,
+            placement_id,
+            end_date,
+            code,
+            reason,
+            explanation=explanation,
+            errors=ending.errors,
         )
     except (InvalidInput, Conflict) as refused:
         await db_session.rollback()

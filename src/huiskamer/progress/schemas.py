@@ -13,7 +13,7 @@ import msgspec
 
 from huiskamer.progress.rules import EVALUATION_OUTCOMES, OUTCOME_NAMES_NL, RATINGS
 from huiskamer.site.apidoc import Doc, optional_text
-from huiskamer.validation import FieldErrors, as_object, read_choice, read_date, read_text
+from huiskamer.validation import FieldErrors, Parsed, as_object, read_choice, read_date, read_text
 
 NOTE_MAX = 1000
 GOAL_MAX = 300  # goals.description is a String(300)
@@ -58,15 +58,14 @@ def _rating(value: Any, errors: FieldErrors) -> int | None:
     return None
 
 
-def parse_progress(raw: Any) -> ProgressInput:
+def parse_progress(raw: Any) -> Parsed[ProgressInput]:
+    """Reads every field of the note; ``add_progress`` checks the date against the goal in the same round."""
     data = as_object(raw)
     errors = FieldErrors()
     rating = _rating(data.get("rating"), errors)
     note = read_text(data, "note", errors, label="de observatie", required=False, max_length=NOTE_MAX, multiline=True)
     observed_on = read_date(data, "observed_on", errors, label="de datum", required=False)
-    errors.raise_if_any()
-    assert rating is not None
-    return ProgressInput(rating, note, observed_on)
+    return Parsed(ProgressInput(rating, note, observed_on), errors)  # type: ignore[arg-type]
 
 
 def _goal_id(value: Any) -> UUID | None:

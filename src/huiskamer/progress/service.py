@@ -30,6 +30,7 @@ from huiskamer.progress.models import Evaluation, GoalEvaluation, ProgressNote
 from huiskamer.progress.schemas import EvaluationInput, ProgressInput
 from huiskamer.referrals.models import Child, Referral
 from huiskamer.site.templating import dutch_date
+from huiskamer.validation import Parsed
 from huiskamer.waitlist import age_on
 
 NOT_HERE = "Dit kind bestaat niet, of u heeft er geen toegang toe."
@@ -343,21 +344,32 @@ async def goal_view(db: AsyncSession, actor: Actor, goal_id: UUID, today: date) 
 # --- adding an observation -----------------------------------------------------------------------
 
 
-async def add_progress(db: AsyncSession, actor: Actor, goal_id: UUID, data: ProgressInput, today: date) -> ProgressNote:
+async def add_progress(
+    db: AsyncSession, actor: Actor, goal_id: UUID, data: ProgressInput | Parsed[ProgressInput], today: date
+) -> ProgressNote:
     """A kinderwerker of the child's location, or its coordinator, records how a running goal goes (1 to 4);
-    the same note sent again within a few minutes is stored once."""
-    _require_recorder(actor)
-    goal, scope = await _goal_in_scope(db, actor, goal_id, today)
-    if not scope.is_current(today):
-        raise Conflict(ENDED)
-    if goal.status != "active":
-        raise Conflict("Dit doel is afgesloten: er kan geen voortgang meer bij.")
+    the same note sent again within a few minutes is stored once. One round: every message is raised at once."""
+    parsed = Parsed.of(data)
+    errors = parsed.errors
+    try:
+        _require_recorder(actor)
+        goal, scope = await _goal_in_scope(db, actor, goal_id, today)
+        if not scope.is_current(today):
+            raise Conflict(ENDED)
+        if goal.status != "active":
+            raise Conflict("Dit doel is afgesloten: er kan geen voortgang meer bij.")
+    except (Forbidden, NotFound, Conflict):
+        errors.raise_if_any()  # a mistake in the input is answered first, as before one round
+        raise
+    if not errors.failed("observed_on"):
+        observed_on = parsed.value.observed_on or today
+        earliest = max(scope.placement.start_date, goal.set_on)
+        if observed_on > today:
+            errors.add("observed_on", "De datum kan niet in de toekomst liggen.")
+        elif observed_on < earliest:
+            errors.add("observed_on", f"Kies een datum vanaf {dutch_date(earliest, 'd MMMM y')}.")
+    data = parsed.checked()
     observed_on = data.observed_on or today
-    if observed_on > today:
-        raise InvalidInput({"observed_on": "De datum kan niet in de toekomst liggen."})
-    earliest = max(scope.placement.start_date, goal.set_on)
-    if observed_on < earliest:
-        raise InvalidInput({"observed_on": f"Kies een datum vanaf {dutch_date(earliest, 'd MMMM y')}."})
     note_text = data.note or ""
     repeat = await db.scalar(
         select(ProgressNote)

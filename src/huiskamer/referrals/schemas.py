@@ -26,6 +26,7 @@ from huiskamer.site.apidoc import (
 from huiskamer.validation import (
     WEEKDAYS,
     FieldErrors,
+    Parsed,
     as_list,
     as_object,
     read_bool,
@@ -97,8 +98,9 @@ def _nested_ok(data: Mapping[str, Any], name: str, errors: FieldErrors) -> None:
         errors.add(name, "Stuur deze gegevens als een object met velden.")
 
 
-def parse_referral_input(raw: Any, *, today: date) -> ReferralInput:
-    """Validates the referral; the age against the locations is checked by the service."""
+def parse_referral_input(raw: Any, *, today: date) -> Parsed[ReferralInput]:
+    """Reads every field of the referral; the age against the locations is checked by the service, in the same
+    round (``submit_referral`` raises once with every message)."""
     data = as_object(raw, "de aanmelding")
     errors = FieldErrors()
     _nested_ok(data, "child", errors)
@@ -132,19 +134,19 @@ def parse_referral_input(raw: Any, *, today: date) -> ReferralInput:
         start = today
     if start > today + timedelta(days=366):
         errors.add("intended_start", "Kies een startdatum binnen een jaar.")
-    errors.raise_if_any()
-    assert given and family and born and postcode and guardian_name and guardian_phone and reason
-    return ReferralInput(
-        child=ChildInput(given, family, born, postcode, neighbourhood, school),
-        guardian_name=guardian_name,
-        guardian_phone=guardian_phone,
+    # A field that failed is None here (Parsed's rule): the service checks only the rules whose fields were read.
+    value = ReferralInput(
+        child=ChildInput(given, family, born, postcode, neighbourhood, school),  # type: ignore[arg-type]
+        guardian_name=guardian_name,  # type: ignore[arg-type]
+        guardian_phone=guardian_phone,  # type: ignore[arg-type]
         guardian_email=guardian_email,
         source=source,
-        reason=reason,
+        reason=reason,  # type: ignore[arg-type]
         preferred_location_ids=preferred,
         requested_weekdays=weekdays,
         intended_start=start,
     )
+    return Parsed(value, errors)
 
 
 def _parse_timestamp(value: Any) -> datetime | None:

@@ -32,6 +32,7 @@ from huiskamer.referrals.models import (
 )
 from huiskamer.referrals.rules import MoveRefused, MoveRequest, Status
 from huiskamer.referrals.schemas import ReferralInput
+from huiskamer.validation import FieldErrors, Parsed
 from huiskamer.waitlist import age_on
 
 PAGE_SIZE = 50
@@ -115,22 +116,33 @@ def locations_for(data: ReferralInput, active: Sequence[Location]) -> list[Locat
     return serving or list(active)
 
 
-def _check_age(data: ReferralInput, locations: Sequence[Location]) -> None:
+def _age_problem(data: ReferralInput, locations: Sequence[Location]) -> dict[str, str]:
     """The child's age on the intended start must fit at least one of the locations (4–12 by default)."""
     age = age_on(data.child.date_of_birth, data.intended_start)
     low = min((loc.min_age for loc in locations), default=4)
     high = max((loc.max_age for loc in locations), default=12)
-    if not low <= age <= high:
-        from huiskamer.site.templating import dutch_date
+    if low <= age <= high:
+        return {}
+    from huiskamer.site.templating import dutch_date
 
-        raise InvalidInput(
-            {
-                "child.date_of_birth": (
-                    f"De huiskamers zijn er voor kinderen van {low} tot en met {high} jaar. "
-                    f"Dit kind is op {dutch_date(data.intended_start, 'd MMMM y')} {age} jaar."
-                )
-            }
+    return {
+        "child.date_of_birth": (
+            f"De huiskamers zijn er voor kinderen van {low} tot en met {high} jaar. "
+            f"Dit kind is op {dutch_date(data.intended_start, 'd MMMM y')} {age} jaar."
         )
+    }
+
+
+def check_new_referral(actor: Actor, data: ReferralInput, locations: Sequence[Location], errors: FieldErrors) -> None:
+    """The rules of a new referral on its fields that were read (those named in ``errors`` are skipped), as messages
+    in ``errors``: the age fits a location, and a coordinator refers to at least one of their own locations."""
+    if not errors.failed("child.date_of_birth", "intended_start"):
+        errors.add_all(_age_problem(data, locations))
+    # Also with nothing ticked: "no preference" could send the referral to locations the coordinator does not
+    # coordinate, and it would vanish from their own inbox.
+    own = set(data.preferred_location_ids) & actor.location_ids
+    if actor.is_coordinator and not errors.failed("preferred_location_ids") and not own:
+        errors.add("preferred_location_ids", "Kies minstens één van uw eigen locaties.")
 
 
 @dataclass
@@ -158,11 +170,9 @@ def build_referral(
     _require_referral_role(actor)
     if not locations:
         raise Conflict("Er zijn nog geen locaties om een kind voor aan te melden.")
-    _check_age(data, locations)
-    # Also with nothing ticked: "no preference" could send the referral to locations the coordinator does not
-    # coordinate, and it would vanish from their own inbox.
-    if actor.is_coordinator and not set(data.preferred_location_ids) & actor.location_ids:
-        raise InvalidInput({"preferred_location_ids": "Kies minstens één van uw eigen locaties."})
+    errors = FieldErrors()
+    check_new_referral(actor, data, locations, errors)
+    errors.raise_if_any()
     source = data.source
     if actor.is_referrer and organisation is not None:
         source = source or organisation.type
@@ -217,7 +227,7 @@ async def submit_referral(
     db: AsyncSession,
     actor: Actor,
     settings: Settings,
-    data: ReferralInput,
+    data: ReferralInput | Parsed[ReferralInput],
     *,
     notify: bool = True,
     submitted_at: datetime | None = None,
@@ -225,9 +235,19 @@ async def submit_referral(
 ) -> Referral:
     """A referrer or coordinator refers a child; the referral starts as 'submitted' with its first history entry,
     and the coordinators of its locations who asked for mail hear of it (without child data; not for an import,
-    ``notify`` False: a list of 140 children brought in is no news to mail about, row by row)."""
+    ``notify`` False: a list of 140 children brought in is no news to mail about, row by row).
+
+    One round: the rules are checked on every field that was read, and every message is raised at once."""
     _require_referral_role(actor)
-    locations = locations_for(data, await active_locations(db))
+    parsed = Parsed.of(data)
+    errors, entered = parsed.errors, parsed.value
+    locations: list[Location] = []
+    if not errors.failed("preferred_location_ids"):
+        with errors.collecting():
+            locations = locations_for(entered, await active_locations(db))
+    if locations:
+        check_new_referral(actor, entered, locations, errors)
+    data = parsed.checked()
     organisation: Organisation | None = None
     if actor.is_referrer and actor.organisation_id:
         organisation = await db.get(Organisation, actor.organisation_id)

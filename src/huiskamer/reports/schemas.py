@@ -11,7 +11,7 @@ import msgspec
 
 from huiskamer.errors import InvalidInput, NotFound
 from huiskamer.reports.rules import Period
-from huiskamer.validation import FieldErrors, parse_date, read_text
+from huiskamer.validation import FieldErrors, Parsed, parse_date, read_text
 
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2100, 12, 31)
@@ -57,12 +57,12 @@ def read_location_id(raw: Any) -> UUID | None:
         raise NotFound("Deze locatie bestaat niet, of u heeft er geen toegang toe.") from None
 
 
-def read_story(data: Mapping[str, Any]) -> str:
-    """The story of a period: plain text, several lines allowed; empty removes it."""
+def read_story(data: Mapping[str, Any]) -> Parsed[str]:
+    """The story of a period: plain text, several lines allowed; empty removes it. ``save_story`` checks it for
+    personal data and the location it belongs to in the same round."""
     errors = FieldErrors()
     text = read_text(data, "text", errors, label="het verhaal", required=False, max_length=STORY_LENGTH, multiline=True)
-    errors.raise_if_any()
-    return text or ""
+    return Parsed(text or "", errors)
 
 
 def invalid(field: str, message: str) -> InvalidInput:

@@ -29,6 +29,7 @@ from huiskamer.reports.models import ReportStory
 from huiskamer.reports.rules import MONTH_NAMES_NL, Period
 from huiskamer.reports.service import ReportScope, require_reporting_role
 from huiskamer.text import fold
+from huiskamer.validation import Parsed
 
 # A word: letters (with their accents) and digits; everything else (spaces, apostrophes, hyphens, dots,
 # brackets, underscores...) separates words.
@@ -242,24 +243,40 @@ async def story_to_edit(db: AsyncSession, actor: Actor, where: ReportScope, peri
     )
 
 
-async def save_story(db: AsyncSession, actor: Actor, where: ReportScope, period: Period, text: str) -> str:
+async def save_story(
+    db: AsyncSession, actor: Actor, where: ReportScope, period: Period, text: str | Parsed[str]
+) -> str:
     """Stores (or, when empty, removes) the story of this period for the report's location; refuses a text
-    that names a child or holds a date of birth. Answers what happened, in Dutch."""
+    that names a child or holds a date of birth. Answers what happened, in Dutch. One round: the location and
+    the text are both checked, and every message is raised at once."""
     require_reporting_role(actor)
-    target = _target(actor, where)
-    if target is not None and not (actor.is_admin or target in actor.location_ids):
-        raise NotFound("Deze locatie bestaat niet, of u heeft er geen toegang toe.")
-    if target is None and not actor.is_admin:
-        raise Forbidden("Alleen de beheerder schrijft een verhaal voor de hele organisatie.")
-    found = await personal_data_in(db, text, None if target is None else [target])
-    if found:
-        raise InvalidInput(
-            {
-                "text": "Haal dit uit de tekst: "
-                + ", ".join(found)
-                + ". Het verhaal gaat naar de gemeente en mag geen namen of geboortedata van kinderen bevatten."
-            }
+    parsed = Parsed.of(text)
+    errors = parsed.errors
+    target: UUID | None = None
+    with errors.collecting():
+        target = _target(actor, where)
+    if not errors.failed("location"):
+        try:
+            if target is not None and not (actor.is_admin or target in actor.location_ids):
+                raise NotFound("Deze locatie bestaat niet, of u heeft er geen toegang toe.")
+            if target is None and not actor.is_admin:
+                raise Forbidden("Alleen de beheerder schrijft een verhaal voor de hele organisatie.")
+        except (NotFound, Forbidden):
+            errors.raise_if_any()  # a mistake in the input is answered first, as before one round
+            raise
+        found = (
+            []
+            if errors.failed("text")
+            else await personal_data_in(db, parsed.value, None if target is None else [target])
         )
+        if found:
+            errors.add(
+                "text",
+                "Haal dit uit de tekst: "
+                + ", ".join(found)
+                + ". Het verhaal gaat naar de gemeente en mag geen namen of geboortedata van kinderen bevatten.",
+            )
+    text = parsed.checked()
     story = await story_to_edit(db, actor, where, period)
     if not text:
         if story is not None:
