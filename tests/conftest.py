@@ -129,16 +129,19 @@ def test_settings(database_url: str, sync_engine) -> Settings:
 
 
 # Building the app costs about 0.4 s of CPU (Litestar inspects every handler's signature), more than most tests
-# take. An app keeps nothing of a test between its lifespans: state lives in the database, which every test
-# empties, and the lifespan that ends with each test client closes the engine's connections, so the next client
-# (on an event loop of its own) opens new ones. So the tests share the apps of a process, per settings (frozen,
-# hence a key); a test with several browsers at once gets as many different apps (``make_client``).
+# take. On SQLite an app keeps nothing of a test between its lifespans: state lives in the database, which every test
+# empties, so the tests of a process share the apps per settings (frozen, hence a key); a test with several browsers
+# at once gets as many different apps (``make_client``). Not on PostgreSQL: asyncpg's pooled connections belong to the
+# event loop that opened them, and a connection that a test left in the pool broke the next test's requests ("Event
+# loop is closed"), so there every test builds its own.
 _apps: dict[Settings, list] = {}
 
 
 def shared_app(settings: Settings, index: int = 0):
     from huiskamer.app import create_app
 
+    if BACKEND == "postgresql":
+        return create_app(settings)
     apps = _apps.setdefault(settings, [])
     while len(apps) <= index:
         apps.append(create_app(settings))
