@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import html
 import itertools
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -218,3 +219,10 @@ def submitted_long_ago(settings: Settings, referral_id: UUID | str) -> None:
         await session.commit()
 
     in_session(settings, work)
+
+
+def error_next_to(page: str, field: str) -> str:
+    """The message shown inside the field's own block (the form macros give it the id veld-<field>-fout)."""
+    match = re.search(rf'id="veld-{re.escape(field.replace(".", "-"))}-fout">(.*?)</p>', page, re.S)
+    assert match, f"geen foutmelding bij {field}"
+    return html.unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip()

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from huiskamer.locations.models import Location
-from tests.factories import in_session, login_as, make_location, make_user, post_form
+from tests.factories import error_next_to, in_session, login_as, make_location, make_user, post_form
 
 NEW = "/beheer/locaties/nieuw"
 
@@ -43,13 +43,6 @@ def stored(settings, name: str) -> Location | None:
         return await session.scalar(select(Location).where(Location.name == name))
 
     return in_session(settings, work)
-
-
-def error_next_to(page: str, field: str) -> str:
-    """The message shown beside one field (the macro gives it the id veld-<field>-fout)."""
-    match = re.search(rf'id="veld-{re.escape(field.replace(".", "-"))}-fout">(.*?)</p>', page, re.S)
-    assert match, f"no message next to {field}"
-    return html.unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip()
 
 
 def input_value(page: str, field: str) -> str:

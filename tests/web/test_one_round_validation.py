@@ -4,7 +4,6 @@ only after the first mistake is fixed."""
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import timedelta
 from uuid import uuid4
@@ -14,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from huiskamer.site.templating import today
-from tests.factories import api, csrf_token, login_as, make_location, make_token, make_user, post_form
+from tests.factories import api, csrf_token, error_next_to, login_as, make_location, make_token, make_user, post_form
 from tests.web import placement_api_helpers as placing
 from tests.web import progress_helpers as progress
 from tests.web.referral_helpers import errors_of, referral_body
@@ -24,13 +23,6 @@ from tests.web.referrals_web_helpers import browser, count_referrals, form_field
 @pytest.fixture
 def cast(test_settings):
     return make_cast(test_settings)
-
-
-def error_next_to(page: str, field: str) -> str:
-    """The message shown inside the field's own block (the macros give it the id veld-<field>-fout)."""
-    match = re.search(rf'id="veld-{re.escape(field.replace(".", "-"))}-fout">(.*?)</p>', page, re.S)
-    assert match, f"geen foutmelding bij {field}"
-    return html.unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip()
 
 
 def fields_with_errors(page: str) -> set[str]:

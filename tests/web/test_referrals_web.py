@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.factories import make_location
+from tests.factories import error_next_to, make_location
 from tests.web.referrals_web_helpers import (
     backdate,
     browser,
@@ -30,13 +30,6 @@ from tests.web.referrals_web_helpers import (
 @pytest.fixture
 def cast(test_settings):
     return make_cast(test_settings)
-
-
-def error_next_to(page: str, field: str) -> str:
-    """The message shown inside the field's own block (the macros give it the id veld-<field>-fout)."""
-    match = re.search(rf'id="veld-{re.escape(field.replace(".", "-"))}-fout">(.*?)</p>', page, re.S)
-    assert match, f"geen foutmelding bij {field}"
-    return html.unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip()
 
 
 def count_in_nav(page: str, label: str) -> int:
