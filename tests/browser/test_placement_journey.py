@@ -20,6 +20,7 @@ import pytest
 from babel.dates import format_date
 from playwright.sync_api import Page, expect
 
+from huiskamer.site.templating import today
 from tests.browser.conftest import axe_violations, log_in, screenshot
 
 pytestmark = pytest.mark.browser
@@ -112,12 +113,12 @@ def test_coordinator_holds_intake_offers_a_seat_and_records_the_yes(new_page, la
     page.goto("/wachtlijst")  # one location: straight to its waitlist
     page.wait_for_url(re.compile(r"/locaties/[^/]+/wachtlijst$"))
     location_path = urlparse(page.url).path.removesuffix("/wachtlijst")
-    start = next_monday(date.today())
+    start = next_monday(today())
     weekday = quiet_weekday(page, location_path, start)
     refer_child(page, given, family, weekday)
 
     # The intake, with one mistake: the parents' consent is not ticked.
-    page.locator("#veld-held_on").fill(date.today().isoformat())
+    page.locator("#veld-held_on").fill(today().isoformat())
     page.locator("#veld-goal_own_1").fill("Vriendjes maken op het schoolplein")
     page.locator("#veld-goal_own_1_code").select_option(label="Vriendjes maken")
     page.get_by_role("checkbox", name="Zelfvertrouwen").check()

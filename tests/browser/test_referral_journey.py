@@ -4,11 +4,12 @@ and the message. axe finds no WCAG 2.1 A/AA violation on these pages; screenshot
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from huiskamer.site.templating import today
 from tests.browser.conftest import axe_violations, go_to, log_in, screenshot
 
 pytestmark = pytest.mark.browser
@@ -65,7 +66,7 @@ def test_referrer_submits_coordinator_plans_intake_referrer_sees_it(new_page, la
     coordinator.get_by_role("button", name="In behandeling nemen").click()
     expect(coordinator.locator("summary", has_text="Intake plannen")).to_be_visible()
     coordinator.locator("summary", has_text="Intake plannen").click()
-    when = (date.today() + timedelta(days=3)).isoformat() + "T15:30"
+    when = (today() + timedelta(days=3)).isoformat() + "T15:30"
     coordinator.get_by_label("Datum en tijd van het intakegesprek").fill(when)
     coordinator.get_by_role("button", name="Intake plannen").click()
     coordinator.wait_for_load_state("networkidle")

@@ -11,7 +11,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Collection, Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from uuid import uuid4
 
@@ -26,6 +26,7 @@ from huiskamer.cli import main
 from huiskamer.config import Settings, normalise_database_url
 from huiskamer.db import metadata
 from huiskamer.demo import DEMO_PASSWORD, load_demo
+from huiskamer.site.templating import today
 from tests.conftest import BACKEND, POSTGRES_URL, _drop_postgres_database, _sync_url
 from tests.factories import in_session, login, make_token, make_user
 
@@ -90,7 +91,7 @@ def test_backup_while_the_app_writes_restores_every_row_into_an_empty_database(
     in_session(test_settings, load_demo)
     with sync_engine.begin() as connection:
         # The demo's year of attendance, less its first eleven months: the same tables, a quarter of the rows.
-        connection.execute(delete(Attendance).where(Attendance.day < date.today() - timedelta(days=30)))
+        connection.execute(delete(Attendance).where(Attendance.day < today() - timedelta(days=30)))
     with TestClient(create_app(test_settings), base_url="http://testserver.local") as client:
         with sync_engine.connect() as connection:
             admin_id = connection.scalar(select(User.id).where(User.email == ADMIN))

@@ -27,6 +27,7 @@ from huiskamer.auth.models import User
 from huiskamer.cli import upgrade_database
 from huiskamer.config import Settings
 from huiskamer.db import install_sqlite_pragmas
+from huiskamer.site.templating import today
 
 # Valid data must be accepted (positive_data_acceptance): any answer but 400 and 422. These operations have rules
 # that no schema can state, because they depend on today or on what the database holds: a date within a window
@@ -202,11 +203,11 @@ REAL_READS = [
 
 @pytest.mark.parametrize("role", ["admin", "coordinator"])
 def test_answers_about_real_records_keep_the_promises_of_the_openapi_document(api_schema, seeded, role):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     known = dict(seeded[1])
-    known.update(user_id=known["admin_id"], day=date.today().isoformat())
-    known.update({"from": (date.today() - timedelta(days=365)).isoformat(), "to": date.today().isoformat()})
+    known.update(user_id=known["admin_id"], day=today().isoformat())
+    known.update({"from": (today() - timedelta(days=365)).isoformat(), "to": today().isoformat()})
     answered = []
     for label, query in REAL_READS:
         operation = api_schema.find_operation_by_label(label)
