@@ -125,23 +125,22 @@ def test_settings(database_url: str, sync_engine) -> Settings:
         base_url="http://testserver.local",
         # Asked for by the second factor's own tests (tests/web/test_second_factor.py), not by every log-in.
         second_factor_required=False,
+        database_pool=False,  # see shared_app
     )
 
 
 # Building the app costs about 0.4 s of CPU (Litestar inspects every handler's signature), more than most tests
-# take. On SQLite an app keeps nothing of a test between its lifespans: state lives in the database, which every test
-# empties, so the tests of a process share the apps per settings (frozen, hence a key); a test with several browsers
-# at once gets as many different apps (``make_client``). Not on PostgreSQL: asyncpg's pooled connections belong to the
-# event loop that opened them, and a connection that a test left in the pool broke the next test's requests ("Event
-# loop is closed"), so there every test builds its own.
+# take. An app keeps nothing of a test between its lifespans: state lives in the database, which every test empties,
+# so the tests of a process share the apps per settings (frozen, hence a key); a test with several browsers at once
+# gets as many different apps (``make_client``). On PostgreSQL the apps keep no pool (``database_pool=False``):
+# asyncpg's connections belong to the event loop that opened them, every test client runs a loop of its own, and a
+# pooled connection left by one test broke the next test's requests ("Event loop is closed").
 _apps: dict[Settings, list] = {}
 
 
 def shared_app(settings: Settings, index: int = 0):
     from huiskamer.app import create_app
 
-    if BACKEND == "postgresql":
-        return create_app(settings)
     apps = _apps.setdefault(settings, [])
     while len(apps) <= index:
         apps.append(create_app(settings))

@@ -78,6 +78,9 @@ class Settings:
     # development (the demo: ``huiskamer start``), where a user may still set one up.
     second_factor_required: bool = True
     echo_sql: bool = False
+    # PostgreSQL: keep connections open in a pool per worker. Off (``HUISKAMER_DATABASE_POOL=0``) behind a pooler
+    # such as PgBouncer, which pools them itself, and in the tests, whose apps outlive the event loop of a test.
+    database_pool: bool = True
     smtp: SmtpSettings | None = None
     # How often the background worker looks for work (e-mail to send, offers that expired).
     worker_interval_seconds: float = 5.0
@@ -96,6 +99,7 @@ class Settings:
             base_url=os.environ.get("HUISKAMER_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
             organisation_name=" ".join(os.environ.get("HUISKAMER_ORGANISATION_NAME", "").split())[:120],
             echo_sql=_env_bool("HUISKAMER_ECHO_SQL", False),
+            database_pool=_env_bool("HUISKAMER_DATABASE_POOL", True),
             smtp=SmtpSettings.from_env(),
             worker_interval_seconds=float(os.environ.get("HUISKAMER_WORKER_INTERVAL", "5")),
             run_worker=_env_bool("HUISKAMER_RUN_WORKER", True),

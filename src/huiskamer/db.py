@@ -19,6 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.pool import NullPool
 
 from huiskamer.config import PROJECT_ROOT, Settings
 from huiskamer.errors import BUSY, Conflict
@@ -61,13 +62,17 @@ def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
     from huiskamer.site.transaction import request_transaction_handler
 
     engine_config = EngineConfig(echo=settings.echo_sql)
-    if not settings.is_sqlite:
+    if not settings.is_sqlite and settings.database_pool:
         engine_config = EngineConfig(
             echo=settings.echo_sql,
             pool_size=10,
             max_overflow=10,
             pool_pre_ping=True,
             connect_args=_jit_off(settings.database_url),
+        )
+    elif not settings.is_sqlite:
+        engine_config = EngineConfig(
+            echo=settings.echo_sql, poolclass=NullPool, connect_args=_jit_off(settings.database_url)
         )
     config = SQLAlchemyAsyncConfig(
         connection_string=settings.database_url,
