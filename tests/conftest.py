@@ -125,16 +125,16 @@ def test_settings(database_url: str, sync_engine) -> Settings:
         base_url="http://testserver.local",
         # Asked for by the second factor's own tests (tests/web/test_second_factor.py), not by every log-in.
         second_factor_required=False,
-        database_pool=False,  # see shared_app
     )
 
 
 # Building the app costs about 0.4 s of CPU (Litestar inspects every handler's signature), more than most tests
 # take. An app keeps nothing of a test between its lifespans: state lives in the database, which every test empties,
 # so the tests of a process share the apps per settings (frozen, hence a key); a test with several browsers at once
-# gets as many different apps (``make_client``). On PostgreSQL the apps keep no pool (``database_pool=False``):
-# asyncpg's connections belong to the event loop that opened them, every test client runs a loop of its own, and a
-# pooled connection left by one test broke the next test's requests ("Event loop is closed").
+# gets as many different apps (``make_client``). Every test client runs an event loop of its own, and asyncpg's
+# connections belong to the loop that opened them: a pooled connection left by one test broke the next test's
+# requests ("Event loop is closed"). So a test client closes its app's pooled connections on its own loop before
+# that loop ends (``_closing``).
 _apps: dict[Settings, list] = {}
 
 
@@ -152,12 +152,23 @@ def app(test_settings: Settings):
     return shared_app(test_settings)
 
 
+def _close_pooled_connections(test_client) -> None:
+    """Closes the connections the app's pool holds, on the test client's loop (which opened them)."""
+    from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
+
+    for plugin in test_client.app.plugins:
+        if isinstance(plugin, SQLAlchemyPlugin):
+            for config in plugin.config:
+                test_client.blocking_portal.call(config.get_engine().dispose)
+
+
 @pytest.fixture
 def client(app) -> Iterator:
     from litestar.testing import TestClient
 
     with TestClient(app, base_url="http://testserver.local") as test_client:
         yield test_client
+        _close_pooled_connections(test_client)
 
 
 @pytest.fixture
@@ -180,6 +191,7 @@ def make_client(test_settings: Settings) -> Iterator:
 
     yield make
     for test_client in clients:
+        _close_pooled_connections(test_client)
         test_client.__exit__(None, None, None)
 
 
