@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from huiskamer.mail.models import OutboxEmail
 from tests.factories import api, in_session, login_as, make_location, make_token, make_user, post_form
+from tests.service.test_outbox import Inbox, body_of, deliver, free_port, smtp_server, smtp_settings
 from tests.web.referral_helpers import referral_body, submit
 
 BASE_URL = "http://testserver.local"
@@ -99,6 +100,19 @@ def test_a_user_made_through_the_api_gets_the_invitation_by_email(test_settings,
     assert len(mails) == 1
     assert created["invitation_url"] in mails[0].body
     assert ORGANISATION in mails[0].body
+
+
+def test_once_sent_the_invitation_link_is_no_longer_in_the_database(test_settings, client):
+    token = make_token(test_settings, make_user(test_settings, "admin"))
+    body = {"email": "n.deboer@test.example", "name": "Noor de Boer", "role": "admin"}
+    link = client.post("/api/v1/users", json=body, headers=api(client, token)).json()["invitation_url"]
+    port = free_port()
+    with smtp_server(port, Inbox()) as inbox:
+        assert deliver(test_settings, smtp_settings(port)) == 1
+    assert link in body_of(inbox.messages[0])  # the mail that went out carried the link
+    (sent,) = [mail for mail in outbox(test_settings) if mail.to_address == "n.deboer@test.example"]
+    assert sent.sent_at is not None and sent.subject and sent.body == ""
+    assert client.get(link.removeprefix(BASE_URL)).status_code == 200  # and it still works, once
 
 
 def test_a_user_made_switched_off_gets_no_mail(test_settings, client):

@@ -119,6 +119,10 @@ async def deliver_due(sessions: async_sessionmaker[AsyncSession], smtp: SmtpSett
             else:
                 email.attempts += 1
                 email.sent_at = _now()
+                # The outbox is a queue, not an archive: once sent, the text is in the recipient's mailbox and the
+                # row keeps only who, what subject and when. An invitation's one-time link, still valid for days,
+                # thus stays in the database only until it went out.
+                email.body = ""
                 email.last_error = None
                 email.locked_until = None
                 sent += 1
