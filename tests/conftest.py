@@ -134,7 +134,7 @@ def test_settings(database_url: str, sync_engine) -> Settings:
 # gets as many different apps (``make_client``). Every test client runs an event loop of its own, and asyncpg's
 # connections belong to the loop that opened them: a pooled connection left by one test broke the next test's
 # requests ("Event loop is closed"). So a test client closes its app's pooled connections on its own loop before
-# that loop ends (``_closing``).
+# that loop ends (``_close_pooled_connections``).
 _apps: dict[Settings, list] = {}
 
 

@@ -79,7 +79,7 @@ class Settings:
     second_factor_required: bool = True
     echo_sql: bool = False
     # PostgreSQL: keep connections open in a pool per worker. Off (``HUISKAMER_DATABASE_POOL=0``) behind a pooler
-    # such as PgBouncer, which pools them itself, and in the tests, whose apps outlive the event loop of a test.
+    # such as PgBouncer, which pools them itself.
     database_pool: bool = True
     smtp: SmtpSettings | None = None
     # How often the background worker looks for work (e-mail to send, offers that expired).

@@ -62,17 +62,12 @@ def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
     from huiskamer.site.transaction import request_transaction_handler
 
     engine_config = EngineConfig(echo=settings.echo_sql)
-    if not settings.is_sqlite and settings.database_pool:
+    if not settings.is_sqlite:
+        pool: dict[str, Any] = {"pool_size": 10, "max_overflow": 10, "pool_pre_ping": True}
         engine_config = EngineConfig(
             echo=settings.echo_sql,
-            pool_size=10,
-            max_overflow=10,
-            pool_pre_ping=True,
             connect_args=_jit_off(settings.database_url),
-        )
-    elif not settings.is_sqlite:
-        engine_config = EngineConfig(
-            echo=settings.echo_sql, poolclass=NullPool, connect_args=_jit_off(settings.database_url)
+            **(pool if settings.database_pool else {"poolclass": NullPool}),
         )
     config = SQLAlchemyAsyncConfig(
         connection_string=settings.database_url,
