@@ -8,22 +8,17 @@ and nothing is lost."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import itertools
-import socket
 import time
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
 from uuid import UUID
 
 import pytest
-from aiosmtpd.controller import Controller
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from huiskamer.auth.models import User
@@ -34,75 +29,10 @@ from huiskamer.mail.models import OutboxEmail
 from huiskamer.mail.service import backoff, deliver_due, enqueue
 from huiskamer.worker import run_once
 from tests.factories import api, email_of, in_session, make_location, make_token, make_user
+from tests.mail_helpers import Inbox, body_of, deliver, free_port, outbox, sessions_for, smtp_server, smtp_settings
 from tests.web.referral_helpers import referral_body, status_in_db, submit
 
 NOTICE = "Er is een wijziging in een aanmelding. Log in om die te bekijken."
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it receives (optionally slowly, like a busy relay)."""
-
-    def __init__(self, delay: float = 0.0) -> None:
-        self.messages: list[EmailMessage] = []
-        self.raw: list[bytes] = []
-        self.delay = delay
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        self.raw.append(envelope.content)
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 Message accepted for delivery"
-
-
-def body_of(mail: EmailMessage) -> str:
-    return mail.get_content().replace("\r\n", "\n")  # SMTP carries CRLF line ends
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextlib.contextmanager
-def smtp_server(port: int, inbox: Inbox) -> Iterator[Inbox]:
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox
-    finally:
-        controller.stop()
-
-
-def smtp_settings(port: int) -> SmtpSettings:
-    return SmtpSettings(host="127.0.0.1", port=port, security="none", timeout_seconds=5)
-
-
-@contextlib.asynccontextmanager
-async def sessions_for(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """A session factory on an engine of its own, as a separate worker process would have."""
-    engine = create_async_engine(settings.database_url, poolclass=NullPool)
-    install_sqlite_pragmas(engine.sync_engine)
-    try:
-        yield async_sessionmaker(engine, expire_on_commit=False)
-    finally:
-        await engine.dispose()
-
-
-def deliver(settings: Settings, smtp: SmtpSettings | None) -> int:
-    async def go() -> int:
-        async with sessions_for(settings) as sessions:
-            return await deliver_due(sessions, smtp)
-
-    return asyncio.run(go())
-
-
-def outbox(settings: Settings) -> list[OutboxEmail]:
-    async def work(session: AsyncSession) -> list[OutboxEmail]:
-        return list((await session.scalars(select(OutboxEmail).order_by(OutboxEmail.created_at))).all())
-
-    return in_session(settings, work)
 
 
 def make_due_now(settings: Settings) -> None:

@@ -8,11 +8,10 @@ import html
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from huiskamer.auth.models import User
-from huiskamer.mail.models import OutboxEmail
 from tests.factories import in_session, make_user
+from tests.mail_helpers import outbox
 from tests.web.referrals_web_helpers import browser, make_cast, post, submit_form
 
 
@@ -26,13 +25,6 @@ def set_mail(settings: Any, user_id: Any, wanted: bool) -> str:
         user = await db.get(User, user_id)
         user.email_notifications = wanted
         return user.email
-
-    return in_session(settings, work)
-
-
-def outbox(settings: Any) -> list[OutboxEmail]:
-    async def work(db: Any) -> list[OutboxEmail]:
-        return list((await db.scalars(select(OutboxEmail).order_by(OutboxEmail.created_at))).all())
 
     return in_session(settings, work)
 

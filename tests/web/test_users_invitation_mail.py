@@ -9,11 +9,9 @@ import html
 import re
 
 import pytest
-from sqlalchemy import select
 
-from huiskamer.mail.models import OutboxEmail
-from tests.factories import api, in_session, login_as, make_location, make_token, make_user, post_form
-from tests.service.test_outbox import Inbox, body_of, deliver, free_port, smtp_server, smtp_settings
+from tests.factories import api, login_as, make_location, make_token, make_user, post_form
+from tests.mail_helpers import Inbox, body_of, deliver, free_port, outbox, smtp_server, smtp_settings
 from tests.web.referral_helpers import referral_body, submit
 
 BASE_URL = "http://testserver.local"
@@ -24,13 +22,6 @@ ORGANISATION = "Stichting De Schoor"
 def test_settings(test_settings):
     """The app of these tests runs with the organisation's name set."""
     return dataclasses.replace(test_settings, organisation_name=ORGANISATION)
-
-
-def outbox(settings) -> list[OutboxEmail]:
-    async def work(session):
-        return list((await session.scalars(select(OutboxEmail).order_by(OutboxEmail.created_at))).all())
-
-    return in_session(settings, work)
 
 
 def fresh_link(page_text: str) -> str | None:
