@@ -212,7 +212,7 @@ class Coordinator:
     client: httpx.AsyncClient
     locations: list[UUID]
     children: list[UUID]
-    pages: tuple[str, ...] = ()  # what this coordinator opens in turn (``--pages``); empty: every page
+    pages: tuple[str, ...]  # what this coordinator opens in turn (``--pages``)
 
     def path(self, kind: str, rnd: random.Random) -> str:
         last_year = today().year - 1
@@ -225,10 +225,12 @@ class Coordinator:
         }[kind]
 
 
-async def open_coordinator(base: str, session: str, locations: list[UUID], cast: Cast) -> Coordinator:
+async def open_coordinator(
+    base: str, session: str, locations: list[UUID], cast: Cast, pages: tuple[str, ...]
+) -> Coordinator:
     client = httpx.AsyncClient(base_url=base, cookies={SESSION_COOKIE: session}, timeout=60)
     children = [referral for location in locations for referral in cast.placed.get(location, [])]
-    coordinator = Coordinator(client, locations, children)
+    coordinator = Coordinator(client, locations, children, pages)
     for kind in PAGES:  # every page once: it answers, and the server has it warm
         response = await client.get(coordinator.path(kind, random.Random(0)))
         assert response.status_code == 200, (kind, response.status_code, response.text[:300])
@@ -262,9 +264,8 @@ async def tapping(phone: Phone, path: str, deadline: float, phase: Phase, rnd: r
 
 async def browsing(coordinator: Coordinator, deadline: float, phase: Phase, rnd: random.Random) -> None:
     await asyncio.sleep(rnd.uniform(*THINK))  # the coordinators do not all start at the same moment
-    pages = coordinator.pages or PAGES
     while True:
-        for kind in rnd.sample(pages, len(pages)):
+        for kind in rnd.sample(coordinator.pages, len(coordinator.pages)):
             if time.monotonic() >= deadline:
                 return
             started = time.perf_counter()
@@ -299,12 +300,12 @@ async def run_load(server: Server, cast: Cast, sessions: dict[str, list[str]], a
     phones = [await open_phone(server.base, session, path) for session in sessions["phones"]]
     coordinators = await asyncio.gather(
         *(
-            open_coordinator(server.base, session, cast.coordinators[n % len(cast.coordinators)][1], cast)
+            open_coordinator(
+                server.base, session, cast.coordinators[n % len(cast.coordinators)][1], cast, tuple(args.pages)
+            )
             for n, session in enumerate(sessions["coordinators"])
         )
     )
-    for coordinator in coordinators:
-        coordinator.pages = tuple(args.pages)
     print(f"    de daglijst van {cast.day}: {len(phones[0].keys)} kinderen", flush=True)
     totals = {ALONE: Phase(), MIXED: Phase()}
     try:

@@ -34,7 +34,7 @@ def test_the_apps_connections_are_configured(database_url):
 
 
 def test_without_a_pool_each_session_has_a_connection_of_its_own_that_still_runs_without_jit(database_url, monkeypatch):
-    """``HUISKAMER_DATABASE_POOL=0`` (behind PgBouncer, and in these tests): no pool, and the same connections."""
+    """``HUISKAMER_DATABASE_POOL=0`` (behind PgBouncer): no pool of our own, and connections set up as with one."""
     monkeypatch.setenv("HUISKAMER_DATABASE_URL", database_url)
     monkeypatch.setenv("HUISKAMER_DATABASE_POOL", "0")
     monkeypatch.setenv("HUISKAMER_DEV", "1")
