@@ -133,8 +133,9 @@ def test_settings(database_url: str, sync_engine) -> Settings:
 # so the tests of a process share the apps per settings (frozen, hence a key); a test with several browsers at once
 # gets as many different apps (``make_client``). Every test client runs an event loop of its own, and asyncpg's
 # connections belong to the loop that opened them: a pooled connection left by one test broke the next test's
-# requests ("Event loop is closed"). So a test client closes its app's pooled connections on its own loop before
-# that loop ends (``_close_pooled_connections``).
+# requests ("Event loop is closed"). advanced-alchemy's lifespan disposes the engine of a process's first app only:
+# a later config gets a unique state key ("db_engine_1") but the lifespan looks for "db_engine". So a test client
+# closes its app's pooled connections on its own loop before that loop ends (``_close_pooled_connections``).
 _apps: dict[Settings, list] = {}
 
 
