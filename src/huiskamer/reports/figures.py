@@ -20,15 +20,21 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    BindParameter,
     Date,
+    Executable,
     Integer,
+    Row,
+    Select,
     String,
     and_,
+    bindparam,
     case,
     cast,
     func,
@@ -36,6 +42,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    true,
     type_coerce,
     union_all,
 )
@@ -145,7 +152,7 @@ DEFINITIONS: dict[str, Definition] = {
 }
 
 
-# --- scope and time ------------------------------------------------------------------------------
+# --- scope, time and the statements' parameters --------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -154,18 +161,31 @@ class Scope:
 
     location_ids: tuple[UUID, ...] | None
 
-
-def _at_location(column: Any, scope: Scope) -> ColumnElement[bool]:
-    if scope.location_ids is None:
-        return literal(True)
-    return column.in_(scope.location_ids)
+    @property
+    def narrowed(self) -> bool:
+        return self.location_ids is not None
 
 
-def _referral_in_scope(column: Any, scope: Scope) -> ColumnElement[bool]:
-    """A referral belongs to the locations it is for (as in the coordinator's inbox)."""
-    if scope.location_ids is None:
-        return literal(True)
-    return column.in_(select(ReferralLocation.referral_id).where(ReferralLocation.location_id.in_(scope.location_ids)))
+# Every statement below is built once per shape (the dialect, a scope of some locations or all of them, how many
+# months) and then only executed, with named parameters for what changes from view to view: the period's days,
+# the scope's locations, the months' boundaries. Building them anew on every view took about half of a live
+# report's time in the serving process (cProfile of /rapportage for this year). They are written in the tables'
+# columns, not the ORM's attributes, so executing them also skips the ORM's layer: the answers are counts.
+_ATTENDANCE, _CHILDREN, _CLOSURES = Attendance.__table__.c, Child.__table__.c, ClosureDay.__table__.c
+_GOALS, _INTAKES, _SEATS = Goal.__table__.c, Intake.__table__.c, LocationCapacity.__table__.c
+_PLACEMENTS, _REFERRALS, _REFERRAL_LOCATIONS = Placement.__table__.c, Referral.__table__.c, ReferralLocation.__table__.c
+_MONTHLY = ATTENDANCE_MONTHS.c
+_SHAPES = 512  # statements kept per builder: a few per period length in months, per dialect and kind of scope
+
+
+def _day(name: str) -> BindParameter[date]:
+    return bindparam(name, type_=Date)
+
+
+FIRST, LAST = _day("first"), _day("last")  # the period's first and last day
+FROM_UTC = bindparam("from_utc", type_=_REFERRALS.submitted_at.type)  # the moment its first day begins
+UNTIL_UTC = bindparam("until_utc", type_=_REFERRALS.submitted_at.type)  # the moment after its last day
+LOCATIONS = bindparam("locations", expanding=True, type_=_PLACEMENTS.location_id.type)
 
 
 def day_start_utc(day: date) -> datetime:
@@ -173,66 +193,85 @@ def day_start_utc(day: date) -> datetime:
     return datetime.combine(day, time(0), AMSTERDAM).astimezone(UTC)
 
 
-def _submitted_in(period: Period) -> ColumnElement[bool]:
-    return and_(
-        Referral.submitted_at >= day_start_utc(period.start),
-        Referral.submitted_at < day_start_utc(period.end + timedelta(days=1)),
-    )
+def _parameters(scope: Scope, period: Period) -> dict[str, Any]:
+    """The values of FIRST, LAST, FROM_UTC, UNTIL_UTC and LOCATIONS (a statement ignores those it lacks)."""
+    return {
+        "first": period.start,
+        "last": period.end,
+        "from_utc": day_start_utc(period.start),
+        "until_utc": day_start_utc(period.end + timedelta(days=1)),
+        "locations": list(scope.location_ids or ()),
+    }
 
 
-def _month_of(column: Any, months: Sequence[Period], *, timestamp: bool = False) -> ColumnElement[int]:
-    """The index of the month (of ``months``) a date or timestamp falls in; rows are filtered to the period."""
-    if len(months) == 1:
+def _month_parameters(months: Sequence[Period]) -> dict[str, Any]:
+    """The values of ``_month_of``'s boundaries: the first day of every month but the first."""
+    found: dict[str, Any] = {}
+    for index, month in enumerate(months[1:], start=1):
+        found[f"month_{index}"] = month.start
+        found[f"month_utc_{index}"] = day_start_utc(month.start)
+    return found
+
+
+def _pieces(period: Period) -> tuple[tuple[bool, int], dict[str, date]]:
+    """The shape of ``Period.whole_months`` (whether it has whole months, how many days at its ends) and the values
+    of the pieces' parameters, for ``_attendance_units``."""
+    whole, edges = period.whole_months()
+    found = {} if whole is None else {"whole_first": whole.start, "whole_last": whole.end}
+    for index, edge in enumerate(edges):
+        found |= {f"edge_{index}_first": edge.start, f"edge_{index}_last": edge.end}
+    return (whole is not None, len(edges)), found
+
+
+def _at_location(column: Any, narrowed: bool) -> ColumnElement[bool]:
+    return column.in_(LOCATIONS) if narrowed else true()
+
+
+def _referral_in_scope(column: Any, narrowed: bool) -> ColumnElement[bool]:
+    """A referral belongs to the locations it is for (as in the coordinator's inbox)."""
+    if not narrowed:
+        return true()
+    return column.in_(select(_REFERRAL_LOCATIONS.referral_id).where(_REFERRAL_LOCATIONS.location_id.in_(LOCATIONS)))
+
+
+def _submitted_in() -> ColumnElement[bool]:
+    return and_(_REFERRALS.submitted_at >= FROM_UTC, _REFERRALS.submitted_at < UNTIL_UTC)
+
+
+def _month_of(column: Any, months: int, *, timestamp: bool = False) -> ColumnElement[int]:
+    """The index of the month (of ``months`` months, see ``_month_parameters``) a date or timestamp falls in; rows
+    are filtered to the period."""
+    if months == 1:
         return literal(0)
-    whens = [
-        (column < (day_start_utc(month.start) if timestamp else month.start), index - 1)
-        for index, month in enumerate(months)
-        if index > 0
-    ]
-    return case(*whens, else_=len(months) - 1)
+    boundary = (
+        (lambda index: bindparam(f"month_utc_{index}", type_=FROM_UTC.type))
+        if timestamp
+        else (lambda index: _day(f"month_{index}"))
+    )
+    return case(*[(column < boundary(index), index - 1) for index in range(1, months)], else_=months - 1)
 
 
-class _Dialect:
-    """The few expressions that SQLite and PostgreSQL write differently."""
-
-    def __init__(self, name: str) -> None:
-        self.postgres = name == "postgresql"
-
-    def day_number(self, column: Any) -> ColumnElement[int]:
-        """Days since 1 January 1970."""
-        if self.postgres:
-            return type_coerce(column - cast(literal("1970-01-01"), Date), Integer)
-        return cast(func.julianday(column) - 2440587.5, Integer)
-
-    def weekday_code(self, column: Any) -> ColumnElement[str]:
-        """'mon' … 'sun' for a date (constants written inline: no bound parameters in an expression that is
-        also grouped on)."""
-        if self.postgres:
-            number = cast(func.extract("isodow", column), Integer)
-            numbers = [index + 1 for index in range(7)]
-        else:
-            number = cast(func.strftime(literal_column("'%w'"), column), Integer)
-            numbers = [(index + 1) % 7 for index in range(7)]
-        # CASE n WHEN 1 THEN 'mon' …: the day's number worked out once, not once per WHEN.
-        return case(
-            *[(literal_column(str(n)), literal_column(f"'{code}'")) for n, code in zip(numbers, WEEKDAYS, strict=True)],
-            value=number,
-        )
+def _day_number(postgres: bool, column: Any) -> ColumnElement[int]:
+    """Days since 1 January 1970 (SQLite and PostgreSQL write it differently)."""
+    if postgres:
+        return type_coerce(column - cast(literal_column("'1970-01-01'"), Date), Integer)
+    return cast(func.julianday(column) - 2440587.5, Integer)
 
 
-def _dialect(db: AsyncSession) -> _Dialect:
-    return _Dialect(db.get_bind().dialect.name)
-
-
-def _has_weekday(code: Any) -> ColumnElement[bool]:
+def _has_weekday(code: str) -> ColumnElement[bool]:
     """Whether a placement's weekdays (a JSON list of codes such as ["mon", "thu"]) hold ``code``.
 
     The list is read as text, which SQLite and PostgreSQL both keep as written; the codes are a closed set of
     quoted three-letter words, so matching '"mon"' is exact."""
-    text = cast(Placement.weekdays, String)
-    if isinstance(code, str):
-        return text.like(f'%"{code}"%')
-    return text.like(literal('%"').op("||")(code).op("||")(literal('"%')))
+    return cast(_PLACEMENTS.weekdays, String).like(f'%"{code}"%')
+
+
+def _postgres(db: AsyncSession) -> bool:
+    return db.get_bind().dialect.name == "postgresql"
+
+
+async def _rows(db: AsyncSession, statement: Executable, parameters: dict[str, Any]) -> Sequence[Row[Any]]:
+    return (await db.execute(statement, parameters)).all()
 
 
 # --- the summary of one period -------------------------------------------------------------------
@@ -304,14 +343,14 @@ class Summary:
 
 async def summary(db: AsyncSession, scope: Scope, period: Period, *, with_waitlist: bool = True) -> Summary:
     """Every figure of one period for the locations in scope (``with_waitlist``: also today's waitlist)."""
-    sql = _dialect(db)
-    by_source = await _referrals_by_source(db, scope, period)
-    by_neighbourhood = await _referrals_by_neighbourhood(db, scope, period)
-    reached, recorded, present, absent = await _attendance(db, scope, period)
-    started, waiting = await _placements_started(db, sql, scope, period)
-    discharges = await _discharges(db, scope, period)
-    goals = await _goals(db, scope, period)
-    occupancy = await _occupancy(db, sql, scope, period)
+    postgres, narrowed, values = _postgres(db), scope.narrowed, _parameters(scope, period)
+    by_source = await _referrals_by_source(db, narrowed, values)
+    by_neighbourhood = await _referrals_by_neighbourhood(db, narrowed, values)
+    reached, recorded, present, absent = await _attendance(db, narrowed, period, values)
+    started, waiting = await _placements_started(db, postgres, narrowed, values)
+    discharges = await _discharges(db, narrowed, values)
+    goals = await _goals(db, narrowed, values)
+    occupancy = await _occupancy(db, postgres, narrowed, period, values)
     waitlist_now, waitlist_by_location = await waitlist_today(db, scope) if with_waitlist else (0, {})
     return Summary(
         period=period,
@@ -333,72 +372,87 @@ async def summary(db: AsyncSession, scope: Scope, period: Period, *, with_waitli
     )
 
 
-async def _referrals_by_source(db: AsyncSession, scope: Scope, period: Period) -> dict[str, int]:
-    rows = await db.execute(
-        select(Referral.source, func.count())
-        .where(_submitted_in(period), _referral_in_scope(Referral.id, scope))
-        .group_by(Referral.source)
+@lru_cache(maxsize=_SHAPES)
+def _referrals_by_source_statement(narrowed: bool) -> Select[Any]:
+    return (
+        select(_REFERRALS.source, func.count())
+        .where(_submitted_in(), _referral_in_scope(_REFERRALS.id, narrowed))
+        .group_by(_REFERRALS.source)
     )
+
+
+async def _referrals_by_source(db: AsyncSession, narrowed: bool, values: dict[str, Any]) -> dict[str, int]:
     found = dict.fromkeys(SOURCES, 0)
-    for source, count in rows.all():
+    for source, count in await _rows(db, _referrals_by_source_statement(narrowed), values):
         found[source] = found.get(source, 0) + count
     return found
 
 
-async def _referrals_by_neighbourhood(db: AsyncSession, scope: Scope, period: Period) -> dict[str | None, int]:
-    rows = await db.execute(
-        select(Child.neighbourhood, func.count())
-        .select_from(Referral)
-        .join(Child, Child.id == Referral.child_id)
-        .where(_submitted_in(period), _referral_in_scope(Referral.id, scope))
-        .group_by(Child.neighbourhood)
+@lru_cache(maxsize=_SHAPES)
+def _referrals_by_neighbourhood_statement(narrowed: bool) -> Select[Any]:
+    return (
+        select(_CHILDREN.neighbourhood, func.count())
+        .select_from(Referral.__table__.join(Child.__table__, _CHILDREN.id == _REFERRALS.child_id))
+        .where(_submitted_in(), _referral_in_scope(_REFERRALS.id, narrowed))
+        .group_by(_CHILDREN.neighbourhood)
     )
-    found = {neighbourhood: count for neighbourhood, count in rows.all()}
+
+
+async def _referrals_by_neighbourhood(
+    db: AsyncSession, narrowed: bool, values: dict[str, Any]
+) -> dict[str | None, int]:
+    found = dict(await _rows(db, _referrals_by_neighbourhood_statement(narrowed), values))
     return dict(sorted(found.items(), key=lambda item: (item[0] is None, (item[0] or "").lower())))
 
 
-def _attendance_units(scope: Scope, period: Period, months: Sequence[Period] | None = None) -> Any:
-    """Per referral (and month of ``months``): days present and days absent. The whole months of the period come
-    from the monthly totals the database keeps (``ATTENDANCE_MONTHS``), the days left at its ends from the day
-    records, so a year of all locations reads a few hundred thousand rows instead of millions."""
-    whole, edges = period.whole_months()
+def _attendance_units(narrowed: bool, pieces: tuple[bool, int], months: int | None = None) -> Any:
+    """Per referral (and month, of ``months`` months): days present and days absent. The whole months of the
+    period come from the monthly totals the database keeps (``ATTENDANCE_MONTHS``), the days left at its ends from
+    the day records, so a year of all locations reads a few hundred thousand rows instead of millions. ``pieces``
+    and their parameters: ``_pieces``."""
+    has_whole, edges = pieces
     parts = []
-    if whole is not None:
-        totals = ATTENDANCE_MONTHS.c
-        where = (totals.month.between(whole.start, whole.end), _at_location(totals.location_id, scope))
+    if has_whole:
+        where = (
+            _MONTHLY.month.between(_day("whole_first"), _day("whole_last")),
+            _at_location(_MONTHLY.location_id, narrowed),
+        )
         if months is None:
             # Summed per referral before the join with referrals: the join then meets a ninth of the rows.
             parts.append(
                 select(
-                    totals.referral_id,
-                    func.sum(totals.present).label("present"),
-                    func.sum(totals.absent).label("absent"),
+                    _MONTHLY.referral_id,
+                    func.sum(_MONTHLY.present).label("present"),
+                    func.sum(_MONTHLY.absent).label("absent"),
                 )
                 .where(*where)
-                .group_by(totals.referral_id)
+                .group_by(_MONTHLY.referral_id)
             )
         else:  # per month a referral has a row per location: summing first would gain little
-            month = _month_of(totals.month, months).label("month")
-            parts.append(select(month, totals.referral_id, totals.present, totals.absent).where(*where))
-    is_present = Attendance.status == "present"
-    for edge in edges:
-        month = [] if months is None else [_month_of(Attendance.day, months).label("month")]
+            month = _month_of(_MONTHLY.month, months).label("month")
+            parts.append(select(month, _MONTHLY.referral_id, _MONTHLY.present, _MONTHLY.absent).where(*where))
+    is_present = _ATTENDANCE.status == "present"
+    for index in range(edges):
+        month = [] if months is None else [_month_of(_ATTENDANCE.day, months).label("month")]
         parts.append(
             select(
                 *month,
-                Attendance.referral_id,
+                _ATTENDANCE.referral_id,
                 func.count().filter(is_present).label("present"),
                 func.count().filter(~is_present).label("absent"),
             )
-            .where(Attendance.day.between(edge.start, edge.end), _at_location(Attendance.location_id, scope))
-            .group_by(*month, Attendance.referral_id)
+            .where(
+                _ATTENDANCE.day.between(_day(f"edge_{index}_first"), _day(f"edge_{index}_last")),
+                _at_location(_ATTENDANCE.location_id, narrowed),
+            )
+            .group_by(*month, _ATTENDANCE.referral_id)
         )
     return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("units")
 
 
-def _attendance_per_child(scope: Scope, period: Period, months: Sequence[Period] | None = None) -> Any:
+def _attendance_per_child(narrowed: bool, pieces: tuple[bool, int], months: int | None = None) -> Any:
     """Per child (and month): days present and days absent, so a child placed twice counts once."""
-    units = _attendance_units(scope, period, months)
+    units = _attendance_units(narrowed, pieces, months)
     month = [] if months is None else [units.c.month]
     return (
         select(
@@ -406,8 +460,8 @@ def _attendance_per_child(scope: Scope, period: Period, months: Sequence[Period]
             func.sum(units.c.present).label("present"),
             func.sum(units.c.absent).label("absent"),
         )
-        .join(Referral, Referral.id == units.c.referral_id)
-        .group_by(*month, Referral.child_id)
+        .join(Referral.__table__, _REFERRALS.id == units.c.referral_id)
+        .group_by(*month, _REFERRALS.child_id)
         .subquery("per_child")
     )
 
@@ -422,106 +476,125 @@ def _children_counts(per_child: Any) -> list[Any]:
     ]
 
 
-async def _attendance(db: AsyncSession, scope: Scope, period: Period) -> tuple[int, int, int, int]:
-    row = (await db.execute(select(*_children_counts(_attendance_per_child(scope, period))))).one()
+@lru_cache(maxsize=_SHAPES)
+def _attendance_statement(narrowed: bool, pieces: tuple[bool, int]) -> Select[Any]:
+    return select(*_children_counts(_attendance_per_child(narrowed, pieces)))
+
+
+async def _attendance(
+    db: AsyncSession, narrowed: bool, period: Period, values: dict[str, Any]
+) -> tuple[int, int, int, int]:
+    pieces, days = _pieces(period)
+    row = (await _rows(db, _attendance_statement(narrowed, pieces), values | days))[0]
     return int(row[0]), int(row[1]), int(row[2]), int(row[3])
 
 
-def _waiting_days_expression(sql: _Dialect) -> ColumnElement[int]:
+def _waiting_days_expression(postgres: bool) -> ColumnElement[int]:
     # The intake's date only where the waitlist date is missing (COALESCE stops at the first value).
-    held_on = select(Intake.held_on).where(Intake.referral_id == Placement.referral_id).scalar_subquery()
-    waiting_since = func.coalesce(Referral.waiting_since, held_on)
-    days = sql.day_number(Placement.start_date) - sql.day_number(waiting_since)
+    held_on = select(_INTAKES.held_on).where(_INTAKES.referral_id == _PLACEMENTS.referral_id).scalar_subquery()
+    waiting_since = func.coalesce(_REFERRALS.waiting_since, held_on)
+    days = _day_number(postgres, _PLACEMENTS.start_date) - _day_number(postgres, waiting_since)
     return case((days < 0, 0), else_=days)
 
 
-async def _placements_started(db: AsyncSession, sql: _Dialect, scope: Scope, period: Period) -> tuple[int, WaitingDays]:
+@lru_cache(maxsize=_SHAPES)
+def _placements_started_statement(postgres: bool, narrowed: bool) -> Select[Any]:
     # The waiting days of each placement worked out once, in a subquery, and then counted and ranked.
     rows = (
-        select(_waiting_days_expression(sql).label("days"))
-        .select_from(Placement)
-        .join(Referral, Referral.id == Placement.referral_id)
-        .where(Placement.start_date.between(period.start, period.end), _at_location(Placement.location_id, scope))
+        select(_waiting_days_expression(postgres).label("days"))
+        .select_from(Placement.__table__.join(Referral.__table__, _REFERRALS.id == _PLACEMENTS.referral_id))
+        .where(_PLACEMENTS.start_date.between(FIRST, LAST), _at_location(_PLACEMENTS.location_id, narrowed))
         .subquery("started")
     )
-    if sql.postgres:
-        row = (
-            await db.execute(
-                select(
-                    func.count(),
-                    func.count(rows.c.days),
-                    func.percentile_cont(0.5).within_group(rows.c.days),
-                    func.percentile_cont(0.9).within_group(rows.c.days),
-                )
-            )
-        ).one()
-        median = None if row[2] is None else float(row[2])
-        p90 = None if row[3] is None else float(row[3])
-        return int(row[0]), WaitingDays(int(row[1]), median, p90)
-    histogram = (await db.execute(select(rows.c.days, func.count()).group_by(rows.c.days))).all()
-    started = sum(count for _, count in histogram)
+    if postgres:
+        return select(
+            func.count(),
+            func.count(rows.c.days),
+            func.percentile_cont(0.5).within_group(rows.c.days),
+            func.percentile_cont(0.9).within_group(rows.c.days),
+        )
+    return select(rows.c.days, func.count()).group_by(rows.c.days)
+
+
+async def _placements_started(
+    db: AsyncSession, postgres: bool, narrowed: bool, values: dict[str, Any]
+) -> tuple[int, WaitingDays]:
+    rows = await _rows(db, _placements_started_statement(postgres, narrowed), values)
+    if postgres:
+        started, known, median, p90 = rows[0]
+        return int(started), WaitingDays(
+            int(known), None if median is None else float(median), None if p90 is None else float(p90)
+        )
+    histogram = [(value, count) for value, count in rows]
     known = [(value, count) for value, count in histogram if value is not None]
-    return started, WaitingDays(
+    return sum(count for _, count in histogram), WaitingDays(
         sum(count for _, count in known), rules.percentile_cont(known, 0.5), rules.percentile_cont(known, 0.9)
     )
 
 
-async def _discharges(db: AsyncSession, scope: Scope, period: Period) -> dict[str, int]:
-    rows = await db.execute(
-        select(Placement.end_reason_code, func.count())
-        .where(Placement.end_date.between(period.start, period.end), _at_location(Placement.location_id, scope))
-        .group_by(Placement.end_reason_code)
+@lru_cache(maxsize=_SHAPES)
+def _discharges_statement(narrowed: bool) -> Select[Any]:
+    return (
+        select(_PLACEMENTS.end_reason_code, func.count())
+        .where(_PLACEMENTS.end_date.between(FIRST, LAST), _at_location(_PLACEMENTS.location_id, narrowed))
+        .group_by(_PLACEMENTS.end_reason_code)
     )
+
+
+async def _discharges(db: AsyncSession, narrowed: bool, values: dict[str, Any]) -> dict[str, int]:
     found = dict.fromkeys(DISCHARGE_REASONS, 0)
-    for reason, count in rows.all():
+    for reason, count in await _rows(db, _discharges_statement(narrowed), values):
         key = reason if reason in found else "other"
         found[key] += count
     return found
 
 
-async def _goals(db: AsyncSession, scope: Scope, period: Period) -> dict[str | None, GoalCounts]:
-    set_in = Goal.set_on.between(period.start, period.end)
-    reached_in = and_(Goal.status == "reached", Goal.closed_on.between(period.start, period.end))
-    rows = await db.execute(
-        select(Goal.dimension, func.count().filter(set_in), func.count().filter(reached_in))
-        .where(or_(set_in, reached_in), _referral_in_scope(Goal.referral_id, scope))
-        .group_by(Goal.dimension)
+@lru_cache(maxsize=_SHAPES)
+def _goals_statement(narrowed: bool) -> Select[Any]:
+    set_in = _GOALS.set_on.between(FIRST, LAST)
+    reached_in = and_(_GOALS.status == "reached", _GOALS.closed_on.between(FIRST, LAST))
+    return (
+        select(_GOALS.dimension, func.count().filter(set_in), func.count().filter(reached_in))
+        .where(or_(set_in, reached_in), _referral_in_scope(_GOALS.referral_id, narrowed))
+        .group_by(_GOALS.dimension)
     )
+
+
+async def _goals(db: AsyncSession, narrowed: bool, values: dict[str, Any]) -> dict[str | None, GoalCounts]:
     found: dict[str | None, GoalCounts] = {dimension: GoalCounts() for dimension in DIMENSIONS}
-    for dimension, set_count, reached_count in rows.all():
+    for dimension, set_count, reached_count in await _rows(db, _goals_statement(narrowed), values):
         key = dimension if dimension in DIMENSIONS else None
         before = found.get(key, GoalCounts())
         found[key] = GoalCounts(before.set + set_count, before.reached + reached_count)
     return found
 
 
-async def _occupancy(db: AsyncSession, sql: _Dialect, scope: Scope, period: Period) -> dict[str, Occupancy]:
+@lru_cache(maxsize=_SHAPES)
+def _capacities_statement(narrowed: bool) -> Select[Any]:
+    return (
+        select(_SEATS.location_id, _SEATS.weekday, _SEATS.seats, _SEATS.valid_from)
+        .where(_at_location(_SEATS.location_id, narrowed), _SEATS.valid_from <= LAST)
+        .order_by(_SEATS.valid_from)
+    )
+
+
+@lru_cache(maxsize=_SHAPES)
+def _closures_statement(narrowed: bool) -> Select[Any]:
+    return select(_CLOSURES.location_id, _CLOSURES.day, _CLOSURES.last_day).where(
+        _CLOSURES.day <= LAST, _CLOSURES.last_day >= FIRST, _at_location(_CLOSURES.location_id, narrowed)
+    )
+
+
+async def _occupancy(
+    db: AsyncSession, postgres: bool, narrowed: bool, period: Period, values: dict[str, Any]
+) -> dict[str, Occupancy]:
     """Seat-days used and offered per weekday over the opening days: every placement's days of that weekday
     within the period, less the closed days it covers; every location's seats valid on each day of that
     weekday, less its closed days."""
     steps: dict[Any, dict[str, list[tuple[date, int]]]] = defaultdict(lambda: defaultdict(list))
-    for location_id, weekday, seats, valid_from in (
-        await db.execute(
-            select(
-                LocationCapacity.location_id,
-                LocationCapacity.weekday,
-                LocationCapacity.seats,
-                LocationCapacity.valid_from,
-            )
-            .where(_at_location(LocationCapacity.location_id, scope), LocationCapacity.valid_from <= period.end)
-            .order_by(LocationCapacity.valid_from)
-        )
-    ).all():
+    for location_id, weekday, seats, valid_from in await _rows(db, _capacities_statement(narrowed), values):
         steps[location_id][weekday].append((valid_from, seats))
-    closure_rows = (
-        await db.execute(
-            select(ClosureDay.location_id, ClosureDay.day, ClosureDay.last_day).where(
-                ClosureDay.day <= period.end,
-                ClosureDay.last_day >= period.start,
-                _at_location(ClosureDay.location_id, scope),
-            )
-        )
-    ).all()
+    closure_rows = await _rows(db, _closures_statement(narrowed), values)
     seat_days = dict.fromkeys(WEEKDAYS, 0)
     for by_weekday in steps.values():
         for index, weekday in enumerate(WEEKDAYS):
@@ -540,11 +613,11 @@ async def _occupancy(db: AsyncSession, sql: _Dialect, scope: Scope, period: Peri
     for location_id, day in closed:
         weekday = WEEKDAYS[day.weekday()]
         seat_days[weekday] -= placement_rules.seats_on(steps.get(location_id, {}).get(weekday, ()), day)
-    placed = await _placed_days(db, sql, scope, period)
-    closed_placed = await _closed_placed_days(db, sql, scope, period)
+    placed = (await _rows(db, _placed_days_statement(postgres, narrowed), values))[0]
+    closed_placed = (await _rows(db, _closed_placed_days_statement(postgres, narrowed), values))[0]
     return {
         weekday: Occupancy(
-            placed_days=placed[weekday] - closed_placed[weekday],
+            placed_days=int(placed[index]) - int(closed_placed[index]),
             seat_days=seat_days[weekday],
             opening_days=rules.weekday_count(period, index),
         )
@@ -552,9 +625,9 @@ async def _occupancy(db: AsyncSession, sql: _Dialect, scope: Scope, period: Peri
     }
 
 
-def _weekday_days(sql: _Dialect, first: Any, last: Any) -> list[Any]:
+def _weekday_days(postgres: bool, first: Any, last: Any) -> list[Any]:
     """Per weekday, the number of days of that weekday from ``first`` to ``last`` (date expressions)."""
-    first_number, last_number = sql.day_number(first), sql.day_number(last)
+    first_number, last_number = _day_number(postgres, first), _day_number(postgres, last)
     counts = []
     for index in range(7):
         # Day n (counted from 1 January 1970, a Thursday) is this weekday when n ≡ index − 3 (mod 7); the count
@@ -564,7 +637,16 @@ def _weekday_days(sql: _Dialect, first: Any, last: Any) -> list[Any]:
     return counts
 
 
-async def _closed_placed_days(db: AsyncSession, sql: _Dialect, scope: Scope, period: Period) -> dict[str, int]:
+def _per_weekday(counts: list[Any]) -> list[Any]:
+    """Per weekday, the sum over the rows of ``counts[weekday]`` where the placement is on that weekday."""
+    return [
+        func.coalesce(func.sum(case((_has_weekday(weekday), counts[index]), else_=0)), 0)
+        for index, weekday in enumerate(WEEKDAYS)
+    ]
+
+
+@lru_cache(maxsize=_SHAPES)
+def _closed_placed_days_statement(postgres: bool, narrowed: bool) -> Select[Any]:
     """Per weekday, the days of that weekday on which a placement runs while its location is closed, within the
     period (closures of one location do not overlap)."""
 
@@ -580,74 +662,59 @@ async def _closed_placed_days(db: AsyncSession, sql: _Dialect, scope: Scope, per
             result = case((value < result, value), else_=result)
         return result
 
-    first = later(Placement.start_date, ClosureDay.day, literal(period.start, Date))
-    ends = case((Placement.end_date.is_(None), literal(period.end, Date)), else_=Placement.end_date)
-    last = earlier(ends, ClosureDay.last_day, literal(period.end, Date))
-    counts = _weekday_days(sql, first, last)
-    columns = [
-        func.coalesce(func.sum(case((_has_weekday(weekday), counts[index]), else_=0)), 0)
-        for index, weekday in enumerate(WEEKDAYS)
-    ]
-    row = (
-        await db.execute(
-            select(*columns)
-            .select_from(Placement)
-            .join(
-                ClosureDay,
-                and_(
-                    ClosureDay.location_id == Placement.location_id,
-                    Placement.start_date <= ClosureDay.last_day,
-                    or_(Placement.end_date.is_(None), Placement.end_date >= ClosureDay.day),
-                ),
-            )
-            .where(
-                _overlaps(period),
-                ClosureDay.day <= period.end,
-                ClosureDay.last_day >= period.start,
-                _at_location(Placement.location_id, scope),
-            )
+    first = later(_PLACEMENTS.start_date, _CLOSURES.day, FIRST)
+    ends = case((_PLACEMENTS.end_date.is_(None), LAST), else_=_PLACEMENTS.end_date)
+    last = earlier(ends, _CLOSURES.last_day, LAST)
+    closed_while_placed = and_(
+        _CLOSURES.location_id == _PLACEMENTS.location_id,
+        _PLACEMENTS.start_date <= _CLOSURES.last_day,
+        or_(_PLACEMENTS.end_date.is_(None), _PLACEMENTS.end_date >= _CLOSURES.day),
+    )
+    return (
+        select(*_per_weekday(_weekday_days(postgres, first, last)))
+        .select_from(Placement.__table__.join(ClosureDay.__table__, closed_while_placed))
+        .where(
+            _overlaps(),
+            _CLOSURES.day <= LAST,
+            _CLOSURES.last_day >= FIRST,
+            _at_location(_PLACEMENTS.location_id, narrowed),
         )
-    ).one()
-    return {weekday: int(row[index]) for index, weekday in enumerate(WEEKDAYS)}
+    )
 
 
-async def _placed_days(db: AsyncSession, sql: _Dialect, scope: Scope, period: Period) -> dict[str, int]:
+@lru_cache(maxsize=_SHAPES)
+def _placed_days_statement(postgres: bool, narrowed: bool) -> Select[Any]:
     """Per weekday, the days of that weekday that placements cover within the period (in one query)."""
-    first = case((Placement.start_date < period.start, period.start), else_=Placement.start_date)
-    last = case(
-        (or_(Placement.end_date.is_(None), Placement.end_date > period.end), period.end), else_=Placement.end_date
+    first = case((_PLACEMENTS.start_date < FIRST, FIRST), else_=_PLACEMENTS.start_date)
+    last = case((or_(_PLACEMENTS.end_date.is_(None), _PLACEMENTS.end_date > LAST), LAST), else_=_PLACEMENTS.end_date)
+    return select(*_per_weekday(_weekday_days(postgres, first, last))).where(
+        _overlaps(), _at_location(_PLACEMENTS.location_id, narrowed)
     )
-    first_number, last_number = sql.day_number(first), sql.day_number(last)
-    columns = []
-    for index, weekday in enumerate(WEEKDAYS):
-        # Day n (counted from 1 January 1970, a Thursday) is this weekday when n ≡ index − 3 (mod 7); the count
-        # of such n from a to b is ⌊(b − r)/7⌋ − ⌊(a − 1 − r)/7⌋, kept positive by a few thousand weeks.
-        offset = 7 * 10_000 - (index - 3) % 7
-        count = (last_number + offset) // 7 - (first_number - 1 + offset) // 7
-        columns.append(func.coalesce(func.sum(case((_has_weekday(weekday), count), else_=0)), 0))
-    row = (
-        await db.execute(select(*columns).where(_overlaps(period), _at_location(Placement.location_id, scope)))
-    ).one()
-    return {weekday: int(row[index]) for index, weekday in enumerate(WEEKDAYS)}
 
 
-def _overlaps(period: Period) -> ColumnElement[bool]:
+def _overlaps() -> ColumnElement[bool]:
     """A placement that runs on at least one day of the period."""
-    return and_(
-        Placement.start_date <= period.end, or_(Placement.end_date.is_(None), Placement.end_date >= period.start)
+    return and_(_PLACEMENTS.start_date <= LAST, or_(_PLACEMENTS.end_date.is_(None), _PLACEMENTS.end_date >= FIRST))
+
+
+@lru_cache(maxsize=_SHAPES)
+def _waitlist_statements(narrowed: bool) -> tuple[Select[Any], Select[Any]]:
+    """The children waiting today, and per location (a child waiting at two locations counts at each)."""
+    waiting = _REFERRALS.status == Status.WAITLISTED.value
+    total = select(func.count()).where(waiting, _referral_in_scope(_REFERRALS.id, narrowed))
+    by_location = (
+        select(_REFERRAL_LOCATIONS.location_id, func.count())
+        .join(Referral.__table__, _REFERRALS.id == _REFERRAL_LOCATIONS.referral_id)
+        .where(waiting, _at_location(_REFERRAL_LOCATIONS.location_id, narrowed))
+        .group_by(_REFERRAL_LOCATIONS.location_id)
     )
+    return total, by_location
 
 
 async def waitlist_today(db: AsyncSession, scope: Scope) -> tuple[int, dict[UUID, int]]:
-    waiting = Referral.status == Status.WAITLISTED.value
-    total = await db.scalar(select(func.count()).where(waiting, _referral_in_scope(Referral.id, scope)))
-    rows = await db.execute(
-        select(ReferralLocation.location_id, func.count())
-        .join(Referral, Referral.id == ReferralLocation.referral_id)
-        .where(waiting, _at_location(ReferralLocation.location_id, scope))
-        .group_by(ReferralLocation.location_id)
-    )
-    return int(total or 0), {location_id: count for location_id, count in rows.all()}
+    total, by_location = _waitlist_statements(scope.narrowed)
+    values = {"locations": list(scope.location_ids or ())}
+    return int((await _rows(db, total, values))[0][0] or 0), dict(await _rows(db, by_location, values))
 
 
 # --- trends per month ----------------------------------------------------------------------------
@@ -671,44 +738,55 @@ class MonthFigures:
         return rules.rate(self.present, self.present + self.absent)
 
 
+def _per_month(bucket: ColumnElement[int], *where: ColumnElement[bool]) -> Select[Any]:
+    rows = select(bucket.label("month")).where(*where).subquery()
+    return select(rows.c.month, func.count()).group_by(rows.c.month)
+
+
+@lru_cache(maxsize=_SHAPES)
+def _trend_statements(narrowed: bool, months: int) -> dict[str, Select[Any]]:
+    """Per count of ``MonthFigures`` (but attendance's): the count per month of the period, as (index, count)."""
+    goal_scope = _referral_in_scope(_GOALS.referral_id, narrowed)
+    placements_here = _at_location(_PLACEMENTS.location_id, narrowed)
+    return {
+        "referrals": _per_month(
+            _month_of(_REFERRALS.submitted_at, months, timestamp=True),
+            _submitted_in(),
+            _referral_in_scope(_REFERRALS.id, narrowed),
+        ),
+        "placements_started": _per_month(
+            _month_of(_PLACEMENTS.start_date, months), _PLACEMENTS.start_date.between(FIRST, LAST), placements_here
+        ),
+        "placements_ended": _per_month(
+            _month_of(_PLACEMENTS.end_date, months), _PLACEMENTS.end_date.between(FIRST, LAST), placements_here
+        ),
+        "goals_set": _per_month(_month_of(_GOALS.set_on, months), _GOALS.set_on.between(FIRST, LAST), goal_scope),
+        "goals_reached": _per_month(
+            _month_of(_GOALS.closed_on, months),
+            _GOALS.status == "reached",
+            _GOALS.closed_on.between(FIRST, LAST),
+            goal_scope,
+        ),
+    }
+
+
+@lru_cache(maxsize=_SHAPES)
+def _attendance_per_month_statement(narrowed: bool, pieces: tuple[bool, int], months: int) -> Select[Any]:
+    per_child = _attendance_per_child(narrowed, pieces, months)
+    return select(per_child.c.month, *_children_counts(per_child)).group_by(per_child.c.month)
+
+
 async def trends(db: AsyncSession, scope: Scope, period: Period) -> list[MonthFigures]:
     """The figures per calendar month of the period (the first and last month cut to the period)."""
     months = period.months()
+    pieces, days = _pieces(period)
+    values = _parameters(scope, period) | _month_parameters(months) | days
     found: list[dict[str, int]] = [{} for _ in months]
-
-    async def count_per_month(name: str, bucket: ColumnElement[int], *where: ColumnElement[bool]) -> None:
-        rows = select(bucket.label("month")).where(*where).subquery()
-        for index, count in (await db.execute(select(rows.c.month, func.count()).group_by(rows.c.month))).all():
+    for name, statement in _trend_statements(scope.narrowed, len(months)).items():
+        for index, count in await _rows(db, statement, values):
             found[int(index)][name] = int(count)
-
-    await count_per_month(
-        "referrals",
-        _month_of(Referral.submitted_at, months, timestamp=True),
-        _submitted_in(period),
-        _referral_in_scope(Referral.id, scope),
-    )
-    for name, column in (("placements_started", Placement.start_date), ("placements_ended", Placement.end_date)):
-        await count_per_month(
-            name,
-            _month_of(column, months),
-            column.between(period.start, period.end),
-            _at_location(Placement.location_id, scope),
-        )
-    goal_scope = _referral_in_scope(Goal.referral_id, scope)
-    await count_per_month(
-        "goals_set", _month_of(Goal.set_on, months), Goal.set_on.between(period.start, period.end), goal_scope
-    )
-    await count_per_month(
-        "goals_reached",
-        _month_of(Goal.closed_on, months),
-        Goal.status == "reached",
-        Goal.closed_on.between(period.start, period.end),
-        goal_scope,
-    )
-    per_child = _attendance_per_child(scope, period, months)
-    for index, reached, recorded, present, absent in (
-        await db.execute(select(per_child.c.month, *_children_counts(per_child)).group_by(per_child.c.month))
-    ).all():
+    statement = _attendance_per_month_statement(scope.narrowed, pieces, len(months))
+    for index, reached, recorded, present, absent in await _rows(db, statement, values):
         found[int(index)].update(
             children_reached=int(reached),
             children_recorded=int(recorded),
