@@ -62,7 +62,11 @@ def test_the_coordinator_sees_who_opened_the_dossier_and_downloads_everything(ne
     screenshot(page, f"wijzigingen-kind-{label}")
 
 
-def test_the_beheerder_searches_the_access_log(new_page):
+def test_the_beheerder_searches_the_access_log(new_page, live_database):
+    # The coordinator's own opening of a dossier, so that the test does not lean on another test having run first.
+    coordinator = new_page(1280)
+    log_in(coordinator, COORDINATOR)
+    coordinator.goto(f"/aanmeldingen/{_a_placed_child(Settings(database_url=live_database))}")
     page = new_page(1280)
     log_in(page, ADMIN)
     page.goto("/beheer/toegangslog")
