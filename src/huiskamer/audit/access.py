@@ -19,13 +19,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from huiskamer.audit.models import AccessLogEntry, AuditEvent
+from huiskamer.audit.models import AuditEvent
 
 if TYPE_CHECKING:
     from huiskamer.audit.hook import AuditActor
@@ -180,14 +180,15 @@ def _route_words(scope: Mapping[str, Any]) -> str:
     return path[:200]
 
 
-def take_pending(session: Session, events: list[AuditEvent]) -> list[AccessLogEntry]:
+def take_pending(session: Session, events: list[AuditEvent]) -> list[dict[str, Any]]:
     """At commit: resolves the noted records to children, gives the audit events their child, and returns one
-    access log entry per person, child and action (the first place it happened)."""
+    access log row per person, child and action (the first place it happened), as values to insert: a waitlist
+    names a hundred children, and objects of the ORM would cost more than the page itself."""
     notes: list[_Note] = session.info.pop(PENDING_ACCESS, [])
     if not notes:
         return []
     _resolve(session, notes)
-    entries: list[AccessLogEntry] = []
+    rows: list[dict[str, Any]] = []
     seen: set[tuple[Any, UUID, str]] = set()
     for note in notes:
         if note.event is not None:
@@ -198,19 +199,20 @@ def take_pending(session: Session, events: list[AuditEvent]) -> list[AccessLogEn
         if key in seen:
             continue
         seen.add(key)
-        entries.append(
-            AccessLogEntry(
-                at=note.at,
-                user_id=note.actor.id,
-                user_label=note.actor.label,
-                role=note.actor.role,
-                child_id=note.child_id,
-                action=note.action,
-                what=note.what[:200],
-            )
+        rows.append(
+            {
+                "id": uuid4(),
+                "at": note.at,
+                "user_id": note.actor.id,
+                "user_label": note.actor.label,
+                "role": note.actor.role,
+                "child_id": note.child_id,
+                "action": note.action,
+                "what": note.what[:200],
+            }
         )
     del events  # the events are updated through their notes
-    return entries
+    return rows
 
 
 def _resolve(session: Session, notes: list[_Note]) -> None:

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -57,6 +57,9 @@ def audit_hash(previous: str, row: Any, content: str) -> str:
 
 
 def access_hash(previous: str, row: Any) -> str:
+    """``row``: an entry as stored (its attributes), or the values of one about to be inserted (a mapping)."""
+    if isinstance(row, Mapping):
+        return _link(previous, [row[name] for name in _ACCESS_FIELDS])
     return _link(previous, [getattr(row, name) for name in _ACCESS_FIELDS])
 
 
@@ -101,15 +104,17 @@ def append_audit_events(session: Session, events: Sequence[AuditEvent]) -> None:
     _move_head(session, AUDIT_CHAIN, seq, previous)
 
 
-def append_access_entries(session: Session, entries: Sequence[AccessLogEntry]) -> None:
-    if not entries:
+def append_access_entries(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Gives each new access log row (its values, ``access.take_pending``) its place and hash, in order, and inserts
+    them in one statement."""
+    if not rows:
         return
     seq, previous = _take_head(session, ACCESS_CHAIN)
-    for entry in entries:
+    for row in rows:
         seq += 1
-        entry.seq = seq
-        entry.chain_hash = previous = access_hash(previous, entry)
-    session.add_all(entries)
+        row["seq"] = seq
+        row["chain_hash"] = previous = access_hash(previous, row)
+    session.execute(insert(AccessLogEntry.__table__), list(rows))
     _move_head(session, ACCESS_CHAIN, seq, previous)
 
 
