@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
+import os
 import weakref
 from collections.abc import AsyncIterator
 from typing import Any
@@ -96,13 +98,16 @@ _writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = w
 
 @contextlib.asynccontextmanager
 async def one_writer_per_process(db: AsyncSession) -> AsyncIterator[None]:
-    """On SQLite, the requests of this process that write take turns here before they ask SQLite for its write lock.
+    """On SQLite, the requests that write take turns here before they ask SQLite for its write lock: in order within
+    a process, and then across the processes through a lock on a file beside the database.
 
-    Not for correctness: SQLite's lock already lets one writer in at a time, across processes. For fairness: twenty
-    phones tapping at once in two workers would otherwise each hold a connection and wait in SQLite's busy handler,
-    which sleeps with a growing back-off and lets late-comers in first (a tap waited up to 1.5 s at p95 in
-    benchmarks/bench_day_list.py). Queued here, in order, only one connection per process waits for the lock.
-    PostgreSQL locks rows and needs none of this.
+    Not for correctness: SQLite's lock already lets one writer in at a time, across processes. For fairness: a writer
+    that finds the lock taken waits in SQLite's busy handler, which sleeps with a growing back-off (1, 2, 5, 10 ...
+    100 ms) and lets late-comers in first. Twenty phones tapping at once in one worker each waited there (a tap
+    waited up to 1.5 s at p95 in benchmarks/bench_day_list.py), hence the queue per process; and a worker whose
+    neighbour kept taking the lock for the taps it had queued slept through the whole back-off (tap p99 about
+    250 ms in benchmarks/bench_load.py with the phones alone), hence the file lock, which the kernel hands to the
+    next waiter the moment it is released. PostgreSQL locks rows and needs none of this.
     """
     if db.get_bind().dialect.name != "sqlite":
         yield
@@ -111,8 +116,36 @@ async def one_writer_per_process(db: AsyncSession) -> AsyncIterator[None]:
     gate = _writers.get(loop)
     if gate is None:
         gate = _writers[loop] = asyncio.Lock()
-    async with gate:
+    async with gate, _writers_across_processes(db.get_bind().url.database):
         yield
+
+
+@contextlib.asynccontextmanager
+async def _writers_across_processes(database: str | None) -> AsyncIterator[None]:
+    """An exclusive lock on ``<database>-writers.lock`` while the block runs (none for a database in memory).
+
+    Waited for in a thread, as the kernel's wait blocks; a request cancelled while it waits closes the file once the
+    lock came, so that the lock is never left held. Closing the file releases the lock, also when a process dies."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield
+        return
+    descriptor = os.open(f"{database}-writers.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        waiting = asyncio.ensure_future(asyncio.to_thread(fcntl.flock, descriptor, fcntl.LOCK_EX))
+        try:
+            await asyncio.shield(waiting)
+        except BaseException:
+            waiting.add_done_callback(lambda _: os.close(descriptor))
+            raise
+    except BaseException:
+        os.close(descriptor)
+        raise
+    try:
+        yield
+    finally:
+        os.close(descriptor)
 
 
 async def commit_or_busy(db: AsyncSession) -> None:

@@ -1,0 +1,86 @@
+"""On SQLite, writers of several server processes take turns through a lock on a file beside the database
+(``db.one_writer_per_process``): the next one goes in the moment the lock is released, not after SQLite's busy
+handler has slept, and a request cancelled while it waits never leaves the lock held. Real processes, a real file."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+from huiskamer.db import one_writer_per_process
+from tests.factories import run_coroutine
+
+HOLDER = """
+import asyncio, sys, time
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from huiskamer.db import one_writer_per_process
+
+async def main():
+    engine = create_async_engine(sys.argv[1])
+    async with AsyncSession(engine) as db, one_writer_per_process(db):
+        print("held", flush=True)
+        time.sleep(float(sys.argv[2]))
+    await engine.dispose()
+
+asyncio.run(main())
+"""
+
+
+def _hold_in_another_process(url: str, seconds: float) -> subprocess.Popen[str]:
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, url, str(seconds)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    return holder
+
+
+async def _take_turn(url: str, timeout: float) -> float:
+    """Seconds until this process's writer got its turn (TimeoutError after ``timeout``)."""
+    engine = create_async_engine(url)
+    started = time.monotonic()
+    try:
+        async with AsyncSession(engine) as db:
+            async with asyncio.timeout(timeout), one_writer_per_process(db):
+                return time.monotonic() - started
+    finally:
+        await engine.dispose()
+
+
+def test_a_writer_waits_for_the_writer_of_another_process_and_goes_in_when_it_is_done(tmp_path: Path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'writers.sqlite'}"
+    holder = _hold_in_another_process(url, 0.8)
+    try:
+        waited = run_coroutine(_take_turn(url, timeout=10))
+    finally:
+        holder.wait(10)
+    assert 0.4 < waited < 5
+    assert (tmp_path / "writers.sqlite-writers.lock").exists()
+    assert run_coroutine(_take_turn(url, timeout=1)) < 0.5  # nobody holds it now: at once
+
+
+def test_a_writer_cancelled_while_it_waits_leaves_the_lock_free(tmp_path: Path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'writers.sqlite'}"
+    holder = _hold_in_another_process(url, 0.8)
+    try:
+        try:
+            run_coroutine(_take_turn(url, timeout=0.2))
+        except TimeoutError:
+            pass
+        else:
+            raise AssertionError("the lock is held by the other process: the turn cannot have come within 0.2 s")
+    finally:
+        holder.wait(10)
+    # The cancelled wait got the lock when the holder ended, and let go of it at once: another process goes in (a
+    # lock left held would keep it waiting until the time-out, and fail the test).
+    started = time.monotonic()
+    assert subprocess.run([sys.executable, "-c", HOLDER, url, "0"], capture_output=True, timeout=20).returncode == 0
+    assert time.monotonic() - started < 15
+
+
+def test_a_database_in_memory_needs_no_lock_file(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert run_coroutine(_take_turn("sqlite+aiosqlite:///:memory:", timeout=1)) < 0.5
+    assert list(tmp_path.iterdir()) == []
