@@ -42,9 +42,8 @@ async def _take_turn(url: str, timeout: float) -> float:
     engine = create_async_engine(url)
     started = time.monotonic()
     try:
-        async with AsyncSession(engine) as db:
-            async with asyncio.timeout(timeout), one_writer_per_process(db):
-                return time.monotonic() - started
+        async with AsyncSession(engine) as db, asyncio.timeout(timeout), one_writer_per_process(db):
+            return time.monotonic() - started
     finally:
         await engine.dispose()
 
