@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from huiskamer.attendance.marking import lock_placement
 from huiskamer.attendance.models import Attendance
 from huiskamer.intake.models import Goal
 from huiskamer.locations.models import ClosureDay, LocationCapacity
@@ -276,6 +277,31 @@ def test_a_tap_of_today_logs_no_change(test_settings, world, sessions):
 
     before, after = sessions.run(place_and_tap)
     assert before > 0 and after == before
+
+
+def test_a_taps_lock_on_its_placement_logs_no_change_and_a_real_change_does(test_settings, world, sessions):
+    """On SQLite a tap takes the write lock with an update of its placement that changes nothing
+    (``lock_placement``). Such an update logs nothing: before, every tap logged its placement's whole span, and every
+    kept report of a period since the placement began went stale all day long. A real change still logs."""
+    today_utc = datetime.now(UTC).date()
+
+    async def writes(db: AsyncSession) -> int:
+        return int(await db.scalar(select(func.coalesce(func.sum(REPORT_CHANGES.c.writes), 0))))
+
+    async def lock_then_change(db: AsyncSession) -> tuple[int, int, int, int]:
+        placement = (await db.scalars(select(Placement).where(Placement.end_date.is_(None)))).first()
+        before = await writes(db)
+        assert await lock_placement(db, placement.id, placement.location_id, today_utc) is not None
+        after_lock = await writes(db)
+        await db.execute(update(Placement).where(Placement.id == placement.id).values(weekdays=placement.weekdays))
+        after_same = await writes(db)
+        placement.end_date = today_utc - timedelta(days=30)
+        await db.flush()
+        return before, after_lock, after_same, await writes(db)
+
+    before, after_lock, after_same, after_change = sessions.run(lock_then_change)
+    assert before > 0 and after_lock == before and after_same == before
+    assert after_change > before
 
 
 def test_the_worker_forgets_unused_entries_and_changes_that_can_no_longer_matter(test_settings, world, sessions):
