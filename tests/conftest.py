@@ -133,9 +133,8 @@ def test_settings(database_url: str, sync_engine) -> Settings:
 # so the tests of a process share the apps per settings (frozen, hence a key); a test with several browsers at once
 # gets as many different apps (``make_client``). Every test client runs an event loop of its own, and asyncpg's
 # connections belong to the loop that opened them: a pooled connection left by one test broke the next test's
-# requests ("Event loop is closed"). advanced-alchemy's lifespan disposes the engine of a process's first app only:
-# a later config gets a unique state key ("db_engine_1") but the lifespan looks for "db_engine". So a test client
-# closes its app's pooled connections on its own loop before that loop ends (``_close_pooled_connections``).
+# requests ("Event loop is closed"). The app's lifespan closes them when a test client ends (``app._lifespan``:
+# advanced-alchemy's own disposes only the engine of a process's first app).
 _apps: dict[Settings, list] = {}
 
 
@@ -153,23 +152,12 @@ def app(test_settings: Settings):
     return shared_app(test_settings)
 
 
-def _close_pooled_connections(test_client) -> None:
-    """Closes the connections the app's pool holds, on the test client's loop (which opened them)."""
-    from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
-
-    for plugin in test_client.app.plugins:
-        if isinstance(plugin, SQLAlchemyPlugin):
-            for config in plugin.config:
-                test_client.blocking_portal.call(config.get_engine().dispose)
-
-
 @pytest.fixture
 def client(app) -> Iterator:
     from litestar.testing import TestClient
 
     with TestClient(app, base_url="http://testserver.local") as test_client:
         yield test_client
-        _close_pooled_connections(test_client)
 
 
 @pytest.fixture
@@ -192,7 +180,6 @@ def make_client(test_settings: Settings) -> Iterator:
 
     yield make
     for test_client in clients:
-        _close_pooled_connections(test_client)
         test_client.__exit__(None, None, None)
 
 

@@ -58,14 +58,23 @@ from huiskamer.site.templating import template_config
 from huiskamer.worker import running_in_background
 
 
-def _worker_lifespan(settings: Settings, alchemy: SQLAlchemyAsyncConfig):
+def _lifespan(settings: Settings, alchemy: SQLAlchemyAsyncConfig):
+    """The background worker while the app runs (when configured), and the engine's connections closed when it stops.
+
+    advanced-alchemy's own lifespan disposes only the engine of the first app a process makes (a later config gets
+    another state key, ``db_engine_1``, which that lifespan does not look for). A process with several apps (the
+    tests, one per simulated worker) would otherwise keep pooled connections whose event loop has ended."""
+
     @asynccontextmanager
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
-        if not settings.run_worker:
-            yield
-            return
-        async with running_in_background(alchemy.get_engine(), settings):
-            yield
+        try:
+            if not settings.run_worker:
+                yield
+            else:
+                async with running_in_background(alchemy.get_engine(), settings):
+                    yield
+        finally:
+            await alchemy.get_engine().dispose()
 
     return lifespan
 
@@ -136,7 +145,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         state=State({"huiskamer_settings": settings, "huiskamer_alchemy": alchemy}),
         before_send=[security_headers(settings), push_boosted_url, allow_every_method],
-        lifespan=[_worker_lifespan(settings, alchemy)],
+        lifespan=[_lifespan(settings, alchemy)],
         request_max_body_size=2 * 1024 * 1024,
         debug=False,
     )
