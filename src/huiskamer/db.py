@@ -148,6 +148,28 @@ async def _writers_across_processes(database: str | None) -> AsyncIterator[None]
         os.close(descriptor)
 
 
+async def commit_in_turn(db: AsyncSession, *, writes: bool) -> None:
+    """Commits. On SQLite, a commit that ``writes`` the transaction's first write (the flush of pending objects, the
+    access log of what a page showed) takes its turn first (``one_writer_per_process``), as a tap does, instead of
+    sleeping in SQLite's busy handler while the turns go round: such a writer waited up to 600 ms there, and a tap
+    that had the turn then overslept the lock in the same back-off while every other tap queued behind it
+    (benchmarks/bench_load.py). A transaction that has written already holds SQLite's lock and commits at once:
+    waiting for a turn while holding the lock could deadlock with the writer whose turn it is."""
+    if writes and db.get_bind().dialect.name == "sqlite" and not await _has_written(db):
+        async with one_writer_per_process(db):
+            await db.commit()
+        return
+    await db.commit()
+
+
+async def _has_written(db: AsyncSession) -> bool:
+    """Whether the SQLite transaction has written (Python's sqlite3 begins a transaction at the first write only)."""
+    if not db.in_transaction():
+        return False
+    raw = await (await db.connection()).get_raw_connection()
+    return bool(getattr(raw.driver_connection, "in_transaction", True))
+
+
 async def commit_or_busy(db: AsyncSession) -> None:
     """Commits now, so that a lock that timed out reaches the user as a message (409) instead of the silent
     rollback of the request's own commit, which happens after the answer is chosen."""

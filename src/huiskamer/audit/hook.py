@@ -182,6 +182,14 @@ def note_use(session: Session, statement: Executable) -> None:
     session.info.setdefault(PENDING_USES, []).append(statement)
 
 
+def commit_writes(session: Session) -> bool:
+    """Whether a commit of the session now writes: changes not flushed yet, or what joins every commit (the uses,
+    the audit events, the reads of children's data)."""
+    info = session.info
+    pending = info.get(PENDING_USES) or info.get(PENDING_AUDIT) or access.has_pending(session)
+    return bool(pending or session.new or session.dirty or session.deleted)
+
+
 def _before_commit(session: Session) -> None:
     """Everything the transaction has to record joins its commit: the uses, the audit events of the last changes,
     and the reads of children's data, each in its chain (``audit.chain``)."""
@@ -204,8 +212,10 @@ def _after_rollback(session: Session) -> None:
 async def write_pending_views(session: AsyncSession) -> None:
     """Writes the reads the request's own transaction did not commit (it rolled back, or failed), in a short
     transaction of their own: what was shown stays recorded."""
+    from huiskamer.db import commit_in_turn
+
     if access.has_pending(session.sync_session) or session.sync_session.info.get(PENDING_USES):
-        await session.commit()
+        await commit_in_turn(session, writes=True)
 
 
 # --- writes in bulk -------------------------------------------------------------------------------------------

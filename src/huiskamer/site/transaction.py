@@ -12,7 +12,8 @@ from litestar.types import Message, Scope
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from huiskamer.audit.access import note_route
-from huiskamer.audit.hook import write_pending_views
+from huiskamer.audit.hook import commit_writes, write_pending_views
+from huiskamer.db import commit_in_turn
 
 logger = logging.getLogger("huiskamer.db")
 
@@ -40,7 +41,7 @@ async def end_request_transaction(message: Message, scope: Scope, session_scope_
             note_route(session, scope, message["status"])
             try:
                 if 200 <= message["status"] < 400:
-                    await session.commit()
+                    await commit_in_turn(session, writes=commit_writes(session.sync_session))
                 else:
                     await session.rollback()
             except Exception:
