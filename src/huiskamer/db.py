@@ -104,10 +104,10 @@ async def one_writer_per_process(db: AsyncSession) -> AsyncIterator[None]:
     Not for correctness: SQLite's lock already lets one writer in at a time, across processes. For fairness: a writer
     that finds the lock taken waits in SQLite's busy handler, which sleeps with a growing back-off (1, 2, 5, 10 ...
     100 ms) and lets late-comers in first. Twenty phones tapping at once in one worker each waited there (a tap
-    waited up to 1.5 s at p95 in benchmarks/bench_day_list.py), hence the queue per process; and a worker whose
-    neighbour kept taking the lock for the taps it had queued slept through the whole back-off (tap p99 about
-    250 ms in benchmarks/bench_load.py with the phones alone), hence the file lock, which the kernel hands to the
-    next waiter the moment it is released. PostgreSQL locks rows and needs none of this.
+    waited up to 1.5 s at p95 in benchmarks/bench_day_list.py), hence the queue per process. Between the workers
+    the same back-off applied, hence the file lock, which the kernel hands to the next waiter the moment it is
+    released (benchmarks/bench_load.py on SQLite, one run each: tap p95 64 -> 47 ms with the phones alone, 123 ->
+    87 ms with the coordinators browsing). PostgreSQL locks rows and needs none of this.
     """
     if db.get_bind().dialect.name != "sqlite":
         yield
