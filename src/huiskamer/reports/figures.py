@@ -243,11 +243,12 @@ def _month_of(column: Any, months: int, *, timestamp: bool = False) -> ColumnEle
     are filtered to the period."""
     if months == 1:
         return literal(0)
-    boundary = (
-        (lambda index: bindparam(f"month_utc_{index}", type_=FROM_UTC.type))
-        if timestamp
-        else (lambda index: _day(f"month_{index}"))
-    )
+
+    def boundary(index: int) -> BindParameter[Any]:
+        if timestamp:
+            return bindparam(f"month_utc_{index}", type_=FROM_UTC.type)
+        return _day(f"month_{index}")
+
     return case(*[(column < boundary(index), index - 1) for index in range(1, months)], else_=months - 1)
 
 
