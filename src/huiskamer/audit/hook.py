@@ -214,7 +214,7 @@ async def write_pending_views(session: AsyncSession) -> None:
     transaction of their own: what was shown stays recorded."""
     from huiskamer.db import commit_in_turn
 
-    if access.has_pending(session.sync_session) or session.sync_session.info.get(PENDING_USES):
+    if commit_writes(session.sync_session):
         await commit_in_turn(session, writes=True)
 
 

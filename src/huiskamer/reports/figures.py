@@ -234,8 +234,7 @@ def _referral_in_scope(column: Any, narrowed: bool) -> ColumnElement[bool]:
     return column.in_(select(_REFERRAL_LOCATIONS.referral_id).where(_REFERRAL_LOCATIONS.location_id.in_(LOCATIONS)))
 
 
-def _submitted_in() -> ColumnElement[bool]:
-    return and_(_REFERRALS.submitted_at >= FROM_UTC, _REFERRALS.submitted_at < UNTIL_UTC)
+SUBMITTED_IN = and_(_REFERRALS.submitted_at >= FROM_UTC, _REFERRALS.submitted_at < UNTIL_UTC)
 
 
 def _month_of(column: Any, months: int, *, timestamp: bool = False) -> ColumnElement[int]:
@@ -377,7 +376,7 @@ async def summary(db: AsyncSession, scope: Scope, period: Period, *, with_waitli
 def _referrals_by_source_statement(narrowed: bool) -> Select[Any]:
     return (
         select(_REFERRALS.source, func.count())
-        .where(_submitted_in(), _referral_in_scope(_REFERRALS.id, narrowed))
+        .where(SUBMITTED_IN, _referral_in_scope(_REFERRALS.id, narrowed))
         .group_by(_REFERRALS.source)
     )
 
@@ -394,7 +393,7 @@ def _referrals_by_neighbourhood_statement(narrowed: bool) -> Select[Any]:
     return (
         select(_CHILDREN.neighbourhood, func.count())
         .select_from(Referral.__table__.join(Child.__table__, _CHILDREN.id == _REFERRALS.child_id))
-        .where(_submitted_in(), _referral_in_scope(_REFERRALS.id, narrowed))
+        .where(SUBMITTED_IN, _referral_in_scope(_REFERRALS.id, narrowed))
         .group_by(_CHILDREN.neighbourhood)
     )
 
@@ -752,7 +751,7 @@ def _trend_statements(narrowed: bool, months: int) -> dict[str, Select[Any]]:
     return {
         "referrals": _per_month(
             _month_of(_REFERRALS.submitted_at, months, timestamp=True),
-            _submitted_in(),
+            SUBMITTED_IN,
             _referral_in_scope(_REFERRALS.id, narrowed),
         ),
         "placements_started": _per_month(
