@@ -8,6 +8,7 @@ import fcntl
 import os
 import weakref
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from advanced_alchemy.base import UUIDAuditBase, UUIDBase, orm_registry
@@ -22,6 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.pool import NullPool
+from sqlalchemy.util import await_only
 
 from huiskamer.config import PROJECT_ROOT, Settings
 from huiskamer.errors import BUSY, Conflict
@@ -86,6 +88,7 @@ def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
     )
     config.before_send_handler = request_transaction_handler(config.session_scope_key)
     install_sqlite_pragmas(config.get_engine().sync_engine)
+    install_turn_precedence(config.get_engine().sync_engine)
     if settings.dev_mode:
         from huiskamer.audit.hook import install_write_guard
 
@@ -93,7 +96,16 @@ def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
     return config
 
 
-_writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+@dataclass
+class _Turn:
+    """The writers' turn of one process (one event loop): its queue, and who holds it now."""
+
+    queue: asyncio.Lock = field(default_factory=asyncio.Lock)
+    holder: Any = None  # the DBAPI connection of the request that has the turn
+    released: asyncio.Future[None] | None = None
+
+
+_writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Turn] = weakref.WeakKeyDictionary()
 
 
 @contextlib.asynccontextmanager
@@ -113,11 +125,43 @@ async def one_writer_per_process(db: AsyncSession) -> AsyncIterator[None]:
         yield
         return
     loop = asyncio.get_running_loop()
-    gate = _writers.get(loop)
-    if gate is None:
-        gate = _writers[loop] = asyncio.Lock()
-    async with gate, _writers_across_processes(db.get_bind().url.database):
-        yield
+    turn = _writers.get(loop)
+    if turn is None:
+        turn = _writers[loop] = _Turn()
+    async with turn.queue, _writers_across_processes(db.get_bind().url.database):
+        raw = await (await db.connection()).get_raw_connection()
+        turn.holder, turn.released = raw.dbapi_connection, loop.create_future()
+        try:
+            yield
+        finally:
+            released, turn.holder, turn.released = turn.released, None, None
+            released.set_result(None)
+
+
+def install_turn_precedence(sync_engine: Engine) -> None:
+    """For the app's engine on SQLite (an async one: its statements run in a greenlet that can wait)."""
+    if sync_engine.dialect.name == "sqlite" and not event.contains(
+        sync_engine, "before_cursor_execute", _holder_goes_first
+    ):
+        event.listen(sync_engine, "before_cursor_execute", _holder_goes_first)
+
+
+def _holder_goes_first(conn: Any, *_statement: Any) -> None:
+    """While a request of this process has the writers' turn, the process's other requests wait at their next
+    statement until it is done. Once: a statement waits for one holder at most, so that nobody starves.
+
+    Every writer of every worker queues for the turn, so each millisecond it is held costs each of them a
+    millisecond. A tap holds it for about ten statements, and before each next one its task waits for the event
+    loop, which the coordinators' pages kept busy with their own steps: beside a page, a tap's 5 ms turn became
+    15-35 ms, and the taps queued behind it waited as long (benchmarks/bench_load.py). A connection that has begun
+    writing goes on: it holds SQLite's lock itself, so the holder may be waiting for it."""
+    turn = _writers.get(asyncio.get_running_loop())
+    if turn is None or turn.released is None:
+        return
+    raw = conn.connection.dbapi_connection
+    if raw is turn.holder or raw.driver_connection.in_transaction:
+        return
+    await_only(asyncio.shield(turn.released))
 
 
 @contextlib.asynccontextmanager

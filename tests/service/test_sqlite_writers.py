@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-from huiskamer.db import commit_in_turn, one_writer_per_process
+from huiskamer.db import commit_in_turn, install_turn_precedence, one_writer_per_process
 from tests.factories import run_coroutine
 
 HOLDER = """
@@ -114,3 +114,56 @@ def test_a_commit_that_makes_the_first_write_takes_its_turn_and_one_that_wrote_a
         assert run_coroutine(_commit_after(url, written_before=False)) > 0.3
     finally:
         holder.wait(10)
+
+
+# --- while a request has the turn, the process's other requests wait at their next statement -------------------
+
+
+async def _while_held(url: str, *, reader_wrote: bool = False, holders: int = 1) -> list[str]:
+    """What happened in which order: ``holders`` requests take the turn one after the other, each running a
+    statement and then keeping it 0.2 s (as a tap whose task waits for the event loop); a second request runs a
+    statement while the first holds it."""
+    engine = create_async_engine(url)
+    install_turn_precedence(engine.sync_engine)
+    order: list[str] = []
+    first_holds = asyncio.Event()
+    try:
+        async with AsyncSession(engine) as reader:
+            await reader.execute(text("CREATE TABLE IF NOT EXISTS views (n INTEGER)"))
+            await reader.commit()
+            await reader.execute(text("INSERT INTO views VALUES (1)") if reader_wrote else text("SELECT 1"))
+
+            async def hold(n: int) -> None:
+                async with AsyncSession(engine) as db, one_writer_per_process(db):
+                    first_holds.set()
+                    await db.execute(text("SELECT count(*) FROM views"))  # the holder's own statements go on
+                    await asyncio.sleep(0.2)
+                    order.append(f"holder {n} done")
+
+            async def read() -> None:
+                await first_holds.wait()
+                await reader.execute(text("SELECT 2"))
+                order.append("reader")
+
+            await asyncio.gather(*(hold(n) for n in range(1, holders + 1)), read())
+            await reader.rollback()
+        return order
+    finally:
+        await engine.dispose()
+
+
+def test_a_statement_of_another_request_waits_while_a_request_of_this_process_has_the_turn(tmp_path: Path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'writers.sqlite'}"
+    assert run_coroutine(_while_held(url)) == ["holder 1 done", "reader"]
+
+
+def test_a_request_that_has_begun_writing_does_not_wait_for_the_holder(tmp_path: Path):
+    """It holds SQLite's write lock itself: the holder may be waiting for it to finish."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'writers.sqlite'}"
+    assert run_coroutine(_while_held(url, reader_wrote=True)) == ["reader", "holder 1 done"]
+
+
+def test_a_statement_waits_for_one_holder_only(tmp_path: Path):
+    """Taps in a row (the next one takes the turn the moment the last lets go) do not starve a page."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'writers.sqlite'}"
+    assert run_coroutine(_while_held(url, holders=2)) == ["holder 1 done", "reader", "holder 2 done"]
