@@ -38,6 +38,7 @@ from huiskamer.locations import web as locations_web
 from huiskamer.organisation import web as organisation_web
 from huiskamer.placements import api as placements_api
 from huiskamer.placements import web as placements_web
+from huiskamer.precedence import UrgentFirst
 from huiskamer.progress import api as progress_api
 from huiskamer.progress import web as progress_web
 from huiskamer.referrals import api as referrals_api
@@ -129,7 +130,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ],
         plugins=[SQLAlchemyPlugin(config=alchemy), HTMXPlugin()],
-        middleware=[RefuseMalformedPaths(), AuthenticationMiddleware(), _csrf(settings)],
+        middleware=[UrgentFirst(), RefuseMalformedPaths(), AuthenticationMiddleware(), _csrf(settings)],
         guards=[require_login],
         dependencies=dependencies,
         exception_handlers={Exception: handle_exception},

@@ -23,7 +23,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.pool import NullPool
-from sqlalchemy.util import await_only
 
 from huiskamer.config import PROJECT_ROOT, Settings
 from huiskamer.errors import BUSY, Conflict
@@ -63,6 +62,7 @@ def _jit_off(url: str) -> dict[str, Any]:
 
 def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
     # Imported here: the handler writes audit events, whose model needs this module's base classes first.
+    from huiskamer import precedence
     from huiskamer.site.transaction import request_transaction_handler
 
     engine_config = EngineConfig(echo=settings.echo_sql)
@@ -88,7 +88,7 @@ def alchemy_config(settings: Settings) -> SQLAlchemyAsyncConfig:
     )
     config.before_send_handler = request_transaction_handler(config.session_scope_key)
     install_sqlite_pragmas(config.get_engine().sync_engine)
-    install_turn_precedence(config.get_engine().sync_engine)
+    precedence.install(config.get_engine().sync_engine)
     if settings.dev_mode:
         from huiskamer.audit.hook import install_write_guard
 
@@ -138,30 +138,16 @@ async def one_writer_per_process(db: AsyncSession) -> AsyncIterator[None]:
             released.set_result(None)
 
 
-def install_turn_precedence(sync_engine: Engine) -> None:
-    """For the app's engine on SQLite (an async one: its statements run in a greenlet that can wait)."""
-    if sync_engine.dialect.name == "sqlite" and not event.contains(
-        sync_engine, "before_cursor_execute", _holder_goes_first
-    ):
-        event.listen(sync_engine, "before_cursor_execute", _holder_goes_first)
+def holds_turn(loop: asyncio.AbstractEventLoop, conn: Any) -> bool:
+    """Whether ``conn`` (a Connection) is the one of the request that has this process's writers' turn."""
+    turn = _writers.get(loop)
+    return turn is not None and turn.holder is not None and conn.connection.dbapi_connection is turn.holder
 
 
-def _holder_goes_first(conn: Any, *_statement: Any) -> None:
-    """While a request of this process has the writers' turn, the process's other requests wait at their next
-    statement until it is done. Once: a statement waits for one holder at most, so that nobody starves.
-
-    Every writer of every worker queues for the turn, so each millisecond it is held costs each of them a
-    millisecond. A tap holds it for about ten statements, and before each next one its task waits for the event
-    loop, which the coordinators' pages kept busy with their own steps: beside a page, a tap's 5 ms turn became
-    15-35 ms, and the taps queued behind it waited as long (benchmarks/bench_load.py). A connection that has begun
-    writing goes on: it holds SQLite's lock itself, so the holder may be waiting for it."""
-    turn = _writers.get(asyncio.get_running_loop())
-    if turn is None or turn.released is None:
-        return
-    raw = conn.connection.dbapi_connection
-    if raw is turn.holder or raw.driver_connection.in_transaction:
-        return
-    await_only(asyncio.shield(turn.released))
+def turn_released(loop: asyncio.AbstractEventLoop) -> asyncio.Future[None] | None:
+    """While a request of this process has the writers' turn: what is done when it passes the turn on."""
+    turn = _writers.get(loop)
+    return turn.released if turn is not None else None
 
 
 @contextlib.asynccontextmanager

@@ -13,7 +13,8 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-from huiskamer.db import commit_in_turn, install_turn_precedence, one_writer_per_process
+from huiskamer import precedence
+from huiskamer.db import commit_in_turn, one_writer_per_process
 from tests.factories import run_coroutine
 
 HOLDER = """
@@ -124,7 +125,7 @@ async def _while_held(url: str, *, reader_wrote: bool = False, holders: int = 1)
     statement and then keeping it 0.2 s (as a tap whose task waits for the event loop); a second request runs a
     statement while the first holds it."""
     engine = create_async_engine(url)
-    install_turn_precedence(engine.sync_engine)
+    precedence.install(engine.sync_engine)
     order: list[str] = []
     first_holds = asyncio.Event()
     try:

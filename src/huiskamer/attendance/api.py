@@ -32,6 +32,7 @@ from huiskamer.attendance.schemas import (
 )
 from huiskamer.attendance.service import ChildOnList
 from huiskamer.errors import InvalidInput
+from huiskamer.precedence import URGENT
 from huiskamer.site.apidoc import api_doc, path_date, query
 from huiskamer.site.deps import AppSettings, CurrentActor, DbSession, json_body
 from huiskamer.site.templating import today
@@ -94,6 +95,7 @@ async def show_day(
 @put(
     "/api/v1/locations/{location_id:uuid}/attendance/{day:str}/{placement_id:uuid}",
     name="api_attendance_mark",
+    opt={URGENT: True},
     tags=["attendance"],
     **api_doc(MarkOut, body=MarkIn, errors=(403, 404, 409, 422)),
 )

@@ -40,6 +40,7 @@ from huiskamer.auth.actor import Actor
 from huiskamer.auth.guards import require_coordinator
 from huiskamer.errors import Conflict, InvalidInput, NotFound
 from huiskamer.locations.schemas import location_uuid
+from huiskamer.precedence import URGENT
 from huiskamer.site.deps import AppSettings, CurrentActor, DbSession, form_data
 from huiskamer.site.forms import typed_values
 from huiskamer.site.htmx import wants_fragment
@@ -90,7 +91,7 @@ def _day_page(request: Request[Any, Any, Any], context: dict[str, Any], **option
     return day_page(request, "attendance/day_list.html", context, title=f"Daglijst {listed.location_name}", **options)
 
 
-@get("/daglijst", name="day_list_today")
+@get("/daglijst", name="day_list_today", opt={URGENT: True})
 async def day_list_today(
     request: Request[Any, Any, Any],
     actor: CurrentActor,
@@ -106,7 +107,7 @@ async def day_list_today(
     return page(request, "attendance/choose.html", title="Daglijst", **context)
 
 
-@get(BASE, name="day_list_page")
+@get(BASE, name="day_list_page", opt={URGENT: True})
 async def day_list_page(
     request: Request[Any, Any, Any],
     location_id: FromPath[str],
@@ -131,7 +132,7 @@ async def day_list_page(
     return _day_page(request, context)
 
 
-@get(f"{BASE}/{{day:str}}", name="day_list_on")
+@get(f"{BASE}/{{day:str}}", name="day_list_on", opt={URGENT: True})
 async def day_list_on(
     request: Request[Any, Any, Any],
     location_id: FromPath[str],
@@ -311,7 +312,7 @@ async def _sheet(
     return await _answer(request, actor, db_session, location, day, action.placement_id, work, done, data=action.fields)
 
 
-@post(f"{BASE}/{{day:str}}", name="day_list_sheet")
+@post(f"{BASE}/{{day:str}}", name="day_list_sheet", opt={URGENT: True})
 async def sheet(
     request: Request[Any, Any, Any],
     location_id: FromPath[str],
