@@ -23,12 +23,12 @@ import asyncio
 import contextlib
 import re
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextvars import ContextVar
 from typing import Any
 
 from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.util import await_only
@@ -36,7 +36,7 @@ from sqlalchemy.util import await_only
 from huiskamer import db
 
 URGENT = "urgent"  # the key in a route handler's ``opt``
-LONGEST_WAIT = 1.0  # seconds a statement waits at most (a safety net: the rules above already exclude a deadlock)
+LONGEST_WAIT = 0.25  # seconds a statement waits at most; a tap takes 10-50 ms (and the rules exclude a deadlock)
 
 _urgent_here: ContextVar[bool] = ContextVar("urgent_request", default=False)
 _in_flight: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, set[asyncio.Future[None]]] = (
@@ -55,24 +55,36 @@ class UrgentFirst(ASGIMiddleware):
         return not scope["route_handler"].opt.get(URGENT)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        async with urgent_request():
-            await next_app(scope, receive, send)
+        async with urgent_request() as done:
+
+            async def send_then_done(message: Message) -> None:
+                await send(message)  # the answer's start: the request's transaction has ended (site.transaction)
+                if message["type"] == "http.response.start":
+                    done()  # the body may go slowly to a phone on a poor network: nobody waits for that
+
+            await next_app(scope, receive, send_then_done)
 
 
 @contextlib.asynccontextmanager
-async def urgent_request() -> AsyncIterator[None]:
-    """This task's request is urgent (and in flight) while the block runs."""
+async def urgent_request() -> AsyncIterator[Callable[[], None]]:
+    """This task's request is urgent while the block runs, and in flight until the block ends or it calls what the
+    block is given."""
     loop = asyncio.get_running_loop()
     flights = _in_flight.setdefault(loop, set())
-    done: asyncio.Future[None] = loop.create_future()
-    flights.add(done)
+    flight: asyncio.Future[None] = loop.create_future()
+    flights.add(flight)
+
+    def done() -> None:
+        flights.discard(flight)
+        if not flight.done():
+            flight.set_result(None)
+
     token = _urgent_here.set(True)
     try:
-        yield
+        yield done
     finally:
         _urgent_here.reset(token)
-        flights.discard(done)
-        done.set_result(None)
+        done()
 
 
 def in_urgent_request() -> bool:

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from litestar import Litestar, get
+from litestar.response import Stream
 from litestar.testing import TestClient
 from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
@@ -22,6 +23,12 @@ from tests.factories import run_coroutine
 # A write that changes nothing (no row has this chain): as a page's first write, before its commit.
 NO_CHANGE = text("UPDATE chain_heads SET seq = seq WHERE chain = 'geen'")
 READ = text("SELECT 1")
+
+
+@pytest.fixture(autouse=True)
+def _patient(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scenarios' taps take tenths of seconds; the bound on a wait has a test of its own."""
+    monkeypatch.setattr(precedence, "LONGEST_WAIT", 5.0)
 
 
 async def _with_engine(url: str, scenario: Callable[[AsyncEngine, list[str]], Awaitable[None]]) -> list[str]:
@@ -166,11 +173,23 @@ async def _page_route() -> dict[str, bool]:
     return {"urgent": precedence.in_urgent_request(), "in_flight": precedence.urgent_in_flight()}
 
 
+@get("/urgent-body", opt={precedence.URGENT: True})
+async def _urgent_body_route() -> Stream:
+    async def body() -> AsyncIterator[str]:
+        yield f"{precedence.urgent_in_flight()}"
+
+    return Stream(body())
+
+
 def test_the_middleware_marks_the_requests_of_urgent_routes_only():
-    app = Litestar(route_handlers=[_urgent_route, _page_route], middleware=[precedence.UrgentFirst()])
+    app = Litestar(
+        route_handlers=[_urgent_route, _page_route, _urgent_body_route], middleware=[precedence.UrgentFirst()]
+    )
     with TestClient(app) as client:
         assert client.get("/urgent").json() == {"urgent": True, "in_flight": 1}
         assert client.get("/page").json() == {"urgent": False, "in_flight": 0}
+        # Once the answer has started, nobody waits for it: a phone on a poor network may take its time.
+        assert client.get("/urgent-body").text == "0"
 
 
 def test_the_day_list_and_its_taps_are_the_urgent_routes(test_settings):
