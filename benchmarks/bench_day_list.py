@@ -76,10 +76,21 @@ class Server:
     process: subprocess.Popen
     base: str
 
+    @property
+    def port(self) -> int:
+        return int(self.base.rsplit(":", 1)[1])
+
     def cpu_seconds(self) -> float:
         """User and system time of every process of the server (uvicorn's parent and its workers)."""
-        total = 0.0
-        group = os.getpgid(self.process.pid)
+        utime_and_stime = (int(fields[11]) + int(fields[12]) for _pid, fields in self._processes())
+        return sum(utime_and_stime) / CLOCK_TICKS
+
+    def process_ids(self) -> list[int]:
+        return [pid for pid, _fields in self._processes()]
+
+    def _processes(self) -> list[tuple[int, list[str]]]:
+        """Every process in the server's process group, with the fields of its /proc/{pid}/stat from the state on."""
+        group, found = os.getpgid(self.process.pid), []
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue
@@ -89,8 +100,8 @@ class Server:
             except OSError:
                 continue
             if int(fields[2]) == group:  # pgrp
-                total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
-        return total
+                found.append((int(entry), fields))
+        return found
 
     def stop(self) -> None:
         try:

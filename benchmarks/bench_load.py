@@ -8,7 +8,8 @@ that the script creates and drops; about five minutes per database). ``--backend
 The data: the app's own demo organisation (``huiskamer demo``: four huiskamers, an inbox, a waitlist of about 230
 children, about 180 placed with a year of attendance, progress and concerns), so that every page a coordinator
 opens has what it has in real life. The server is ``huiskamer serve --workers 2``, a real process on this machine
-(its background worker on, as in production); the load comes from this process over HTTP.
+(its background worker on, as in production); the load comes from this process over HTTP, each phone and each
+coordinator on a connection of its own, spread evenly over the two workers (``spread_over_workers``).
 
 - **Phones**: ``--phones`` kinderwerkers of the big huiskamer, each its own session, tap its day list of the most
   recent weekday as ``static/js/daglijst.js`` posts a tap (a new tap id each time), each about a second after
@@ -39,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import secrets
@@ -327,6 +329,8 @@ async def run_load(server: Server, cast: Cast, sessions: dict[str, list[str]], a
         )
     )
     print(f"    de daglijst van {cast.day}: {len(phones[0].keys)} kinderen", flush=True)
+    spread = [await spread_over_workers(server, group) for group in (phones, coordinators)]
+    print(f"    over de workers: telefoons {spread[0]}, coördinatoren {spread[1]}", flush=True)
     totals = {ALONE: Phase(), MIXED: Phase()}
     try:
         warm = await run_phase(server, phones, coordinators, path, args.warm_up, args.tap_pause)
@@ -336,6 +340,8 @@ async def run_load(server: Server, cast: Cast, sessions: dict[str, list[str]], a
             order = (ALONE, MIXED) if n % 2 == 0 else (MIXED, ALONE)
             for name in order:
                 await asyncio.sleep(2)  # what the last phase left queued drains first
+                if name == MIXED:  # idle for a phase, their connections were closed (uvicorn keeps them 5 s)
+                    await spread_over_workers(server, coordinators)
                 busy = coordinators if name == MIXED else []
                 phase = await run_phase(server, phones, busy, path, args.seconds, args.tap_pause)
                 totals[name].add(phase)
@@ -351,6 +357,53 @@ async def run_load(server: Server, cast: Cast, sessions: dict[str, list[str]], a
     finally:
         for client in [phone.client for phone in phones] + [coordinator.client for coordinator in coordinators]:
             await client.aclose()
+
+
+# --- the connections spread over the workers ---------------------------------------------------------------
+
+
+async def spread_over_workers(server: Server, users: list[Phone] | list[Coordinator]) -> str:
+    """Each phone and each coordinator keeps its connection, and with it its worker, for the whole run; where the
+    kernel put them varied from run to run (7 and 13 phones in one), and with it how many pages a phone's worker
+    served beside its taps. So the phones and the coordinators are spread evenly (the coordinators again before
+    each mixed phase), as a proxy in front of the workers would spread their requests: a connection on a worker
+    that has more than its share is replaced by a new one (the same session) on a worker that has less. A new
+    connection goes to a worker that is waiting for one, the same one each time when they come one by one, hence a
+    few at once, keeping the one that landed where it should."""
+    share = -(-len(users) // WORKERS)  # rounded up
+    on = [await worker_of(server, user.client) for user in users]
+    for n in [n for n, pid in enumerate(on) if on[: n + 1].count(pid) > share]:
+        old = users[n].client
+        for _attempt in range(50):
+            tries = [httpx.AsyncClient(base_url=str(old.base_url), cookies=old.cookies, timeout=60) for _ in range(4)]
+            landed = await asyncio.gather(*(worker_of(server, client) for client in tries))
+            keep = next((k for k, pid in enumerate(landed) if pid != on[n] and on.count(pid) < share), None)
+            for k, client in enumerate(tries):
+                if k != keep:
+                    await client.aclose()
+            if keep is not None:
+                users[n].client, on[n] = tries[keep], landed[keep]
+                await old.aclose()
+                break
+    counts = sorted((on.count(pid) for pid in set(on)), reverse=True)
+    return "/".join(str(count) for count in counts + [0] * (WORKERS - len(counts)))
+
+
+async def worker_of(server: Server, client: httpx.AsyncClient) -> int:
+    """The process that serves the client's connection: the owner of the server's end of it (from /proc)."""
+    response = await client.get("/health")
+    _host, port = response.extensions["network_stream"].get_extra_info("client_addr")
+    inodes = set()
+    with open("/proc/net/tcp") as table:
+        for line in table.readlines()[1:]:
+            fields = line.split()
+            if int(fields[2].rsplit(":", 1)[1], 16) == port and int(fields[1].rsplit(":", 1)[1], 16) == server.port:
+                inodes.add(f"socket:[{fields[9]}]")
+    for pid in server.process_ids():
+        with contextlib.suppress(OSError):
+            if any(os.readlink(f"/proc/{pid}/fd/{fd}") in inodes for fd in os.listdir(f"/proc/{pid}/fd")):
+                return pid
+    raise RuntimeError(f"geen worker heeft de verbinding van poort {port}")
 
 
 def _answers_line(phase: Phase) -> str:
