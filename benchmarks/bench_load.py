@@ -168,7 +168,7 @@ def until_every_worker_serves(server: Server, timeout: float = 90) -> None:
 
 def server_log(server: Server) -> Path:
     """Where ``bench_day_list.start`` writes the server's output."""
-    return Path(tempfile.gettempdir()) / f"bench-day-list-load-{server.base.rsplit(':', 1)[1]}.log"
+    return Path(tempfile.gettempdir()) / f"bench-day-list-load-{server.port}.log"
 
 
 # --- the load --------------------------------------------------------------------------------------------
@@ -340,17 +340,18 @@ async def run_load(server: Server, cast: Cast, sessions: dict[str, list[str]], a
             order = (ALONE, MIXED) if n % 2 == 0 else (MIXED, ALONE)
             for name in order:
                 await asyncio.sleep(2)  # what the last phase left queued drains first
+                busy, spread = [], ""
                 if name == MIXED:  # idle for a phase, their connections were closed (uvicorn keeps them 5 s)
-                    await spread_over_workers(server, coordinators)
-                busy = coordinators if name == MIXED else []
+                    busy = coordinators
+                    spread = f" (coördinatoren {await spread_over_workers(server, coordinators)})"
                 phase = await run_phase(server, phones, busy, path, args.seconds, args.tap_pause)
                 totals[name].add(phase)
                 acknowledged += phase.acknowledged
                 taps = phase.tally(TAP)
                 print(
-                    f"    ronde {n + 1}, {name}: {len(taps.wall_ms)} tikken, p95 {taps.percentile(0.95):.1f} ms; "
-                    f"{phase.requests - len(taps.wall_ms)} pagina's; load {phase.loads[0][0]:.1f} → "
-                    f"{phase.loads[0][1]:.1f}; " + _answers_line(phase),
+                    f"    ronde {n + 1}, {name}{spread}: {len(taps.wall_ms)} tikken, "
+                    f"p95 {taps.percentile(0.95):.1f} ms; {phase.requests - len(taps.wall_ms)} pagina's; "
+                    f"load {phase.loads[0][0]:.1f} → {phase.loads[0][1]:.1f}; " + _answers_line(phase),
                     flush=True,
                 )
         return totals, acknowledged
