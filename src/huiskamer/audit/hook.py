@@ -8,6 +8,7 @@ authentication middleware (or the command line) sets, so no service can forget i
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -20,7 +21,7 @@ from uuid import UUID, uuid4
 
 from sqlalchemy import event, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+from sqlalchemy.orm import Mapper, ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.sql.expression import Executable
 
 from huiskamer.audit import access, chain
@@ -229,12 +230,20 @@ def _audited_table(statement: Any) -> Any:
     return metadata.tables[name] if name in audited_table_names() else None
 
 
+@functools.cache
 def audited_table_names() -> frozenset[str]:
+    """Asked at every write statement (the bulk writes, the development guard): worked out once, and again when
+    a model is mapped later (``_forget_audited_tables``)."""
     from huiskamer.db import orm_registry
 
     return frozenset(
         mapper.class_.__tablename__ for mapper in orm_registry.mappers if getattr(mapper.class_, "__audited__", False)
     )
+
+
+@event.listens_for(Mapper, "instrument_class")
+def _forget_audited_tables(_mapper: Mapper[Any], _class: type) -> None:
+    audited_table_names.cache_clear()
 
 
 def _bulk_write(execute_state: ORMExecuteState) -> Any:
