@@ -7,6 +7,7 @@ the form, call one of them and render the answer. A refused step (409) comes bac
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -46,6 +47,13 @@ def _url(location_id: UUID, tail: str = "", **query: str) -> str:
 async def _child_name(db_session: DbSession, actor: Actor, referral_id: UUID) -> str:
     referral = await referrals.get_referral(db_session, actor, referral_id, log_view=False)
     return referral.child.full_name
+
+
+def _why_links(location_id: UUID, on: date) -> Callable[[Any], str]:
+    """The "waarom hier?" link of each child on a waitlist: the query worked out once, not in each row."""
+    query = _on_query(on)
+    tail = f"?{urlencode({'datum': query})}" if query else ""
+    return lambda referral_id: f"/locaties/{location_id}/wachtlijst/{referral_id}{tail}"
 
 
 def _on_query(on: date) -> str:
@@ -143,7 +151,7 @@ async def waitlist_page(
         urgencies=list(pages.URGENCY_NAMES_NL.items()),
         urgency_names=pages.URGENCY_NAMES_NL,
         weekday_names=pages.weekday_names,
-        why_link=lambda rid: _url(waitlist.location.id, f"wachtlijst/{rid}", datum=_on_query(filters.on)),
+        why_link=_why_links(waitlist.location.id, filters.on),
         whole_list=_url(waitlist.location.id, "wachtlijst", datum=_on_query(filters.on)),
     )
 
@@ -183,7 +191,7 @@ async def waitlist_why(
         weekday_names=pages.weekday_names,
         days_word=pages.days_word,
         list_link=_url(waitlist.location.id, "wachtlijst", datum=_on_query(filters.on)),
-        why_link=lambda rid: _url(waitlist.location.id, f"wachtlijst/{rid}", datum=_on_query(filters.on)),
+        why_link=_why_links(waitlist.location.id, filters.on),
         total=len(waitlist.entries),
     )
 
@@ -277,7 +285,7 @@ async def _proposals_page(
         values=values or {},
         notice=notice,
         weekday_names=pages.weekday_names,
-        why_link=lambda rid: _url(waitlist.location.id, f"wachtlijst/{rid}", datum=_on_query(start)),
+        why_link=_why_links(waitlist.location.id, start),
     )
 
 

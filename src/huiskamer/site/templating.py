@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
@@ -14,6 +15,7 @@ from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.template import TemplateConfig
+from markupsafe import Markup
 
 from huiskamer.auth.models import ORGANISATION_TYPES_NL, ROLE_NAMES_NL
 from huiskamer.config import Settings
@@ -33,6 +35,13 @@ def dutch_date(value: date | datetime | None, fmt: str = "EEEE d MMMM y") -> str
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(AMSTERDAM).date()
+    return _formatted_date(value, fmt)
+
+
+@functools.lru_cache(maxsize=8192)
+def _formatted_date(value: date, fmt: str) -> str:
+    # Babel parses the pattern and looks up the locale at every call (about 30 µs); a waitlist shows a date in each
+    # of its hundreds of rows, and the same few hundred dates come back on every page.
     return format_date(value, fmt, locale="nl_NL")
 
 
@@ -49,6 +58,30 @@ def short_id(value: UUID) -> str:
     return base64.urlsafe_b64encode(value.bytes).rstrip(b"=").decode()
 
 
+@functools.lru_cache(maxsize=256)
+def _short_days(days: tuple[str, ...]) -> Markup:
+    names = [WEEKDAY_NAMES_NL[day] for day in WEEKDAYS if day in days]
+    return Markup(", ").join(
+        Markup('<abbr title="') + name + Markup('">') + name[:2] + Markup("</abbr>") for name in names
+    )
+
+
+def short_days(days: Any) -> Markup:
+    """Weekdays in week order as short Dutch abbreviations ("ma, di, do") that say the whole name to a screen
+    reader. Python, not a macro: a waitlist shows it in each of its hundreds of rows."""
+    return _short_days(tuple(days or ()))
+
+
+URGENCY_BADGES = {"high": "badge-warn", "elevated": "badge-info"}
+
+
+@functools.lru_cache(maxsize=64)
+def urgency_badge(code: str, label: str) -> Markup:
+    """An intake's urgency as a badge: high stands out, elevated less, normal not."""
+    badge = URGENCY_BADGES.get(code, "badge-off")
+    return Markup('<span class="badge ') + badge + Markup('">') + label + Markup("</span>")
+
+
 def _register(environment: Environment) -> None:
     environment.filters["kort_id"] = short_id
     environment.filters["datum"] = dutch_date
@@ -56,6 +89,8 @@ def _register(environment: Environment) -> None:
     environment.filters["weekdag"] = lambda code: WEEKDAY_NAMES_NL.get(code, code)
     environment.filters["rol"] = lambda code: ROLE_NAMES_NL.get(code, code)
     environment.filters["organisatietype"] = lambda code: ORGANISATION_TYPES_NL.get(code, code)
+    environment.globals["short_days"] = short_days
+    environment.globals["urgency_badge"] = urgency_badge
     environment.globals["WEEKDAYS"] = WEEKDAYS
     environment.globals["WEEKDAY_NAMES_NL"] = WEEKDAY_NAMES_NL
     environment.globals["ROLE_NAMES_NL"] = ROLE_NAMES_NL
