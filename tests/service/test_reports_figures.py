@@ -4,13 +4,19 @@ at midnight, an empty period, and the scope of one location."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
 
+from huiskamer.locations.models import ClosureDay
+from huiskamer.placements.models import Placement
 from huiskamer.reports import figures
 from huiskamer.reports.figures import Scope, Summary
 from huiskamer.reports.rules import Period, month, year
+from huiskamer.validation import WEEKDAYS
 from tests.factories import in_session
 from tests.service.reports_helpers import KNOWN_2024, ReportWorld, build_world
 
@@ -167,3 +173,45 @@ def test_trends_of_a_period_cut_mid_month(test_settings, world):
         (date(2024, 4, 1), date(2024, 4, 1)),
     ]
     assert [m.referrals for m in months] == [1, 1, 0]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    start=st.dates(min_value=date(2023, 10, 1), max_value=date(2024, 12, 31)),
+    length=st.integers(min_value=0, max_value=200),
+    cuts=st.lists(st.integers(min_value=0, max_value=500), min_size=0, max_size=6, unique=True),
+)
+def test_placed_days_are_the_days_of_each_placement_in_the_period_on_which_a_is_open(
+    test_settings, world, start, length, cuts
+):
+    """Occupancy's placed days against a day-by-day count, with closures (of several days) that start before,
+    within and after the period and the placements (one that never ends, one that straddles New Year)."""
+    period = Period(start, start + timedelta(days=length))
+    first_day = date(2023, 9, 1)
+    bounds = sorted(first_day + timedelta(days=cut) for cut in cuts)
+    ranges = [(bounds[n], bounds[n + 1]) for n in range(0, len(bounds) - 1, 2)]
+
+    async def compare(session) -> None:
+        kept = [(day, last) for day, last in (await session.execute(
+            select(ClosureDay.day, ClosureDay.last_day).where(ClosureDay.location_id == world.a)
+        )).all()]  # fmt: skip
+        added = [(day, last) for day, last in ranges if all(last < d or day > e for d, e in kept)]
+        for day, last in added:
+            session.add(ClosureDay(location_id=world.a, day=day, last_day=last, description="dicht"))
+        await session.flush()
+        found = await figures.summary(session, Scope((world.a,)), period, with_waitlist=False)
+        closed = {day + timedelta(days=n) for day, last in kept + added for n in range((last - day).days + 1)}
+        expected = dict.fromkeys(WEEKDAYS, 0)
+        for begin, end, weekdays in (await session.execute(
+            select(Placement.start_date, Placement.end_date, Placement.weekdays).where(Placement.location_id == world.a)
+        )).all():  # fmt: skip
+            day = max(begin, period.start)
+            while day <= min(end or period.end, period.end):
+                weekday = WEEKDAYS[day.weekday()]
+                if weekday in weekdays and day not in closed:
+                    expected[weekday] += 1
+                day += timedelta(days=1)
+        assert {weekday: found.occupancy[weekday].placed_days for weekday in WEEKDAYS} == expected
+        await session.rollback()
+
+    in_session(test_settings, compare)

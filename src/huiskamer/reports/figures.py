@@ -649,22 +649,13 @@ def _per_weekday(counts: list[Any]) -> list[Any]:
 def _closed_placed_days_statement(postgres: bool, narrowed: bool) -> Select[Any]:
     """Per weekday, the days of that weekday on which a placement runs while its location is closed, within the
     period (closures of one location do not overlap)."""
-
-    def later(*values: Any) -> Any:
-        result = values[0]
-        for value in values[1:]:
-            result = case((value > result, value), else_=result)
-        return result
-
-    def earlier(*values: Any) -> Any:
-        result = values[0]
-        for value in values[1:]:
-            result = case((value < result, value), else_=result)
-        return result
+    # The latest start and the earliest end of placement, closure and period, as the databases' own functions:
+    # nested CASEs repeated each value in every branch, and SQLite evaluated them again for each of the seven
+    # weekdays (12 ms of the 34 ms of SQL of this year's report of a huiskamer).
+    later, earlier = (func.greatest, func.least) if postgres else (func.max, func.min)
 
     first = later(_PLACEMENTS.start_date, _CLOSURES.day, FIRST)
-    ends = case((_PLACEMENTS.end_date.is_(None), LAST), else_=_PLACEMENTS.end_date)
-    last = earlier(ends, _CLOSURES.last_day, LAST)
+    last = earlier(func.coalesce(_PLACEMENTS.end_date, LAST), _CLOSURES.last_day, LAST)
     closed_while_placed = and_(
         _CLOSURES.location_id == _PLACEMENTS.location_id,
         _PLACEMENTS.start_date <= _CLOSURES.last_day,
