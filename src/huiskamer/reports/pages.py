@@ -3,6 +3,7 @@ the charts as images."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -13,7 +14,7 @@ from huiskamer.errors import InvalidInput
 from huiskamer.reports import charts, rules
 from huiskamer.reports.rules import Period
 from huiskamer.reports.schemas import read_location_id, read_period
-from huiskamer.reports.tables import Table
+from huiskamer.reports.tables import Chart, Table
 
 
 @dataclass(frozen=True)
@@ -64,4 +65,11 @@ def read_choice(raw: dict[str, str | None], today: date) -> Choice:
 def chart_svgs(tables: list[Table]) -> dict[str, str]:
     """Each table's chart as a ``data:`` URI, drawn right here: the SVG writer needs a few milliseconds for all of
     them, too little to hand to a worker thread."""
-    return {table.key: charts.data_uri(charts.render_svg(table.chart)) for table in tables if table.chart}
+    return {table.key: _chart_uri(table.chart) for table in tables if table.chart}
+
+
+@functools.lru_cache(maxsize=256)
+def _chart_uri(chart: Chart) -> str:
+    # A chart is its figures (a frozen value): a period that has ended shows the same charts at every view, and
+    # drawing them was a fifth of such a view's time.
+    return charts.data_uri(charts.render_svg(chart))
