@@ -178,13 +178,12 @@ def create_server_app(settings: Settings | None = None) -> Litestar:
     frozen objects are never collected, so the tests, which build an app per test, keep plain ``create_app``.
     """
     app = create_app(settings)
-    _freeze_what_lives_on()
-    app.on_startup.append(_freeze_what_lives_on)
+    app.on_startup.append(_freeze_what_lives_on)  # after the lifespan's context managers: the engine, the worker
     return app
 
 
 def _freeze_what_lives_on() -> None:
-    """Freezes what the process built so far, again once its lifespan started (the engine, the worker).
+    """Freezes what the process built up to the start of its lifespan (modules, the app, the engine, the worker).
 
     The mappers are configured first: SQLAlchemy does it at the first query otherwise, after the freeze, which
     left 13,000 more objects for every full collection to walk. What requests build later (SQLAlchemy's statement

@@ -192,9 +192,8 @@ def test_placed_days_are_the_days_of_each_placement_in_the_period_on_which_a_is_
     ranges = [(bounds[n], bounds[n + 1]) for n in range(0, len(bounds) - 1, 2)]
 
     async def compare(session) -> None:
-        kept = [(day, last) for day, last in (await session.execute(
-            select(ClosureDay.day, ClosureDay.last_day).where(ClosureDay.location_id == world.a)
-        )).all()]  # fmt: skip
+        closures = select(ClosureDay.day, ClosureDay.last_day).where(ClosureDay.location_id == world.a)
+        kept = [tuple(row) for row in await session.execute(closures)]
         added = [(day, last) for day, last in ranges if all(last < d or day > e for d, e in kept)]
         for day, last in added:
             session.add(ClosureDay(location_id=world.a, day=day, last_day=last, description="dicht"))
@@ -202,9 +201,10 @@ def test_placed_days_are_the_days_of_each_placement_in_the_period_on_which_a_is_
         found = await figures.summary(session, Scope((world.a,)), period, with_waitlist=False)
         closed = {day + timedelta(days=n) for day, last in kept + added for n in range((last - day).days + 1)}
         expected = dict.fromkeys(WEEKDAYS, 0)
-        for begin, end, weekdays in (await session.execute(
-            select(Placement.start_date, Placement.end_date, Placement.weekdays).where(Placement.location_id == world.a)
-        )).all():  # fmt: skip
+        placements = select(Placement.start_date, Placement.end_date, Placement.weekdays).where(
+            Placement.location_id == world.a
+        )
+        for begin, end, weekdays in await session.execute(placements):
             day = max(begin, period.start)
             while day <= min(end or period.end, period.end):
                 weekday = WEEKDAYS[day.weekday()]

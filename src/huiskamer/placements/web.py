@@ -50,10 +50,9 @@ async def _child_name(db_session: DbSession, actor: Actor, referral_id: UUID) ->
 
 
 def _why_links(location_id: UUID, on: date) -> Callable[[Any], str]:
-    """The "waarom hier?" link of each child on a waitlist: the query worked out once, not in each row."""
-    query = _on_query(on)
-    tail = f"?{urlencode({'datum': query})}" if query else ""
-    return lambda referral_id: f"/locaties/{location_id}/wachtlijst/{referral_id}{tail}"
+    """The "waarom hier?" link of each child on a waitlist (``today()`` asked once, not in each row)."""
+    datum = _on_query(on)
+    return lambda referral_id: _url(location_id, f"wachtlijst/{referral_id}", datum=datum)
 
 
 def _on_query(on: date) -> str:
