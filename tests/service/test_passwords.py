@@ -3,9 +3,14 @@ database, and verifying them works: for a new user, after a change and after an 
 
 from __future__ import annotations
 
+import asyncio
+import os
+import threading
+import time
+
 from sqlalchemy import select, text
 
-from huiskamer.auth import service
+from huiskamer.auth import secrets, service
 from huiskamer.auth.models import User
 from huiskamer.auth.secrets import hash_password, verify_password
 from huiskamer.db import metadata
@@ -107,3 +112,34 @@ def test_no_table_holds_a_password_in_plain_text(test_settings):
     assert "$argon2id$" in stored  # the hashes are there ...
     for plain in (SECRET, OTHER_SECRET, "blauwe-walvis-zingt-zacht", token):
         assert plain not in stored  # ... the passwords and the invitation token are not
+
+
+def test_passwords_are_hashed_in_at_most_two_threads_that_yield_the_cores_to_requests(monkeypatch):
+    # A flood of log-ins may not take the cores from the event loops (taps, pages, /health): the hashing threads run
+    # at a lower priority (Linux gives each thread a nice value of its own), at most HASHING_AT_ONCE at once.
+    seen: list[tuple[int, int]] = []
+    running = 0
+    most_at_once = 0
+    lock = threading.Lock()
+
+    def hash_slowly(password: str) -> str:
+        nonlocal running, most_at_once
+        with lock:
+            running += 1
+            most_at_once = max(most_at_once, running)
+            seen.append((threading.get_native_id(), os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
+        time.sleep(0.05)
+        with lock:
+            running -= 1
+        return "hash"
+
+    monkeypatch.setattr(secrets, "hash_password", hash_slowly)
+
+    async def flood() -> list[str]:
+        return await asyncio.gather(*(secrets.hash_password_off_loop(f"wachtwoord {n}") for n in range(8)))
+
+    assert asyncio.run(flood()) == ["hash"] * 8
+    own_niceness = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert most_at_once == secrets.HASHING_AT_ONCE == 2
+    assert threading.get_native_id() not in {thread for thread, _ in seen}
+    assert {niceness for _, niceness in seen} == {min(19, own_niceness + secrets.HASHING_NICENESS)}
