@@ -39,6 +39,7 @@ class ChildOnList:
 
     placement_id: UUID
     referral_id: UUID
+    child_id: UUID
     given_name: str
     family_name: str
     age: int
@@ -272,6 +273,7 @@ def _children_statement(dialect: str, one: bool):
         select(
             Placement.id,
             Placement.referral_id,
+            Referral.child_id,
             Placement.weekdays,
             Placement.start_date,
             Placement.end_date,
@@ -343,6 +345,7 @@ async def _children(
         ChildOnList(
             placement_id=row.id,
             referral_id=row.referral_id,
+            child_id=row.child_id,
             given_name=row.given_name,
             family_name=row.family_name,
             age=age_on(row.date_of_birth, day),
@@ -371,7 +374,8 @@ async def day_list(db: AsyncSession, actor: Actor, location_id: UUID, day: date,
     where = await _location_on(db, location_id, day)
     children = [] if where.closed is not None else await _children(db, location_id, day)
     if log_view and children:
-        note_access(db, f"daglijst {where.name} {day:%d-%m-%Y}", referrals=[child.referral_id for child in children])
+        shown = [(child.referral_id, child.child_id) for child in children]
+        note_access(db, f"daglijst {where.name} {day:%d-%m-%Y}", pairs=shown)
     return DayList(location_id, where.name, day, where.seats, where.closed, children, where.open_weekdays)
 
 

@@ -45,6 +45,7 @@ class WaitingReferral:
 
 @dataclass(frozen=True)
 class WaitingChildFacts:
+    id: UUID
     given_name: str
     family_name: str
     date_of_birth: date
@@ -123,6 +124,7 @@ async def _waiting_at(db: AsyncSession, location_id: UUID, search: SearchText) -
         select(
             Referral.id,
             Referral.waiting_since,
+            Referral.child_id,
             Child.given_name,
             Child.family_name,
             Child.date_of_birth,
@@ -140,12 +142,14 @@ async def _waiting_at(db: AsyncSession, location_id: UUID, search: SearchText) -
     )
     return [
         WaitingChild(
-            referral=WaitingReferral(rid, waiting_since),
-            child=WaitingChildFacts(given, family, born, neighbourhood),
-            intake=WaitingIntake(held_on, urgency, list(weekdays or ()), minimum),
-            found=bool(found),
+            referral=WaitingReferral(row.id, row.waiting_since),
+            child=WaitingChildFacts(
+                row.child_id, row.given_name, row.family_name, row.date_of_birth, row.neighbourhood
+            ),
+            intake=WaitingIntake(row.held_on, row.urgency, list(row.requested_weekdays or ()), row.minimum_days),
+            found=bool(row.found),
         )
-        for rid, waiting_since, given, family, born, neighbourhood, held_on, urgency, weekdays, minimum, found in rows
+        for row in rows
     ]
 
 
@@ -178,7 +182,7 @@ async def load_waitlist(
     the children it finds (``WaitingChild.found``), and only they count as seen in the access log."""
     location = await location_for_coordinator(db, actor, location_id)
     waiting = await _waiting_at(db, location.id, search)
-    note_access(db, f"wachtlijst {location.name}", referrals=[w.referral.id for w in waiting if w.found])
+    note_access(db, f"wachtlijst {location.name}", pairs=[(w.referral.id, w.child.id) for w in waiting if w.found])
     acceptable = await _acceptable(db, location.id)
     siblings = await _sibling_locations(db, location.id, on)
     candidates = [
