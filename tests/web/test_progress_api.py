@@ -6,6 +6,7 @@ never holds, and what an evaluation does to the goals."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -325,14 +326,25 @@ def test_every_running_goal_needs_an_outcome_and_an_adjusted_goal_its_new_wordin
     assert [g.status for g in goals_of(people.settings, child.referral_id)] == ["active", "active"]
 
 
+@dataclass(frozen=True)
+class DaysFromToday:
+    """A date worked out when the test runs, not when it is collected: collected before midnight (Amsterdam) and run
+    after it, a "tomorrow" fixed at collection was today, and the evaluation it should refuse was accepted."""
+
+    days: int
+
+    def iso(self) -> str:
+        return (today() + timedelta(days=self.days)).isoformat()
+
+
 @pytest.mark.parametrize(
     ("extra", "field"),
     [
         ({"held_on": "morgen"}, "held_on"),
-        ({"held_on": (today() + timedelta(days=1)).isoformat()}, "held_on"),
-        ({"held_on": (today() - timedelta(days=400)).isoformat()}, "held_on"),
-        ({"next_evaluation_on": today().isoformat()}, "next_evaluation_on"),
-        ({"next_evaluation_on": (today() + timedelta(days=800)).isoformat()}, "next_evaluation_on"),
+        ({"held_on": DaysFromToday(1)}, "held_on"),
+        ({"held_on": DaysFromToday(-400)}, "held_on"),
+        ({"next_evaluation_on": DaysFromToday(0)}, "next_evaluation_on"),
+        ({"next_evaluation_on": DaysFromToday(800)}, "next_evaluation_on"),
         ({"next_evaluation_on": "2026-13-01"}, "next_evaluation_on"),
         ({"note": "x" * 4001}, "note"),
         ({"goals": "alles behaald"}, "goals"),
@@ -341,6 +353,7 @@ def test_every_running_goal_needs_an_outcome_and_an_adjusted_goal_its_new_wordin
     ],
 )
 def test_bad_evaluation_input_is_refused_per_field(client, people, extra, field):
+    extra = {name: value.iso() if isinstance(value, DaysFromToday) else value for name, value in extra.items()}
     child = placed_at_a(people)
     response = evaluate(client, people, child, [(g, "continued", None) for g in child.goal_ids], **extra)
     assert response.status_code == 422, response.text
