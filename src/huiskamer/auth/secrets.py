@@ -37,9 +37,9 @@ def verify_password(password: str, password_hash: str | None) -> bool:
         return False
 
 
-# argon2 takes tens of milliseconds of CPU on purpose. In threads of its own (argon2-cffi lets go of the interpreter
-# while it hashes) the event loop goes on serving everyone else; at most this many at once per process, so that a
-# flood of log-ins queues here instead of taking every thread and core.
+# argon2 takes 0.1-0.2 s of CPU on purpose (0.13-0.16 s on a 2-core test machine). In threads of its own
+# (argon2-cffi lets go of the interpreter while it hashes) the event loop goes on serving everyone else; at most this
+# many at once per process, so that a flood of log-ins queues here instead of taking every thread and core.
 HASHING_AT_ONCE = 2
 # On Linux a thread has a nice value of its own. At 10 the hashing threads get a core only when no event loop (a tap,
 # a page, /health) wants it, and every idle cycle otherwise: a flood of log-ins waits a little longer, nobody else.
