@@ -144,7 +144,11 @@ async def _waiting_at(db: AsyncSession, location_id: UUID, search: SearchText) -
         WaitingChild(
             referral=WaitingReferral(row.id, row.waiting_since),
             child=WaitingChildFacts(
-                row.child_id, row.given_name, row.family_name, row.date_of_birth, row.neighbourhood
+                id=row.child_id,
+                given_name=row.given_name,
+                family_name=row.family_name,
+                date_of_birth=row.date_of_birth,
+                neighbourhood=row.neighbourhood,
             ),
             intake=WaitingIntake(row.held_on, row.urgency, list(row.requested_weekdays or ()), row.minimum_days),
             found=bool(row.found),
