@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from huiskamer.attendance.models import Attendance, AttendanceTap, Concern
 from huiskamer.attendance.schemas import ROW_FIELDS
 from huiskamer.audit.models import AccessLogEntry
+from huiskamer.referrals.models import Referral
 from huiskamer.site.templating import short_id, today
 from huiskamer.validation import WEEKDAYS
 from tests.attendance_helpers import (
@@ -510,3 +511,77 @@ def test_referrers_and_beheerders_have_no_day_list(client, cast, who):
     response = post(client, day_path(cast), {"mark": f"{short_id(child.placement_id)}:present"}, form_page="/account")
     assert response.status_code == 403
     assert count_of(cast.settings, Attendance) == 0
+
+
+class Statements:
+    """The SQL statements every engine in this process sends while the block runs, in order."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def _note(self, _conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        self.sent.append(" ".join(sql.split()))
+
+    def __enter__(self) -> Statements:
+        event.listen(Engine, "before_cursor_execute", self._note)
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        event.remove(Engine, "before_cursor_execute", self._note)
+
+    def touching(self, table: str) -> list[int]:
+        return [n for n, sql in enumerate(self.sent) if f" {table} " in f" {sql} "]
+
+    def starting(self, words: str) -> list[int]:
+        return [n for n, sql in enumerate(self.sent) if sql.startswith(words)]
+
+
+def test_a_tap_appends_to_both_chains_in_two_statements_and_looks_up_no_child(client, cast):
+    """A tap holds SQLite's writers' turn, which every other tap waits for, from its first write to its commit. Its
+    change goes into the audit trail and the access log, each a chain: both heads are taken in one statement and
+    moved in one, and the child of the record comes with the placement's lock instead of a look-up at commit."""
+    child = cast.place()
+    signed_in(cast.settings, client, cast.youth_worker_a)
+    client.get("/daglijst")
+    token = csrf_token(client, "/daglijst")
+    data = {"mark": f"{short_id(child.placement_id)}:present", "tap_id": str(uuid.uuid4())}
+    with Statements() as statements:
+        response = client.post(day_path(cast), data=data, headers={**HTMX, "x-csrftoken": token})
+    assert response.status_code in (200, 204)
+    heads = statements.touching("chain_heads")
+    assert len(heads) == 2, statements.sent
+    inserts = statements.touching("audit_events") + statements.touching("access_log")
+    assert len(inserts) == 2 and heads[0] < min(inserts) and max(inserts) < heads[1], statements.sent
+    assert not statements.starting("SELECT referrals.id, referrals.child_id"), statements.sent
+    [referral] = rows_of(cast.settings, Referral, id=child.referral_id)
+    [entry] = rows_of(cast.settings, AccessLogEntry, user_id=cast.youth_worker_a, action="change")
+    assert entry.child_id == referral.child_id
+
+
+def test_a_pages_readers_are_resolved_before_the_access_log_takes_its_chain(client, cast, monkeypatch):
+    """The reads a page noted are made into access log rows before its commit takes SQLite's writers' turn (which
+    every tap waits for) and the chain's head: the look-up of the children of the referrals it named comes first."""
+    import contextlib
+
+    from huiskamer import db
+
+    child = cast.place()
+    signed_in(cast.settings, client, cast.coordinator_a)
+    client.get(f"/kinderen/{child.referral_id}")
+    statements = Statements()
+    taking_turns = db.one_writer_per_process
+
+    @contextlib.asynccontextmanager
+    async def noted_turn(session: Any) -> Any:
+        async with taking_turns(session):
+            statements.sent.append("(the writers' turn)")
+            yield
+
+    monkeypatch.setattr(db, "one_writer_per_process", noted_turn)
+    with statements:
+        assert client.get(f"/kinderen/{child.referral_id}").status_code == 200
+    heads = statements.touching("chain_heads")
+    looked_up = statements.starting("SELECT referrals.id, referrals.child_id")
+    assert heads and looked_up and max(looked_up) < heads[0], statements.sent
+    if cast.settings.database_url.startswith("sqlite"):  # PostgreSQL takes no turns
+        assert max(looked_up) < statements.sent.index("(the writers' turn)") < heads[0], statements.sent

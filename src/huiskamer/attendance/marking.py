@@ -29,6 +29,7 @@ from huiskamer.attendance import concerns, rules
 from huiskamer.attendance.models import Attendance, AttendanceTap
 from huiskamer.attendance.schemas import KEEP, MarkChange
 from huiskamer.attendance.service import NOT_EXPECTED, ChildOnList, check_staff, child_row, status_counts
+from huiskamer.audit.access import know_children
 from huiskamer.audit.hook import CHANGES_NOTHING
 from huiskamer.auth.actor import Actor
 from huiskamer.db import one_writer_per_process
@@ -36,6 +37,7 @@ from huiskamer.errors import BUSY, Conflict, InvalidInput
 from huiskamer.intake.models import Intake
 from huiskamer.locations.models import ClosureDay
 from huiskamer.placements.models import Placement
+from huiskamer.referrals.models import Referral
 from huiskamer.site.templating import AMSTERDAM
 
 NOT_YET = "Aanwezig of afwezig zonder bericht kan pas op de dag zelf worden vastgelegd. Een ziekmelding vooraf kan wel."
@@ -104,6 +106,7 @@ class LockedPlacement:
     start_date: date
     end_date: date | None
     closed: str | None  # the closure's description ("" when it has none); None: open that day
+    child_id: UUID  # the child's, for the access log of the change (no lookup inside the writers' turn)
     taps: _TapsSoFar | None = None  # None: not read yet
     has_record: bool | None = None  # None: not read yet
 
@@ -129,8 +132,13 @@ def _lock_statement(dialect: str):
         .limit(1)
         .scalar_subquery()
     )
+    # Each subquery reads one table, so that its unqualified columns (see above) can only be that table's.
+    same = table.alias("same_placement")
+    referral = select(same.c.referral_id).where(same.c.id == placement_id).scalar_subquery()
+    referrals = Referral.__table__
+    child = select(referrals.c.child_id).where(referrals.c.id == referral).scalar_subquery()
     columns = [table.c.id, table.c.referral_id, table.c.location_id, table.c.weekdays, table.c.start_date,
-               table.c.end_date, closed.label("closed")]  # fmt: skip
+               table.c.end_date, closed.label("closed"), child.label("child_id")]  # fmt: skip
     if dialect == "postgresql":
         return select(*columns).where(table.c.id == placement_id).with_for_update(of=table)
     mine = (taps.c.placement_id == placement_id) & (taps.c.day == day)
@@ -172,11 +180,12 @@ async def lock_placement(
     row = (await connection.execute(statement, values)).first()
     if row is None:
         return None
+    know_children(db, [(row.referral_id, row.child_id)])
     if connection.dialect.name == "postgresql":
         return LockedPlacement(*row)
     seen = (row.seen_placement, row.seen_day, row.seen_applied) if row.seen_placement is not None else None
     latest = (row.latest_at, row.latest_id) if row.latest_id is not None else None
-    return LockedPlacement(*row[:7], taps=_TapsSoFar(seen, latest), has_record=row.record_id is not None)
+    return LockedPlacement(*row[:8], taps=_TapsSoFar(seen, latest), has_record=row.record_id is not None)
 
 
 def _check_tap_moment(change: MarkChange, now: datetime) -> None:

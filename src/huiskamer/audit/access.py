@@ -101,10 +101,17 @@ def note_access(
     notes = _notes(sync)
     for kind, ids in (("child", children), ("referral", referrals), ("placement", placements)):
         notes.extend(_Note(kind, ref_id, action, what, actor, now) for ref_id in ids)
-    known = sync.info.setdefault(KNOWN_CHILDREN, {})
-    for referral_id, child_id in pairs:
-        known[referral_id] = child_id
+    for _referral_id, child_id in know_children(sync, pairs):
         notes.append(_Note("child", child_id, action, what, actor, now))
+
+
+def know_children(session: Session | AsyncSession, pairs: Iterable[tuple[UUID, UUID]]) -> list[tuple[UUID, UUID]]:
+    """(referral, child) pairs at hand: a note of the referral (a change of its dossier, a read) then needs no
+    looking up at commit, when SQLite's writers' turn is held. Returns the pairs."""
+    known = _sync(session).info.setdefault(KNOWN_CHILDREN, {})
+    pairs = list(pairs)
+    known.update(pairs)
+    return pairs
 
 
 def note_child_change(session: Session, event: AuditEvent, reference: tuple[str, UUID], actor: AuditActor) -> None:
@@ -145,7 +152,7 @@ def forget_changes(session: Session) -> None:
 
 
 def has_pending(session: Session) -> bool:
-    return bool(session.info.get(PENDING_ACCESS))
+    return bool(session.info.get(PENDING_ACCESS) or session.info.get(PREPARED_ACCESS))
 
 
 def note_route(session: AsyncSession, scope: Mapping[str, Any], status: int) -> None:
@@ -180,39 +187,68 @@ def _route_words(scope: Mapping[str, Any]) -> str:
     return path[:200]
 
 
-def take_pending(session: Session, events: list[AuditEvent]) -> list[dict[str, Any]]:
+PREPARED_ACCESS = "huiskamer_prepared_access"
+
+
+@dataclass(frozen=True)
+class AccessRow:
+    """An access log row to insert: its values without place and hash, and its part of the hash that does not
+    depend on the place (``chain.access_tail``), worked out before the chain's head is taken."""
+
+    values: dict[str, Any]
+    tail: str
+
+
+def prepare_pending(session: Session) -> None:
+    """Before the commit takes SQLite's writers' turn: the reads noted so far resolved to children and made into
+    rows (a waitlist names a hundred children; this took half of the turn), so that the commit only gives them
+    their places and hashes. Changes are left to the commit, which makes their audit events."""
+    notes: list[_Note] = session.info.get(PENDING_ACCESS, [])
+    reads = [note for note in notes if note.event is None]
+    if not reads:
+        return
+    notes[:] = [note for note in notes if note.event is not None]
+    _resolve(session, reads)
+    prepared = session.info.setdefault(PREPARED_ACCESS, {})
+    _add_rows(prepared, reads)
+
+
+def take_pending(session: Session, events: list[AuditEvent]) -> list[AccessRow]:
     """At commit: resolves the noted records to children, gives the audit events their child, and returns one
     access log row per person, child and action (the first place it happened), as values to insert: a waitlist
     names a hundred children, and objects of the ORM would cost more than the page itself."""
+    rows: dict[tuple[Any, UUID, str], AccessRow] = session.info.pop(PREPARED_ACCESS, {})
     notes: list[_Note] = session.info.pop(PENDING_ACCESS, [])
-    if not notes:
-        return []
-    _resolve(session, notes)
-    rows: list[dict[str, Any]] = []
-    seen: set[tuple[Any, UUID, str]] = set()
+    if notes:
+        _resolve(session, notes)
+        for note in notes:
+            if note.event is not None:
+                note.event.child_id = note.child_id
+        _add_rows(rows, notes)
+    del events  # the events are updated through their notes
+    return list(rows.values())
+
+
+def _add_rows(rows: dict[tuple[Any, UUID, str], AccessRow], notes: list[_Note]) -> None:
+    from huiskamer.audit.chain import access_tail
+
     for note in notes:
-        if note.event is not None:
-            note.event.child_id = note.child_id
         if note.child_id is None or note.actor.id is None:
             continue
         key = (note.actor.id, note.child_id, note.action)
-        if key in seen:
+        if key in rows:
             continue
-        seen.add(key)
-        rows.append(
-            {
-                "id": uuid4(),
-                "at": note.at,
-                "user_id": note.actor.id,
-                "user_label": note.actor.label,
-                "role": note.actor.role,
-                "child_id": note.child_id,
-                "action": note.action,
-                "what": note.what[:200],
-            }
-        )
-    del events  # the events are updated through their notes
-    return rows
+        values = {
+            "id": uuid4(),
+            "at": note.at,
+            "user_id": note.actor.id,
+            "user_label": note.actor.label,
+            "role": note.actor.role,
+            "child_id": note.child_id,
+            "action": note.action,
+            "what": note.what[:200],
+        }
+        rows[key] = AccessRow(values, access_tail(values))
 
 
 def _resolve(session: Session, notes: list[_Note]) -> None:

@@ -16,13 +16,17 @@ import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from uuid import uuid4
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, case, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from huiskamer.audit.models import AccessLogEntry, AuditEvent, ChainHead
+
+if TYPE_CHECKING:
+    from huiskamer.audit.access import AccessRow
 
 AUDIT_CHAIN = "audit"
 ACCESS_CHAIN = "access"
@@ -63,59 +67,82 @@ def access_hash(previous: str, row: Any) -> str:
     return _link(previous, [getattr(row, name) for name in _ACCESS_FIELDS])
 
 
+def access_tail(values: Mapping[str, Any]) -> str:
+    """What ``access_hash`` hashes of an entry after its place (``seq``, the first field), worked out before the
+    place is known: ``access_hash_at`` then adds the place, giving the same hash byte for byte."""
+    fields = [_text(values[name]) for name in _ACCESS_FIELDS[1:]]
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))[1:]
+
+
+def access_hash_at(previous: str, seq: int, tail: str) -> str:
+    return hashlib.sha256(f"{previous}\n[{seq},{tail}".encode()).hexdigest()
+
+
 # --- appending --------------------------------------------------------------------------------------------------
 
 
-def _take_head(session: Session, chain: str) -> tuple[int, str]:
-    """Locks the chain's head for the rest of the transaction and returns its place and hash."""
+def _take_heads(session: Session, chains: Sequence[str]) -> dict[str, tuple[int, str]]:
+    """Locks the heads of ``chains`` for the rest of the transaction and returns each one's place and hash: one
+    statement for both chains (a tap appends to both, inside SQLite's writers' turn, where every statement counts).
+    PostgreSQL locks the rows in the order of their names, so that two writers never wait for each other crosswise;
+    on SQLite an update that changes nothing takes the write lock (and RETURNING reads the heads with it)."""
     heads = ChainHead.__table__
-    # An update that changes nothing takes the lock (and RETURNING reads the head in the same statement).
-    head = session.execute(
-        update(heads).where(heads.c.chain == chain).values(seq=heads.c.seq).returning(heads.c.seq, heads.c.chain_hash)
-    ).one_or_none()
-    if head is None:
-        session.execute(heads.insert().values(id=_new_id(), chain=chain, seq=0, chain_hash=GENESIS, pruned_seq=0))
-        return 0, GENESIS
-    return int(head.seq), str(head.chain_hash)
+    wanted = heads.c.chain.in_(chains)
+    columns = (heads.c.chain, heads.c.seq, heads.c.chain_hash)
+    if session.get_bind().dialect.name == "postgresql":
+        statement: Any = select(*columns).where(wanted).order_by(heads.c.chain).with_for_update()
+    else:
+        statement = update(heads).where(wanted).values(seq=heads.c.seq).returning(*columns)
+    found = {row.chain: (int(row.seq), str(row.chain_hash)) for row in session.execute(statement)}
+    for chain in chains:
+        if chain not in found:  # the chain's first entry
+            session.execute(heads.insert().values(id=uuid4(), chain=chain, seq=0, chain_hash=GENESIS, pruned_seq=0))
+            found[chain] = (0, GENESIS)
+    return found
 
 
-def _new_id() -> Any:
-    from uuid import uuid4
-
-    return uuid4()
-
-
-def _move_head(session: Session, chain: str, seq: int, chain_hash: str) -> None:
+def _move_heads(session: Session, moved: Mapping[str, tuple[int, str]]) -> None:
     heads = ChainHead.__table__
-    session.execute(update(heads).where(heads.c.chain == chain).values(seq=seq, chain_hash=chain_hash))
-
-
-def append_audit_events(session: Session, events: Sequence[AuditEvent]) -> None:
-    """Gives each new audit event its place and hash, in order, and adds them to the session."""
-    if not events:
+    if len(moved) == 1:
+        [(chain, (seq, chain_hash))] = moved.items()
+        session.execute(update(heads).where(heads.c.chain == chain).values(seq=seq, chain_hash=chain_hash))
         return
-    seq, previous = _take_head(session, AUDIT_CHAIN)
-    for event in events:
-        seq += 1
-        event.seq = seq
-        event.content_hash = content_hash(event.changes)
-        event.chain_hash = previous = audit_hash(previous, event, event.content_hash)
-    session.add_all(events)
-    _move_head(session, AUDIT_CHAIN, seq, previous)
+    seqs = {chain: seq for chain, (seq, _) in moved.items()}
+    hashes = {chain: chain_hash for chain, (_, chain_hash) in moved.items()}
+    session.execute(
+        update(heads)
+        .where(heads.c.chain.in_(list(moved)))
+        .values(seq=case(seqs, value=heads.c.chain), chain_hash=case(hashes, value=heads.c.chain))
+    )
 
 
-def append_access_entries(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Gives each new access log row (its values, ``access.take_pending``) its place and hash, in order, and inserts
-    them in one statement."""
-    if not rows:
+def append(session: Session, events: Sequence[AuditEvent], rows: Sequence[AccessRow]) -> None:
+    """Gives each new audit event and each new access log row (``access.take_pending``) its place and hash, in
+    order, in its chain; the events join the session, the rows are inserted in one statement."""
+    chains = [chain for chain, new in ((AUDIT_CHAIN, events), (ACCESS_CHAIN, rows)) if new]
+    if not chains:
         return
-    seq, previous = _take_head(session, ACCESS_CHAIN)
-    for row in rows:
-        seq += 1
-        row["seq"] = seq
-        row["chain_hash"] = previous = access_hash(previous, row)
-    session.execute(insert(AccessLogEntry.__table__), list(rows))
-    _move_head(session, ACCESS_CHAIN, seq, previous)
+    heads = _take_heads(session, chains)
+    moved: dict[str, tuple[int, str]] = {}
+    if events:
+        seq, previous = heads[AUDIT_CHAIN]
+        for event in events:
+            seq += 1
+            event.seq = seq
+            event.content_hash = content_hash(event.changes)
+            event.chain_hash = previous = audit_hash(previous, event, event.content_hash)
+        session.add_all(events)
+        moved[AUDIT_CHAIN] = (seq, previous)
+    if rows:
+        seq, previous = heads[ACCESS_CHAIN]
+        values = []
+        for row in rows:
+            seq += 1
+            previous = access_hash_at(previous, seq, row.tail)
+            values.append({**row.values, "seq": seq, "chain_hash": previous})
+        session.execute(insert(AccessLogEntry.__table__), values)
+        moved[ACCESS_CHAIN] = (seq, previous)
+    _move_heads(session, moved)
 
 
 # --- verifying --------------------------------------------------------------------------------------------------

@@ -200,8 +200,7 @@ def _before_commit(session: Session) -> None:
         session.flush()
     events: list[AuditEvent] = session.info.pop(PENDING_AUDIT, [])
     entries = access.take_pending(session, events)
-    chain.append_audit_events(session, events)
-    chain.append_access_entries(session, entries)
+    chain.append(session, events, entries)
 
 
 def _after_rollback(session: Session) -> None:
