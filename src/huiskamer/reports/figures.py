@@ -32,7 +32,6 @@ from sqlalchemy import (
     Integer,
     Row,
     Select,
-    String,
     and_,
     bindparam,
     case,
@@ -258,14 +257,6 @@ def _day_number(postgres: bool, column: Any) -> ColumnElement[int]:
     return cast(func.julianday(column) - 2440587.5, Integer)
 
 
-def _has_weekday(code: str) -> ColumnElement[bool]:
-    """Whether a placement's weekdays (a JSON list of codes such as ["mon", "thu"]) hold ``code``.
-
-    The list is read as text, which SQLite and PostgreSQL both keep as written; the codes are a closed set of
-    quoted three-letter words, so matching '"mon"' is exact."""
-    return cast(_PLACEMENTS.weekdays, String).like(f'%"{code}"%')
-
-
 def _postgres(db: AsyncSession) -> bool:
     return db.get_bind().dialect.name == "postgresql"
 
@@ -350,7 +341,7 @@ async def summary(db: AsyncSession, scope: Scope, period: Period, *, with_waitli
     started, waiting = await _placements_started(db, postgres, narrowed, values)
     discharges = await _discharges(db, narrowed, values)
     goals = await _goals(db, narrowed, values)
-    occupancy = await _occupancy(db, postgres, narrowed, period, values)
+    occupancy = await _occupancy(db, narrowed, period, values)
     waitlist_now, waitlist_by_location = await waitlist_today(db, scope) if with_waitlist else (0, {})
     return Summary(
         period=period,
@@ -585,9 +576,7 @@ def _closures_statement(narrowed: bool) -> Select[Any]:
     )
 
 
-async def _occupancy(
-    db: AsyncSession, postgres: bool, narrowed: bool, period: Period, values: dict[str, Any]
-) -> dict[str, Occupancy]:
+async def _occupancy(db: AsyncSession, narrowed: bool, period: Period, values: dict[str, Any]) -> dict[str, Occupancy]:
     """Seat-days used and offered per weekday over the opening days: every placement's days of that weekday
     within the period, less the closed days it covers; every location's seats valid on each day of that
     weekday, less its closed days."""
@@ -613,8 +602,11 @@ async def _occupancy(
     for location_id, day in closed:
         weekday = WEEKDAYS[day.weekday()]
         seat_days[weekday] -= placement_rules.seats_on(steps.get(location_id, {}).get(weekday, ()), day)
-    placed = (await _rows(db, _placed_days_statement(postgres, narrowed), values))[0]
-    closed_placed = (await _rows(db, _closed_placed_days_statement(postgres, narrowed), values))[0]
+    spans = [
+        rules.PlacedSpan(location_id, frozenset(WEEKDAYS.index(code) for code in weekdays or ()), start, end)
+        for location_id, weekdays, start, end in await _rows(db, _placed_spans_statement(narrowed), values)
+    ]
+    placed, closed_placed = rules.placed_days(spans, closed, period)
     return {
         weekday: Occupancy(
             placed_days=int(placed[index]) - int(closed_placed[index]),
@@ -625,60 +617,10 @@ async def _occupancy(
     }
 
 
-def _weekday_days(postgres: bool, first: Any, last: Any) -> list[Any]:
-    """Per weekday, the number of days of that weekday from ``first`` to ``last`` (date expressions)."""
-    first_number, last_number = _day_number(postgres, first), _day_number(postgres, last)
-    counts = []
-    for index in range(7):
-        # Day n (counted from 1 January 1970, a Thursday) is this weekday when n ≡ index − 3 (mod 7); the count
-        # of such n from a to b is ⌊(b − r)/7⌋ − ⌊(a − 1 − r)/7⌋, kept positive by a few thousand weeks.
-        offset = 7 * 10_000 - (index - 3) % 7
-        counts.append((last_number + offset) // 7 - (first_number - 1 + offset) // 7)
-    return counts
-
-
-def _per_weekday(counts: list[Any]) -> list[Any]:
-    """Per weekday, the sum over the rows of ``counts[weekday]`` where the placement is on that weekday."""
-    return [
-        func.coalesce(func.sum(case((_has_weekday(weekday), counts[index]), else_=0)), 0)
-        for index, weekday in enumerate(WEEKDAYS)
-    ]
-
-
 @lru_cache(maxsize=_SHAPES)
-def _closed_placed_days_statement(postgres: bool, narrowed: bool) -> Select[Any]:
-    """Per weekday, the days of that weekday on which a placement runs while its location is closed, within the
-    period (closures of one location do not overlap)."""
-    # The latest start and the earliest end of placement, closure and period, as the databases' own functions:
-    # nested CASEs repeated each value in every branch, and SQLite evaluated them again for each of the seven
-    # weekdays (12 ms of the 34 ms of SQL of this year's report of a huiskamer).
-    later, earlier = (func.greatest, func.least) if postgres else (func.max, func.min)
-
-    first = later(_PLACEMENTS.start_date, _CLOSURES.day, FIRST)
-    last = earlier(func.coalesce(_PLACEMENTS.end_date, LAST), _CLOSURES.last_day, LAST)
-    closed_while_placed = and_(
-        _CLOSURES.location_id == _PLACEMENTS.location_id,
-        _PLACEMENTS.start_date <= _CLOSURES.last_day,
-        or_(_PLACEMENTS.end_date.is_(None), _PLACEMENTS.end_date >= _CLOSURES.day),
-    )
-    return (
-        select(*_per_weekday(_weekday_days(postgres, first, last)))
-        .select_from(Placement.__table__.join(ClosureDay.__table__, closed_while_placed))
-        .where(
-            _overlaps(),
-            _CLOSURES.day <= LAST,
-            _CLOSURES.last_day >= FIRST,
-            _at_location(_PLACEMENTS.location_id, narrowed),
-        )
-    )
-
-
-@lru_cache(maxsize=_SHAPES)
-def _placed_days_statement(postgres: bool, narrowed: bool) -> Select[Any]:
-    """Per weekday, the days of that weekday that placements cover within the period (in one query)."""
-    first = case((_PLACEMENTS.start_date < FIRST, FIRST), else_=_PLACEMENTS.start_date)
-    last = case((or_(_PLACEMENTS.end_date.is_(None), _PLACEMENTS.end_date > LAST), LAST), else_=_PLACEMENTS.end_date)
-    return select(*_per_weekday(_weekday_days(postgres, first, last))).where(
+def _placed_spans_statement(narrowed: bool) -> Select[Any]:
+    """The placements that run on at least one day of the period, as occupancy needs them (``rules.placed_days``)."""
+    return select(_PLACEMENTS.location_id, _PLACEMENTS.weekdays, _PLACEMENTS.start_date, _PLACEMENTS.end_date).where(
         _overlaps(), _at_location(_PLACEMENTS.location_id, narrowed)
     )
 

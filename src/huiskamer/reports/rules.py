@@ -5,6 +5,7 @@ No I/O. ``figures`` asks the database for aggregates; these rules turn them into
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import functools
 import math
@@ -177,6 +178,46 @@ def weekday_count(period: Period, weekday: int) -> int:
     """How many days of the period fall on ``weekday`` (0 Monday … 6 Sunday)."""
     first = period.start + timedelta(days=(weekday - period.start.weekday()) % 7)
     return 0 if first > period.end else (period.end - first).days // 7 + 1
+
+
+@dataclass(frozen=True)
+class PlacedSpan:
+    """A placement as occupancy sees it: where, on which weekdays (0 Monday … 6 Sunday), from when to when."""
+
+    location: object
+    weekdays: frozenset[int]
+    start: date
+    end: date | None  # None: it runs on
+
+
+def placed_days(
+    spans: Iterable[PlacedSpan], closed_days: Iterable[tuple[object, date]], period: Period
+) -> tuple[list[int], list[int]]:
+    """Per weekday (Monday first): the days of that weekday within the period on which a placement runs, added up
+    over the placements, and how many of those its location was closed (``closed_days``: location and day). Each
+    placement's closed days are counted by bisection in its location's closed days of that weekday, so the work
+    grows with the placements, not with placements times closures (the join in SQL that this replaced took 7 to
+    10 ms of this year's report of the demo on SQLite)."""
+    closed: dict[tuple[object, int], list[int]] = {}
+    for location, day in set(closed_days):
+        closed.setdefault((location, day.weekday()), []).append(day.toordinal())
+    for days in closed.values():
+        days.sort()
+    placed, closed_placed = [0] * 7, [0] * 7
+    for span in spans:
+        start = max(span.start, period.start)
+        end = period.end if span.end is None else min(span.end, period.end)
+        if start > end:
+            continue
+        runs = Period(start, end)
+        for weekday in span.weekdays:
+            placed[weekday] += weekday_count(runs, weekday)
+            days = closed.get((span.location, weekday))
+            if days:
+                closed_placed[weekday] += bisect.bisect_right(days, end.toordinal()) - bisect.bisect_left(
+                    days, start.toordinal()
+                )
+    return placed, closed_placed
 
 
 # --- figures from aggregates ---------------------------------------------------------------------
