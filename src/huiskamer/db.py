@@ -188,8 +188,10 @@ async def commit_in_turn(db: AsyncSession, *, writes: bool) -> None:
     of what the request read are made before the turn (``audit.access.prepare_pending``): they held a waitlist's
     turn for half of its 11 ms."""
     if writes:
+        from huiskamer import precedence
         from huiskamer.audit.access import prepare_pending
 
+        await precedence.before_writing_commit(db)
         await db.run_sync(prepare_pending)
     if writes and db.get_bind().dialect.name == "sqlite" and not await _has_written(db):
         async with one_writer_per_process(db):

@@ -10,7 +10,8 @@ So while an urgent request (a route with ``opt={URGENT: True}``: the day list an
 worker, the worker's other requests wait at their next statement until the urgent requests in flight at that moment
 are done. And on SQLite, while a request holds the writers' turn (``db.one_writer_per_process``), every other
 request of the worker waits at its next statement until the turn is passed on, since every writer of every worker
-queues behind it.
+queues behind it. A commit that writes (a page's access log) waits the same way before it takes the turn
+(``before_writing_commit``): taken at once, it made the taps in flight queue behind it.
 
 Nobody starves: a statement waits once, for those in flight when it came, never for the ones that come after it,
 and at most ``LONGEST_WAIT``. Nobody deadlocks: a connection that has written in its transaction holds locks that an
@@ -31,6 +32,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.util import await_only
 
 from huiskamer import db
@@ -100,6 +102,16 @@ def install(sync_engine: Engine) -> None:
     """For the app's engine (an async one: its statements run in a greenlet that can wait for the loop)."""
     if not event.contains(sync_engine, "before_cursor_execute", _others_wait):
         event.listen(sync_engine, "before_cursor_execute", _others_wait)
+
+
+async def before_writing_commit(db: AsyncSession) -> None:
+    """Before a commit of a request that is not urgent writes (a page's access log, a form's change) and so takes the
+    writers' turn on SQLite, or the chains' heads that every tap also appends to: it waits as its next statement
+    would (``_what_to_wait_for``), so that the taps in flight do not queue behind it. Nothing to wait for once its
+    connection has written: it may hold a lock a tap waits for."""
+    waits = _what_to_wait_for((await db.connection()).sync_connection)
+    if waits:
+        await asyncio.wait(waits, timeout=LONGEST_WAIT)
 
 
 def _others_wait(conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:

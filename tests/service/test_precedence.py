@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engin
 
 from huiskamer import precedence
 from huiskamer.app import create_app
+from huiskamer.db import commit_in_turn
 from tests.factories import run_coroutine
 
 # A write that changes nothing (no row has this chain): as a page's first write, before its commit.
@@ -77,6 +78,34 @@ def test_a_pages_statement_waits_while_a_tap_is_answered_in_the_same_worker(data
 def test_a_page_that_has_written_goes_on(database_url: str):
     """Its connection may hold a lock (a row on PostgreSQL, the database on SQLite) that the tap is waiting for."""
     assert _page_beside_a_tap(database_url, NO_CHANGE) == ["page", "tap done"]
+
+
+def _commit_beside_a_tap(url: str, first: TextClause = READ) -> list[str]:
+    """The order in which a tap (0.3 s long) and a page's commit that writes end (``db.commit_in_turn``: the access
+    log of what it showed); the page ran ``first`` before."""
+
+    async def scenario(engine: AsyncEngine, order: list[str]) -> None:
+        tap_started = asyncio.Event()
+        async with AsyncSession(engine) as page:
+            await page.execute(first)
+
+            async def commit() -> None:
+                await tap_started.wait()
+                await commit_in_turn(page, writes=True)
+                order.append("page committed")
+
+            await asyncio.gather(_tap(engine, order, "tap", 0.3, tap_started), commit())
+
+    return run_coroutine(_with_engine(url, scenario))
+
+
+def test_a_pages_commit_that_writes_waits_while_a_tap_is_answered(database_url: str):
+    """It would take SQLite's writers' turn (or the access log's head on PostgreSQL) that the tap needs next."""
+    assert _commit_beside_a_tap(database_url) == ["tap done", "page committed"]
+
+
+def test_the_commit_of_a_page_that_has_written_goes_on(database_url: str):
+    assert _commit_beside_a_tap(database_url, NO_CHANGE) == ["page committed", "tap done"]
 
 
 @pytest.mark.parametrize(
