@@ -177,19 +177,25 @@ def server_log(server: Server) -> Path:
 @dataclass
 class Tally(Round):
     busy: int = 0  # 409s refused as busy, also counted under 409
+    failures: dict[str, int] = field(default_factory=dict)  # no answer, by what went wrong (also under status 0)
 
     def add(self, other: Round) -> None:
         super().add(other)
         self.busy += getattr(other, "busy", 0)
+        for failure, count in getattr(other, "failures", {}).items():
+            self.failures[failure] = self.failures.get(failure, 0) + count
 
-    def record(self, status: int, wall_ms: float, busy: bool = False) -> None:
+    def record(self, status: int, wall_ms: float, busy: bool = False, failure: str | None = None) -> None:
         self.wall_ms.append(wall_ms)
         self.statuses[status] = self.statuses.get(status, 0) + 1
         self.busy += busy
+        if failure is not None:
+            self.failures[failure] = self.failures.get(failure, 0) + 1
 
     def answers(self) -> str:
         said = [f"{status or 'geen antwoord'}: {count}" for status, count in sorted(self.statuses.items())]
-        return ", ".join(said + ([f"409 druk: {self.busy}"] if self.busy else []))
+        failed = [f"{failure}: {count}" for failure, count in sorted(self.failures.items())]
+        return ", ".join(said + ([f"409 druk: {self.busy}"] if self.busy else []) + failed)
 
     @property
     def server_errors(self) -> int:
@@ -256,8 +262,9 @@ async def open_coordinator(
     return coordinator
 
 
-async def send_tap(phone: Phone, path: str, rnd: random.Random) -> tuple[int, float, bool, UUID]:
-    """One tap as daglijst.js sends it (as ``bench_day_list.tap``, with the answer's words for a 409)."""
+async def send_tap(phone: Phone, path: str, rnd: random.Random) -> tuple[int, float, bool | str, UUID]:
+    """One tap as daglijst.js sends it (as ``bench_day_list.tap``, with the answer's words for a 409); without an
+    answer, what went wrong (the exception's name, to tell a time-out from a closed connection) instead of busy."""
     tap_id = uuid4()
     data = {"mark": f"{rnd.choice(phone.keys)}:{rnd.choice(CODES)}", "tap_id": str(tap_id),
             "tapped_at": datetime.now(UTC).isoformat()}  # fmt: skip
@@ -265,8 +272,8 @@ async def send_tap(phone: Phone, path: str, rnd: random.Random) -> tuple[int, fl
     started = time.perf_counter()
     try:
         response = await phone.client.post(path, data=data, headers=headers)
-    except httpx.HTTPError:
-        return NO_ANSWER, (time.perf_counter() - started) * 1000, False, tap_id
+    except httpx.HTTPError as error:
+        return NO_ANSWER, (time.perf_counter() - started) * 1000, type(error).__name__, tap_id
     wall = (time.perf_counter() - started) * 1000
     return response.status_code, wall, response.status_code == 409 and BUSY in response.text, tap_id
 
@@ -277,7 +284,8 @@ async def tapping(phone: Phone, path: str, deadline: float, phase: Phase, rnd: r
     await asyncio.sleep(pause * rnd.uniform(0, 1))
     while time.monotonic() < deadline:
         status, wall, busy, tap_id = await send_tap(phone, path, rnd)
-        phase.tally(TAP).record(status, wall, busy)
+        failure = busy if isinstance(busy, str) else None
+        phase.tally(TAP).record(status, wall, busy is True, failure)
         if status in (200, 204):
             phase.acknowledged.append(tap_id)
         if pause:
@@ -291,11 +299,12 @@ async def browsing(coordinator: Coordinator, deadline: float, phase: Phase, rnd:
             if time.monotonic() >= deadline:
                 return
             started = time.perf_counter()
+            failure = None
             try:
                 status = (await coordinator.client.get(coordinator.path(kind, rnd))).status_code
-            except httpx.HTTPError:
-                status = NO_ANSWER
-            phase.tally(kind).record(status, (time.perf_counter() - started) * 1000)
+            except httpx.HTTPError as error:
+                status, failure = NO_ANSWER, type(error).__name__
+            phase.tally(kind).record(status, (time.perf_counter() - started) * 1000, failure=failure)
             await asyncio.sleep(rnd.uniform(*THINK))
 
 

@@ -104,12 +104,12 @@ def install(sync_engine: Engine) -> None:
         event.listen(sync_engine, "before_cursor_execute", _others_wait)
 
 
-async def before_writing_commit(db: AsyncSession) -> None:
+async def before_writing_commit(session: AsyncSession) -> None:
     """Before a commit of a request that is not urgent writes (a page's access log, a form's change) and so takes the
     writers' turn on SQLite, or the chains' heads that every tap also appends to: it waits as its next statement
     would (``_what_to_wait_for``), so that the taps in flight do not queue behind it. Nothing to wait for once its
     connection has written: it may hold a lock a tap waits for."""
-    waits = _what_to_wait_for((await db.connection()).sync_connection)
+    waits = _what_to_wait_for((await session.connection()).sync_connection)
     if waits:
         await asyncio.wait(waits, timeout=LONGEST_WAIT)
 
