@@ -603,18 +603,26 @@ async def _occupancy(db: AsyncSession, narrowed: bool, period: Period, values: d
         weekday = WEEKDAYS[day.weekday()]
         seat_days[weekday] -= placement_rules.seats_on(steps.get(location_id, {}).get(weekday, ()), day)
     spans = [
-        rules.PlacedSpan(location_id, frozenset(WEEKDAYS.index(code) for code in weekdays or ()), start, end)
+        rules.PlacedSpan(
+            location_id,
+            frozenset(_WEEKDAY_INDEX[code] for code in weekdays or () if code in _WEEKDAY_INDEX),
+            start,
+            end,
+        )
         for location_id, weekdays, start, end in await _rows(db, _placed_spans_statement(narrowed), values)
     ]
     placed, closed_placed = rules.placed_days(spans, closed, period)
     return {
         weekday: Occupancy(
-            placed_days=int(placed[index]) - int(closed_placed[index]),
+            placed_days=placed[index] - closed_placed[index],
             seat_days=seat_days[weekday],
             opening_days=rules.weekday_count(period, index),
         )
         for index, weekday in enumerate(WEEKDAYS)
     }
+
+
+_WEEKDAY_INDEX = {code: index for index, code in enumerate(WEEKDAYS)}  # a code nobody knows counts on no weekday
 
 
 @lru_cache(maxsize=_SHAPES)
