@@ -52,8 +52,21 @@ async def _tap(engine: AsyncEngine, order: list[str], name: str, seconds: float,
         order.append(f"{name} done")
 
 
-def _page_beside_a_tap(url: str, first: TextClause = READ) -> list[str]:
-    """The order in which a tap (0.3 s long) and a page's second statement end; the page ran ``first`` first."""
+async def _second_statement(page: AsyncSession) -> str:
+    await page.execute(text("SELECT 2"))
+    return "page"
+
+
+async def _writing_commit(page: AsyncSession) -> str:
+    """The commit of a page that showed children (``db.commit_in_turn``: its access log)."""
+    await commit_in_turn(page, writes=True)
+    return "page committed"
+
+
+def _page_beside_a_tap(
+    url: str, first: TextClause = READ, then: Callable[[AsyncSession], Awaitable[str]] = _second_statement
+) -> list[str]:
+    """The order in which a tap (0.3 s long) and a page's next step (``then``) end; the page ran ``first`` first."""
 
     async def scenario(engine: AsyncEngine, order: list[str]) -> None:
         tap_started = asyncio.Event()
@@ -62,8 +75,7 @@ def _page_beside_a_tap(url: str, first: TextClause = READ) -> list[str]:
 
             async def browse() -> None:
                 await tap_started.wait()
-                await page.execute(text("SELECT 2"))
-                order.append("page")
+                order.append(await then(page))
 
             await asyncio.gather(_tap(engine, order, "tap", 0.3, tap_started), browse())
             await page.rollback()
@@ -80,32 +92,13 @@ def test_a_page_that_has_written_goes_on(database_url: str):
     assert _page_beside_a_tap(database_url, NO_CHANGE) == ["page", "tap done"]
 
 
-def _commit_beside_a_tap(url: str, first: TextClause = READ) -> list[str]:
-    """The order in which a tap (0.3 s long) and a page's commit that writes end (``db.commit_in_turn``: the access
-    log of what it showed); the page ran ``first`` before."""
-
-    async def scenario(engine: AsyncEngine, order: list[str]) -> None:
-        tap_started = asyncio.Event()
-        async with AsyncSession(engine) as page:
-            await page.execute(first)
-
-            async def commit() -> None:
-                await tap_started.wait()
-                await commit_in_turn(page, writes=True)
-                order.append("page committed")
-
-            await asyncio.gather(_tap(engine, order, "tap", 0.3, tap_started), commit())
-
-    return run_coroutine(_with_engine(url, scenario))
-
-
 def test_a_pages_commit_that_writes_waits_while_a_tap_is_answered(database_url: str):
     """It would take SQLite's writers' turn (or the access log's head on PostgreSQL) that the tap needs next."""
-    assert _commit_beside_a_tap(database_url) == ["tap done", "page committed"]
+    assert _page_beside_a_tap(database_url, then=_writing_commit) == ["tap done", "page committed"]
 
 
 def test_the_commit_of_a_page_that_has_written_goes_on(database_url: str):
-    assert _commit_beside_a_tap(database_url, NO_CHANGE) == ["page committed", "tap done"]
+    assert _page_beside_a_tap(database_url, NO_CHANGE, _writing_commit) == ["page committed", "tap done"]
 
 
 @pytest.mark.parametrize(
