@@ -38,6 +38,7 @@ ACTIONS_NL: dict[str, str] = {
 }
 PENDING_ACCESS = "huiskamer_pending_access"
 KNOWN_CHILDREN = "huiskamer_known_children"
+PREPARED_ACCESS = "huiskamer_prepared_access"  # rows made before the commit (``prepare_pending``)
 
 # What names a child's record, and how to get from it to the referral (and from there to the child).
 _TO_REFERRAL: dict[str, tuple[str, str]] = {
@@ -185,9 +186,6 @@ def _route_words(scope: Mapping[str, Any]) -> str:
     for name in ROUTE_PARAMETERS:
         path = path.replace("{" + name + ":uuid}", "…").replace("{" + name + "}", "…")
     return path[:200]
-
-
-PREPARED_ACCESS = "huiskamer_prepared_access"
 
 
 @dataclass(frozen=True)
